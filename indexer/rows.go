@@ -1,0 +1,121 @@
+package indexer
+
+import (
+	"math/big"
+
+	"github.com/ethereum/go-ethereum/common"
+)
+
+// Block is one canonical block with everything ethidx stores about it. A
+// Source returns it fully checked: the transactions, receipts and logs
+// belong to this block and agree with each other.
+type Block struct {
+	Number           uint64
+	Hash             common.Hash
+	ParentHash       common.Hash
+	Timestamp        uint64 // unix seconds
+	Miner            common.Address
+	GasLimit         uint64
+	GasUsed          uint64
+	BaseFeePerGas    *big.Int // nil before London
+	Difficulty       *big.Int
+	Size             uint64
+	ExtraData        []byte
+	StateRoot        common.Hash
+	TransactionsRoot common.Hash
+	ReceiptsRoot     common.Hash
+	BlobGasUsed      *uint64      // nil before Cancun
+	ExcessBlobGas    *uint64      // nil before Cancun
+	ParentBeaconRoot *common.Hash // nil before Cancun
+	WithdrawalsRoot  *common.Hash // nil before Shanghai
+
+	Transactions []Transaction
+	Logs         []Log
+	Withdrawals  []Withdrawal
+}
+
+// Transaction is a transaction with its receipt fields merged in, so the
+// common questions (who paid what, did it succeed, what did it create) need
+// no join.
+type Transaction struct {
+	BlockNumber    uint64
+	BlockTimestamp uint64
+	BlockHash      common.Hash
+	Index          uint32
+	Hash           common.Hash
+	Type           uint8
+	From           common.Address
+	To             *common.Address // nil for contract creation
+	Nonce          uint64
+	Value          *big.Int
+	Gas            uint64
+	GasPrice       *big.Int // as the node reports it (effective for type >= 2)
+	MaxFeePerGas   *big.Int // type >= 2
+	MaxPriorityFee *big.Int // type >= 2
+	MaxFeePerBlob  *big.Int // type 3
+	Input          []byte
+	AccessList     []AccessTuple   // type >= 1
+	BlobHashes     []common.Hash   // type 3
+	Authorizations []Authorization // type 4
+
+	// Receipt fields.
+	Status            *uint8 // nil before Byzantium (receipts carried a state root)
+	GasUsed           uint64
+	CumulativeGasUsed uint64
+	EffectiveGasPrice *big.Int
+	ContractAddress   *common.Address
+	BlobGasUsed       *uint64
+	BlobGasPrice      *big.Int
+	LogCount          uint32
+}
+
+// AccessTuple is one entry of an EIP-2930 access list.
+type AccessTuple struct {
+	Address     common.Address
+	StorageKeys []common.Hash
+}
+
+// Authorization is one EIP-7702 set-code authorization as signed.
+type Authorization struct {
+	ChainID *big.Int
+	Address common.Address
+	Nonce   uint64
+	YParity uint8
+	R, S    *big.Int
+}
+
+// Log is one event log, keyed by its position in the block.
+type Log struct {
+	BlockNumber    uint64
+	BlockTimestamp uint64
+	BlockHash      common.Hash
+	TxIndex        uint32
+	TxHash         common.Hash
+	Index          uint32 // log index within the block
+	Address        common.Address
+	Topics         []common.Hash
+	Data           []byte
+}
+
+// Withdrawal is one beacon-chain withdrawal credited in a block.
+type Withdrawal struct {
+	BlockNumber    uint64
+	BlockTimestamp uint64
+	Index          uint64
+	ValidatorIndex uint64
+	Address        common.Address
+	AmountGwei     uint64
+}
+
+// Header is the part of a block needed to follow the chain and detect reorgs.
+type Header struct {
+	Number     uint64
+	Hash       common.Hash
+	ParentHash common.Hash
+	Timestamp  uint64
+}
+
+// Header returns the block's header fields.
+func (b *Block) Header() Header {
+	return Header{Number: b.Number, Hash: b.Hash, ParentHash: b.ParentHash, Timestamp: b.Timestamp}
+}

@@ -1,0 +1,141 @@
+// Package schema holds ethidx's ClickHouse DDL as versioned, embedded .sql
+// files and applies them. Each file is one migration, named
+// NNNN_title.sql; its statements are separated by a semicolon at the end of
+// a line. Every statement is safe to run twice (IF NOT EXISTS / OR REPLACE),
+// so a migration interrupted half way is simply applied again.
+package schema
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+//go:embed *.sql
+var files embed.FS
+
+// Migration is one versioned DDL file.
+type Migration struct {
+	Version    int
+	Name       string
+	Statements []string
+}
+
+// Migrations returns every embedded migration in version order.
+func Migrations() []Migration {
+	names, err := fs.Glob(files, "*.sql")
+	if err != nil {
+		panic(err) // the pattern is constant
+	}
+	var out []Migration
+	for _, name := range names {
+		body, err := files.ReadFile(name)
+		if err != nil {
+			panic(err) // embedded files are always readable
+		}
+		m, err := parse(name, string(body))
+		if err != nil {
+			panic(err) // a broken embedded file is a build defect; TestMigrationsParse catches it
+		}
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	return out
+}
+
+func parse(name, body string) (Migration, error) {
+	base := strings.TrimSuffix(path.Base(name), ".sql")
+	num, title, ok := strings.Cut(base, "_")
+	if !ok {
+		return Migration{}, fmt.Errorf("migration %s: want NNNN_title.sql", name)
+	}
+	v, err := strconv.Atoi(num)
+	if err != nil {
+		return Migration{}, fmt.Errorf("migration %s: version: %w", name, err)
+	}
+	m := Migration{Version: v, Name: title, Statements: SplitStatements(body)}
+	if len(m.Statements) == 0 {
+		return Migration{}, fmt.Errorf("migration %s: no statements", name)
+	}
+	return m, nil
+}
+
+// SplitStatements cuts SQL text into statements at semicolons that end a
+// line, dropping comment-only lines. Our DDL never puts a semicolon at the
+// end of a line inside a string, which keeps this simple and predictable.
+func SplitStatements(body string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(body, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "--") && cur.Len() == 0 {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		if strings.HasSuffix(trimmed, ";") {
+			if s := strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"); s != "" {
+				out = append(out, s)
+			}
+			cur.Reset()
+		}
+	}
+	if s := strings.TrimSpace(cur.String()); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+// DB is what the migrator needs from a ClickHouse connection;
+// clickhouse-go's driver.Conn satisfies it.
+type DB interface {
+	Exec(ctx context.Context, query string, args ...any) error
+	Select(ctx context.Context, dest any, query string, args ...any) error
+}
+
+// Migrate applies the migrations not yet recorded in schema_migrations, in
+// order, to the connection's current database, and returns how many it
+// applied.
+func Migrate(ctx context.Context, db DB) (int, error) {
+	if err := db.Exec(ctx, migrationsTable); err != nil {
+		return 0, fmt.Errorf("creating schema_migrations: %w", err)
+	}
+	var applied []uint32
+	if err := db.Select(ctx, &applied, "SELECT version FROM schema_migrations FINAL"); err != nil {
+		return 0, fmt.Errorf("reading schema_migrations: %w", err)
+	}
+	done := map[int]bool{}
+	for _, v := range applied {
+		done[int(v)] = true
+	}
+	n := 0
+	for _, m := range Migrations() {
+		if done[m.Version] {
+			continue
+		}
+		for i, stmt := range m.Statements {
+			if err := db.Exec(ctx, stmt); err != nil {
+				return n, fmt.Errorf("migration %04d_%s statement %d: %w", m.Version, m.Name, i+1, err)
+			}
+		}
+		if err := db.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", uint32(m.Version), m.Name); err != nil {
+			return n, fmt.Errorf("recording migration %04d: %w", m.Version, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations
+(
+    version    UInt32,
+    name       String,
+    applied_at DateTime('UTC') DEFAULT now()
+)
+ENGINE = ReplacingMergeTree(applied_at)
+ORDER BY version`
