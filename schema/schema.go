@@ -16,7 +16,7 @@ import (
 	"strings"
 )
 
-//go:embed *.sql
+//go:embed *.sql ops/*.sql
 var files embed.FS
 
 // Migration is one versioned DDL file.

@@ -1,0 +1,148 @@
+// Package chsink stores indexer blocks in ClickHouse through clickhouse-go/v2.
+// The same code writes to a ClickHouse server (native protocol) and to the
+// embedded engine's HTTP endpoint; nothing here knows which.
+package chsink
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/schema"
+)
+
+// Sink implements indexer.Sink over a clickhouse-go connection whose
+// database already holds the schema.
+type Sink struct {
+	conn driver.Conn
+}
+
+var _ indexer.Sink = (*Sink)(nil)
+
+// New returns a Sink writing through conn.
+func New(conn driver.Conn) *Sink { return &Sink{conn: conn} }
+
+// Write stores the blocks' rows, table by table, blocks last: a blocks row
+// is the mark that its block's other rows are all in.
+func (s *Sink) Write(ctx context.Context, blocks []*indexer.Block) error {
+	if len(blocks) == 0 {
+		return nil
+	}
+	steps := []struct {
+		table string
+		fill  func(driver.Batch, []*indexer.Block) (int, error)
+	}{
+		{"transactions", appendTransactions},
+		{"logs", appendLogs},
+		{"withdrawals", appendWithdrawals},
+		{"blocks", appendBlocks},
+	}
+	for _, st := range steps {
+		if err := s.insert(ctx, st.table, blocks, st.fill); err != nil {
+			return fmt.Errorf("writing %s of blocks %d-%d: %w", st.table, blocks[0].Number, blocks[len(blocks)-1].Number, err)
+		}
+	}
+	return nil
+}
+
+func (s *Sink) insert(ctx context.Context, table string, blocks []*indexer.Block, fill func(driver.Batch, []*indexer.Block) (int, error)) error {
+	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+columns[table]+")")
+	if err != nil {
+		return err
+	}
+	defer batch.Abort() //nolint:errcheck // a no-op after Send
+	n, err := fill(batch, blocks)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return nil
+	}
+	return batch.Send()
+}
+
+// MarkDone records r as complete.
+func (s *Sink) MarkDone(ctx context.Context, r indexer.Range) error {
+	if err := s.conn.Exec(ctx, "INSERT INTO ranges_done (from_block, to_block) VALUES (?, ?)", r.From, r.To); err != nil {
+		return fmt.Errorf("marking %s done: %w", r, err)
+	}
+	return nil
+}
+
+// Done returns the completed ranges, merged.
+func (s *Sink) Done(ctx context.Context) (indexer.Ranges, error) {
+	rows, err := s.conn.Query(ctx, schema.OpQuery("ranges_done"))
+	if err != nil {
+		return nil, fmt.Errorf("reading completed ranges: %w", err)
+	}
+	defer rows.Close()
+	var rs []indexer.Range
+	for rows.Next() {
+		var r indexer.Range
+		if err := rows.Scan(&r.From, &r.To); err != nil {
+			return nil, fmt.Errorf("reading completed ranges: %w", err)
+		}
+		rs = append(rs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading completed ranges: %w", err)
+	}
+	return indexer.Merge(rs), nil
+}
+
+// Hashes returns stored block hashes in from..to.
+func (s *Sink) Hashes(ctx context.Context, from, to uint64) (map[uint64]common.Hash, error) {
+	ctx = withParams(ctx, map[string]uint64{"from": from, "to": to})
+	rows, err := s.conn.Query(ctx, schema.OpQuery("block_hashes"))
+	if err != nil {
+		return nil, fmt.Errorf("reading stored hashes %d-%d: %w", from, to, err)
+	}
+	defer rows.Close()
+	out := map[uint64]common.Hash{}
+	for rows.Next() {
+		var n uint64
+		var h string
+		if err := rows.Scan(&n, &h); err != nil {
+			return nil, fmt.Errorf("reading stored hashes: %w", err)
+		}
+		out[n] = common.BytesToHash([]byte(h))
+	}
+	return out, rows.Err()
+}
+
+// Rewind deletes every row of blocks >= from (see schema/ops/rewind.sql).
+func (s *Sink) Rewind(ctx context.Context, from uint64) error {
+	ctx = withParams(ctx, map[string]uint64{"from": from})
+	for _, stmt := range schema.Op("rewind") {
+		if err := s.conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("rewinding to block %d: %w", from, err)
+		}
+	}
+	return nil
+}
+
+// RowsPast reports whether any row of block >= from is stored.
+func (s *Sink) RowsPast(ctx context.Context, from uint64) (bool, error) {
+	ctx = withParams(ctx, map[string]uint64{"from": from})
+	var n uint64
+	if err := s.conn.QueryRow(ctx, schema.OpQuery("rows_past")).Scan(&n); err != nil {
+		return false, fmt.Errorf("checking rows past block %d: %w", from, err)
+	}
+	return n > 0, nil
+}
+
+func withParams(ctx context.Context, p map[string]uint64) context.Context {
+	params := clickhouse.Parameters{}
+	for k, v := range p {
+		params[k] = strconv.FormatUint(v, 10)
+	}
+	return clickhouse.Context(ctx, clickhouse.WithParameters(params))
+}
+
+func unix(ts uint64) time.Time { return time.Unix(int64(ts), 0).UTC() }
