@@ -1,0 +1,433 @@
+// Package chdb embeds the ClickHouse engine (chDB's libchdb.so) in the ethidx
+// process, loaded with purego so ethidx builds without cgo.
+//
+// The engine runs one statement per connection at a time, so an Engine keeps
+// a small pool of connections to one data directory and hands each statement
+// its own. Per-statement settings, read-only mode and the current database
+// are applied to the connection the statement gets, never leaked to the next
+// one. Everything that writes data with a body goes through the engine's
+// streaming INSERT API: binary data inlined in query text gets corrupted.
+//
+// A process can have one data directory open at a time (an engine
+// limitation), and a directory can be open in one process at a time (an
+// flock on ethidx.lock; see LockedError).
+package chdb
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// Options configures Open. The zero value is usable.
+type Options struct {
+	// Conns is how many statements may run at once; default 4. More only
+	// helps with more cores: each statement already uses every core.
+	Conns int
+	// LibraryPath is the libchdb.so to load; default LibraryPath().
+	LibraryPath string
+	// Settings apply to every statement, e.g. {"max_threads": "2"}.
+	Settings map[string]string
+	// Logger receives engine events; default slog.Default().
+	Logger *slog.Logger
+}
+
+func (o *Options) setDefaults() {
+	if o.Conns <= 0 {
+		o.Conns = 4
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// Statement is one SQL statement with everything that scopes it.
+type Statement struct {
+	SQL string
+	// Format is the output format of a query (default TabSeparated) or the
+	// input format of RunInsert's body.
+	Format string
+	// Params binds {name:Type} placeholders server-side.
+	Params map[string]string
+	// Database is the current database for the statement; "" is "default".
+	Database string
+	// ReadOnly refuses anything that would change state.
+	ReadOnly bool
+	// Settings are ClickHouse query-level settings for this statement only.
+	Settings map[string]string
+}
+
+// Stats reports what a statement did.
+type Stats struct {
+	RowsRead, BytesRead       uint64
+	RowsWritten, BytesWritten uint64
+	Elapsed                   time.Duration
+}
+
+// Engine is an open data directory. It is safe for concurrent use.
+type Engine struct {
+	lib     *lib
+	dataDir string
+	opts    Options
+	log     *slog.Logger
+	lock    *os.File
+	slots   chan struct{} // one token per running statement
+
+	mu     sync.Mutex
+	idle   []*conn // least recently used first
+	closed bool
+}
+
+// conn is one engine connection. Its key names the settings applied to it,
+// so only statements wanting exactly those settings reuse it.
+type conn struct {
+	p   unsafe.Pointer // chdb_connection*, needed to close it
+	h   uintptr        // chdb_connection
+	key string
+	db  string // current database
+}
+
+// process-wide: the engine serves one data directory per process.
+var (
+	procMu   sync.Mutex
+	procDir  string
+	procOpen int
+)
+
+// Open loads the engine library (once per process), locks dataDir and
+// connects to it. If another process holds dataDir it returns *LockedError.
+func Open(dataDir string, opts Options) (*Engine, error) {
+	opts.setDefaults()
+	dir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("resolving data dir: %w", err)
+	}
+	for k := range opts.Settings {
+		if !settingNameRe.MatchString(k) {
+			return nil, fmt.Errorf("invalid setting name %q", k)
+		}
+	}
+	libPath := opts.LibraryPath
+	if libPath == "" {
+		if libPath, err = LibraryPath(); err != nil {
+			return nil, err
+		}
+	}
+	l, err := loadLib(libPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating data dir: %w", err)
+	}
+
+	procMu.Lock()
+	defer procMu.Unlock()
+	if procOpen > 0 && procDir != dir {
+		return nil, fmt.Errorf("engine already open on %s: one data directory per process", procDir)
+	}
+	lock, err := lockDataDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		lib:     l,
+		dataDir: dir,
+		opts:    opts,
+		log:     opts.Logger,
+		lock:    lock,
+		slots:   make(chan struct{}, opts.Conns),
+	}
+	// The first connection boots the engine on dir; keep it idle for reuse.
+	start := time.Now()
+	c, err := e.dial("")
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	e.idle = append(e.idle, c)
+	procDir, procOpen = dir, procOpen+1
+	e.log.Info("engine open", "data_dir", dir, "library", l.path,
+		"load_ms", l.loadTime.Milliseconds(), "boot_ms", time.Since(start).Milliseconds())
+	return e, nil
+}
+
+// DataDir is the absolute data directory.
+func (e *Engine) DataDir() string { return e.dataDir }
+
+// LoadTime is how long loading and binding the library took (once per
+// process; later engines report the same figure).
+func (e *Engine) LoadTime() time.Duration { return e.lib.loadTime }
+
+// Close waits for running statements, closes the connections and releases
+// the data directory. The library stays loaded (it cannot be unloaded), and
+// a later Open, even of another directory, works.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	e.mu.Unlock()
+	for range cap(e.slots) {
+		e.slots <- struct{}{}
+	}
+	e.mu.Lock()
+	for _, c := range e.idle {
+		e.lib.closeConn(c.p)
+	}
+	e.idle = nil
+	e.mu.Unlock()
+	procMu.Lock()
+	procOpen--
+	procMu.Unlock()
+	e.log.Info("engine closed", "data_dir", e.dataDir)
+	return e.lock.Close()
+}
+
+// Query runs sql and returns its whole output in format.
+func (e *Engine) Query(ctx context.Context, sql, format string, params map[string]string) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := e.Run(ctx, Statement{SQL: sql, Format: format, Params: params}, &buf)
+	return buf.Bytes(), err
+}
+
+// Stream runs sql and writes its output to w chunk by chunk as the engine
+// produces it. It stops the query if ctx ends or a write fails.
+func (e *Engine) Stream(ctx context.Context, sql, format string, params map[string]string, w io.Writer) error {
+	_, err := e.Run(ctx, Statement{SQL: sql, Format: format, Params: params}, w)
+	return err
+}
+
+// Exec runs a statement that returns nothing worth reading (DDL, INSERT ...
+// SELECT, ALTER).
+func (e *Engine) Exec(ctx context.Context, sql string, params map[string]string) error {
+	_, err := e.Run(ctx, Statement{SQL: sql, Params: params}, io.Discard)
+	return err
+}
+
+// Insert streams body, encoded in format, into insertSQL, an INSERT without
+// FORMAT clause or data ("INSERT INTO t (a, b)"). It returns rows written.
+func (e *Engine) Insert(ctx context.Context, insertSQL, format string, body io.Reader) (uint64, error) {
+	st, err := e.RunInsert(ctx, Statement{SQL: insertSQL, Format: format}, body)
+	return st.RowsWritten, err
+}
+
+// Run executes one statement, streaming its output to w.
+func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (Stats, error) {
+	if st.Format == "" {
+		st.Format = "TabSeparated"
+	}
+	c, err := e.acquire(ctx, st)
+	if err != nil {
+		return Stats{}, err
+	}
+	dirty := false
+	defer func() { e.release(c, dirty) }()
+
+	class, count := e.classify(c, st.SQL, st.Database)
+	switch {
+	case count > 1:
+		return Stats{}, newError(CodeSyntaxError, "SYNTAX_ERROR", "Multi-statements are not allowed")
+	case st.ReadOnly && class != classReadOnly && class != classUnknown:
+		return Stats{}, newError(CodeReadonly, "READONLY", "Cannot execute query in readonly mode")
+	}
+	// USE, SET and friends change the session: drop the connection after.
+	dirty = class == classControl
+	if class == classReadOnly {
+		stats, err := e.stream(ctx, c, st, w)
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Code != codeBadArguments || !strings.Contains(ce.Message, "Streaming query is not supported") {
+			return stats, err
+		}
+		// SHOW and friends only run unstreamed; their output is small.
+	}
+	return e.query(c, st, w)
+}
+
+// RunInsert streams body into st.SQL, an INSERT without FORMAT clause or
+// inline data, with st.Format naming the body's format.
+func (e *Engine) RunInsert(ctx context.Context, st Statement, body io.Reader) (Stats, error) {
+	if st.ReadOnly {
+		return Stats{}, newError(CodeReadonly, "READONLY", "Cannot execute query in readonly mode")
+	}
+	if st.Format == "" {
+		return Stats{}, errors.New("insert: no input format")
+	}
+	c, err := e.acquire(ctx, st)
+	if err != nil {
+		return Stats{}, err
+	}
+	dirty := false
+	defer func() { e.release(c, dirty) }()
+	stats, err := e.insert(ctx, c, st, body)
+	// A failed or cancelled insert stream may leave the connection mid-state.
+	dirty = err != nil
+	return stats, err
+}
+
+var settingNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// settingsKey canonicalises the settings a statement needs from its
+// connection. Statements with equal keys can share connections.
+func (e *Engine) settingsKey(st Statement) (string, error) {
+	keys := make([]string, 0, len(st.Settings))
+	for k := range st.Settings {
+		if !settingNameRe.MatchString(k) {
+			return "", newError(CodeUnknownSetting, "UNKNOWN_SETTING", "Invalid setting name %q", k)
+		}
+		if _, ok := e.opts.Settings[k]; !ok || e.opts.Settings[k] != st.Settings[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s = %s, ", k, quote(st.Settings[k]))
+	}
+	if st.ReadOnly {
+		// Last: once readonly is on, no setting can change.
+		b.WriteString("readonly = 1")
+	}
+	return strings.TrimSuffix(b.String(), ", "), nil
+}
+
+// acquire waits for a free slot and returns a connection configured for st.
+func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
+	key, err := e.settingsKey(st)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case e.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, cancelled(ctx)
+	}
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		<-e.slots
+		return nil, errors.New("engine closed")
+	}
+	var c *conn
+	for i := len(e.idle) - 1; i >= 0; i-- {
+		if e.idle[i].key == key {
+			c = e.idle[i]
+			e.idle = slices.Delete(e.idle, i, i+1)
+			break
+		}
+	}
+	e.mu.Unlock()
+	if c == nil {
+		if c, err = e.dial(key); err != nil {
+			<-e.slots
+			return nil, err
+		}
+	}
+	db := st.Database
+	if db == "" {
+		db = "default"
+	}
+	if c.db != db {
+		if err := e.exec(c, "USE "+quoteIdent(db)); err != nil {
+			e.release(c, true)
+			return nil, err
+		}
+		c.db = db
+	}
+	return c, nil
+}
+
+// release returns c to the idle list, or closes it if its session state is
+// unknown (dirty) or the idle list is full.
+func (e *Engine) release(c *conn, dirty bool) {
+	e.mu.Lock()
+	if dirty || e.closed {
+		e.lib.closeConn(c.p)
+	} else {
+		e.idle = append(e.idle, c)
+		if len(e.idle) > 2*cap(e.slots) {
+			e.lib.closeConn(e.idle[0].p)
+			e.idle = slices.Delete(e.idle, 0, 1)
+		}
+	}
+	e.mu.Unlock()
+	<-e.slots
+}
+
+// dial opens a connection and applies the settings named by key.
+func (e *Engine) dial(key string) (*conn, error) {
+	args := []string{"ethidx", "--path=" + e.dataDir}
+	names := make([]string, 0, len(e.opts.Settings))
+	for k := range e.opts.Settings {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		args = append(args, "--"+k+"="+e.opts.Settings[k])
+	}
+	bufs := make([][]byte, len(args))
+	argv := make([]*byte, len(args))
+	for i, a := range args {
+		bufs[i] = append([]byte(a), 0)
+		argv[i] = &bufs[i][0]
+	}
+	p := e.lib.connect(int32(len(argv)), unsafe.Pointer(&argv[0]))
+	runtime.KeepAlive(bufs)
+	if p == nil {
+		return nil, fmt.Errorf("connecting to engine at %s failed (check the settings %v and the engine log)", e.dataDir, e.opts.Settings)
+	}
+	c := &conn{p: p, h: *(*uintptr)(p), key: key, db: "default"}
+	if key != "" {
+		// SET rather than connect arguments: a bad value then comes back
+		// as the engine's own error message instead of a failed connect.
+		if err := e.exec(c, "SET "+key); err != nil {
+			e.lib.closeConn(p)
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// exec runs a short session statement (USE, SET) on c.
+func (e *Engine) exec(c *conn, sql string) error {
+	f := "TabSeparated"
+	r := e.lib.queryN(c.h, strPtr(sql), uintptr(len(sql)), strPtr(f), uintptr(len(f)))
+	runtime.KeepAlive(sql)
+	if r == 0 {
+		return errors.New("engine returned no result")
+	}
+	defer e.lib.destroyQueryResult(r)
+	if msg := goString(e.lib.resultError(r)); msg != "" {
+		return parseError(msg)
+	}
+	return nil
+}
+
+func quote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+func quoteIdent(s string) string {
+	return "`" + strings.NewReplacer(`\`, `\\`, "`", "\\`").Replace(s) + "`"
+}
+
+// cancelled is the error for a statement stopped by its context, in the
+// engine's terms so HTTP clients see a normal exception.
+func cancelled(ctx context.Context) error {
+	return fmt.Errorf("%w: %w", newError(CodeQueryWasCancelled, "QUERY_WAS_CANCELLED", "Query was cancelled: %v", ctx.Err()), ctx.Err())
+}

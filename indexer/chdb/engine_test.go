@@ -1,0 +1,107 @@
+package chdb_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/ethidx/ethidx/indexer/chdb"
+	"github.com/ethidx/ethidx/indexer/chdb/chdbtest"
+)
+
+func TestQueryInsertRoundTrip(t *testing.T) {
+	e := chdbtest.Open(t)
+	ctx := context.Background()
+	t.Logf("library load time %v", e.LoadTime())
+	if err := e.Exec(ctx, "CREATE TABLE t (a UInt64, s String) ENGINE = MergeTree ORDER BY a", nil); err != nil {
+		t.Fatal(err)
+	}
+	n, err := e.Insert(ctx, "INSERT INTO t (a, s)", "TSV", strings.NewReader("1\tx\n2\ty\n"))
+	if err != nil || n != 2 {
+		t.Fatalf("insert: %d, %v", n, err)
+	}
+	out, err := e.Query(ctx, "SELECT a, s FROM t ORDER BY a", "CSV", nil)
+	if err != nil || string(out) != "1,\"x\"\n2,\"y\"\n" {
+		t.Fatalf("select: %q, %v", out, err)
+	}
+	out, err = e.Query(ctx, "SELECT {a:UInt64} + 1 AS v, {s:String} AS s", "CSV", map[string]string{"a": "41", "s": "it's"})
+	if err != nil || string(out) != "42,\"it's\"\n" {
+		t.Fatalf("params: %q, %v", out, err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	e := chdbtest.Open(t)
+	ctx := context.Background()
+	_, err := e.Query(ctx, "SELECT * FROM missing", "TSV", nil)
+	var ce *chdb.Error
+	if !errors.As(err, &ce) || ce.Code != 60 || ce.Name != "UNKNOWN_TABLE" {
+		t.Fatalf("got %#v", err)
+	}
+	_, err = e.Query(ctx, "SELECT 1; SELECT 2", "TSV", nil)
+	if !errors.As(err, &ce) || ce.Code != chdb.CodeSyntaxError {
+		t.Fatalf("multi-statement: %v", err)
+	}
+}
+
+func TestReadOnlyAndDatabase(t *testing.T) {
+	e := chdbtest.Open(t)
+	ctx := context.Background()
+	for _, q := range []string{"CREATE DATABASE d", "CREATE TABLE d.t (a UInt8) ENGINE = Memory", "INSERT INTO d.t VALUES (7)"} {
+		if err := e.Exec(ctx, q, nil); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	var out bytes.Buffer
+	_, err := e.Run(ctx, chdb.Statement{SQL: "SELECT a, currentDatabase() FROM t", Database: "d", ReadOnly: true}, &out)
+	if err != nil || out.String() != "7\td\n" {
+		t.Fatalf("%q %v", out.String(), err)
+	}
+	for _, q := range []string{"INSERT INTO t VALUES (1)", "DROP TABLE t", "SET max_threads = 1", "SELECT 1 SETTINGS max_threads = 1"} {
+		_, err := e.Run(ctx, chdb.Statement{SQL: q, Database: "d", ReadOnly: true}, io.Discard)
+		var ce *chdb.Error
+		if !errors.As(err, &ce) || ce.Code != chdb.CodeReadonly {
+			t.Errorf("%s: want READONLY, got %v", q, err)
+		}
+	}
+	_, err = e.RunInsert(ctx, chdb.Statement{SQL: "INSERT INTO t", Format: "TSV", Database: "d", ReadOnly: true}, strings.NewReader("1\n"))
+	if err == nil {
+		t.Error("read-only insert accepted")
+	}
+	// Settings apply to their statement only.
+	out.Reset()
+	_, err = e.Run(ctx, chdb.Statement{SQL: "SELECT getSetting('max_threads')", Settings: map[string]string{"max_threads": "3"}}, &out)
+	if err != nil || out.String() != "3\n" {
+		t.Fatalf("%q %v", out.String(), err)
+	}
+	// A USE in one statement does not leak into the next.
+	if err := e.Exec(ctx, "USE d", nil); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		got, err := e.Query(ctx, "SELECT currentDatabase(), getSetting('max_threads') = 3", "TSV", nil)
+		if err != nil || string(got) != "default\t0\n" {
+			t.Fatalf("%q %v", got, err)
+		}
+	}
+	_, err = e.Run(ctx, chdb.Statement{SQL: "SELECT 1", Settings: map[string]string{"max_threads": "lots"}}, io.Discard)
+	if err == nil {
+		t.Fatal("bad setting value accepted")
+	}
+}
+
+func TestLocked(t *testing.T) {
+	e, dir := chdbtest.OpenOptions(t, chdb.Options{})
+	if err := chdb.WriteEndpoint(dir, "127.0.0.1:9999"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := chdb.Open(dir, chdb.Options{})
+	var le *chdb.LockedError
+	if !errors.As(err, &le) || le.Addr != "127.0.0.1:9999" {
+		t.Fatalf("got %v", err)
+	}
+	_ = e
+}

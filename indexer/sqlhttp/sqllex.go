@@ -1,0 +1,194 @@
+package sqlhttp
+
+import "strings"
+
+// The endpoint must know three things about a statement before the engine
+// sees it: is it an INSERT carrying data (which goes through the streaming
+// insert API, split into its head and its data), which output format it
+// asks for (for response headers), and is it clickhouse-go's hello. A small
+// lexer that skips strings, quoted names and comments answers all three;
+// the engine's parser still decides what the statement means.
+
+// token is one lexical unit: a word (keyword, name, number) or a single
+// punctuation byte. Strings, quoted identifiers and comments are skipped
+// except that quoted names count as words (so `values` is not VALUES).
+type token struct {
+	text       string
+	start, end int
+	depth      int  // parenthesis depth at the token
+	quoted     bool // quoted identifier or string literal
+}
+
+// lexer walks s; it never fails: unterminated quotes or comments simply
+// run to the end of the input.
+type lexer struct {
+	s     string
+	pos   int
+	depth int
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}
+
+// next returns the next token, or ok=false at the end of input.
+func (l *lexer) next() (t token, ok bool) {
+	s := l.s
+	for l.pos < len(s) {
+		c := s[l.pos]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+			l.pos++
+		case c == '-' && strings.HasPrefix(s[l.pos:], "--"), c == '#' && strings.HasPrefix(s[l.pos:], "#!") || c == '#' && strings.HasPrefix(s[l.pos:], "# "):
+			if i := strings.IndexByte(s[l.pos:], '\n'); i >= 0 {
+				l.pos += i + 1
+			} else {
+				l.pos = len(s)
+			}
+		case c == '/' && strings.HasPrefix(s[l.pos:], "/*"):
+			// ClickHouse block comments nest.
+			depth := 0
+			for l.pos < len(s) {
+				if strings.HasPrefix(s[l.pos:], "/*") {
+					depth++
+					l.pos += 2
+				} else if strings.HasPrefix(s[l.pos:], "*/") {
+					depth--
+					l.pos += 2
+					if depth == 0 {
+						break
+					}
+				} else {
+					l.pos++
+				}
+			}
+		case c == '\'' || c == '"' || c == '`':
+			start := l.pos
+			l.pos++
+			for l.pos < len(s) {
+				d := s[l.pos]
+				if d == '\\' {
+					l.pos += 2
+					continue
+				}
+				l.pos++
+				if d == c {
+					if l.pos < len(s) && s[l.pos] == c { // doubled quote
+						l.pos++
+						continue
+					}
+					break
+				}
+			}
+			l.pos = min(l.pos, len(s))
+			return token{text: s[start:l.pos], start: start, end: l.pos, depth: l.depth, quoted: true}, true
+		case isWordByte(c):
+			start := l.pos
+			for l.pos < len(s) && isWordByte(s[l.pos]) {
+				l.pos++
+			}
+			return token{text: s[start:l.pos], start: start, end: l.pos, depth: l.depth}, true
+		default:
+			t := token{text: s[l.pos : l.pos+1], start: l.pos, end: l.pos + 1, depth: l.depth}
+			switch c {
+			case '(', '[':
+				l.depth++
+			case ')', ']':
+				if l.depth > 0 {
+					l.depth--
+				}
+			}
+			l.pos++
+			return t, true
+		}
+	}
+	return token{}, false
+}
+
+func isKeyword(t token, kw string) bool {
+	return !t.quoted && strings.EqualFold(t.text, kw)
+}
+
+// insertSplit is an INSERT statement carrying data, cut where the data
+// begins.
+type insertSplit struct {
+	head   string // "INSERT INTO t (a, b) SETTINGS ..." without FORMAT/VALUES
+	format string // input format; "Values" for VALUES
+	data   int    // offset in the text where the data starts
+}
+
+// splitInsert reports whether sql is an INSERT with inline or following
+// data (FORMAT x or VALUES), and where to cut it. INSERT ... SELECT and
+// anything else return ok=false and run as ordinary statements.
+func splitInsert(sql string) (ins insertSplit, ok bool) {
+	l := lexer{s: sql}
+	first, ok := l.next()
+	if !ok || !isKeyword(first, "INSERT") {
+		return insertSplit{}, false
+	}
+	var prev token
+	for {
+		t, ok := l.next()
+		if !ok {
+			return insertSplit{}, false
+		}
+		if t.depth == 0 && !t.quoted {
+			switch {
+			case isKeyword(t, "SELECT") || isKeyword(t, "WITH"):
+				// INSERT ... SELECT: data, if any, belongs to input() and
+				// follows a FORMAT at the end; keep looking for it.
+			case isKeyword(t, "VALUES") && !isKeyword(prev, "INTO") && !isKeyword(prev, "TABLE") && prev.text != ".":
+				return insertSplit{head: strings.TrimSpace(sql[:t.start]), format: "Values", data: t.end}, true
+			case isKeyword(t, "FORMAT"):
+				f, ok := l.next()
+				if !ok || f.quoted || !isWordByte(f.text[0]) {
+					return insertSplit{}, false
+				}
+				return insertSplit{head: strings.TrimSpace(sql[:t.start]), format: f.text, data: skipToData(sql, f.end)}, true
+			}
+		}
+		prev = t
+	}
+}
+
+// skipToData skips the blanks after an INSERT's format name up to and
+// including the first line break, as ClickHouse does: the data proper may
+// start with bytes that look like blanks (binary formats).
+func skipToData(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	if strings.HasPrefix(s[i:], "\r\n") {
+		return i + 2
+	}
+	if i < len(s) && s[i] == '\n' {
+		return i + 1
+	}
+	return i
+}
+
+// outputFormat returns the format named by a top-level FORMAT clause, or
+// "" if the statement has none. Only known format names count, so a column
+// called format is not mistaken for the clause.
+func outputFormat(sql string) string {
+	l := lexer{s: sql}
+	format := ""
+	var prev token
+	for {
+		t, ok := l.next()
+		if !ok {
+			return format
+		}
+		if isKeyword(prev, "FORMAT") && prev.depth == 0 && !t.quoted {
+			if canon, ok := knownFormats[strings.ToLower(t.text)]; ok {
+				format = canon
+			}
+		}
+		prev = t
+	}
+}
+
+// normalizeSpace collapses runs of blanks, for matching fixed statements.
+func normalizeSpace(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
