@@ -14,8 +14,8 @@ import (
 	"github.com/ethereum/go-ethereum/eth"
 	"github.com/ethereum/go-ethereum/eth/filters"
 	"github.com/ethereum/go-ethereum/node"
-	"github.com/ethereum/go-ethereum/params"
 	"github.com/ethereum/go-ethereum/rpc"
+	"github.com/ethereum/go-ethereum/version"
 )
 
 // servedNamespaces are the go-ethereum APIs a dev chain exposes. admin and
@@ -48,7 +48,9 @@ func newRPCServer(backend *eth.Ethereum) (*rpc.Server, error) {
 // web3API answers web3_clientVersion, which tools call to identify a node.
 type web3API struct{}
 
-func (web3API) ClientVersion() string { return "ethidx-devchain/go-ethereum-v" + params.Version }
+func (web3API) ClientVersion() string {
+	return fmt.Sprintf("ethidx-devchain/go-ethereum-v%d.%d.%d", version.Major, version.Minor, version.Patch)
+}
 
 func (web3API) Sha3(input hexutil.Bytes) hexutil.Bytes { return crypto.Keccak256(input) }
 
