@@ -146,3 +146,30 @@ func withParams(ctx context.Context, p map[string]uint64) context.Context {
 }
 
 func unix(ts uint64) time.Time { return time.Unix(int64(ts), 0).UTC() }
+
+// Audit reads what is stored for blocks from..to (see schema/ops/audit.sql).
+func (s *Sink) Audit(ctx context.Context, from, to uint64) (map[uint64]indexer.StoredBlock, error) {
+	ctx = withParams(ctx, map[string]uint64{"from": from, "to": to})
+	rows, err := s.conn.Query(ctx, schema.OpQuery("audit"))
+	if err != nil {
+		return nil, fmt.Errorf("auditing blocks %d-%d: %w", from, to, err)
+	}
+	defer rows.Close()
+	out := map[uint64]indexer.StoredBlock{}
+	for rows.Next() {
+		var (
+			b             indexer.StoredBlock
+			hash          string
+			txc, logc, wc uint32
+			txr, logr, wr uint64
+		)
+		if err := rows.Scan(&b.Number, &hash, &txc, &logc, &wc, &txr, &logr, &wr); err != nil {
+			return nil, fmt.Errorf("auditing blocks: %w", err)
+		}
+		b.Hash = common.BytesToHash([]byte(hash))
+		b.TxCount, b.LogCount, b.WithdrawalCount = uint64(txc), uint64(logc), uint64(wc)
+		b.TxRows, b.LogRows, b.WithdrawalRows = txr, logr, wr
+		out[b.Number] = b
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,48 @@
+# ethidx — the two commands a newcomer needs are `make demo` and `make test`.
+# Everything else these targets need (the embedded engine, test drivers) is
+# installed by the targets themselves and cached.
+
+GO        ?= go
+BIN       := bin/ethidx
+GOFLAGS   ?=
+export GOFLAGS
+
+.PHONY: all build engine test test-go test-drivers demo bench fuzz lint clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/ethidx
+
+# The embedded ClickHouse engine (libchdb.so, ~570 MB) from the npm registry,
+# verified and cached under the user cache dir; a second run costs nothing.
+engine: build
+	@./$(BIN) engine install
+
+test: engine test-go test-drivers
+
+test-go:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 40m ./...
+
+# Real third-party ClickHouse clients (the drivers BI tools use) against the
+# embedded endpoint.
+test-drivers: build
+	@if [ -x deploy/drivers/run ]; then deploy/drivers/run; else echo "no driver tests"; fi
+
+# A local dev chain, followed into the embedded engine, then the report.
+demo: engine
+	@scripts/demo.sh
+
+bench: engine
+	@scripts/bench.sh
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParseRequest -fuzztime 30s ./indexer/sqlhttp/
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin demo-data
