@@ -242,9 +242,9 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (Stats, err
 	class, count := e.classify(c, st.SQL, st.Database)
 	switch {
 	case count > 1:
-		return Stats{}, newError(CodeSyntaxError, "SYNTAX_ERROR", "Multi-statements are not allowed")
+		return Stats{}, NewError(CodeSyntaxError, "SYNTAX_ERROR", "Multi-statements are not allowed")
 	case st.ReadOnly && class != classReadOnly && class != classUnknown:
-		return Stats{}, newError(CodeReadonly, "READONLY", "Cannot execute query in readonly mode")
+		return Stats{}, NewError(CodeReadonly, "READONLY", "Cannot execute query in readonly mode")
 	}
 	// USE, SET and friends change the session: drop the connection after.
 	dirty = class == classControl
@@ -263,7 +263,7 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (Stats, err
 // inline data, with st.Format naming the body's format.
 func (e *Engine) RunInsert(ctx context.Context, st Statement, body io.Reader) (Stats, error) {
 	if st.ReadOnly {
-		return Stats{}, newError(CodeReadonly, "READONLY", "Cannot execute query in readonly mode")
+		return Stats{}, NewError(CodeReadonly, "READONLY", "Cannot execute query in readonly mode")
 	}
 	if st.Format == "" {
 		return Stats{}, errors.New("insert: no input format")
@@ -288,7 +288,7 @@ func (e *Engine) settingsKey(st Statement) (string, error) {
 	keys := make([]string, 0, len(st.Settings))
 	for k := range st.Settings {
 		if !settingNameRe.MatchString(k) {
-			return "", newError(CodeUnknownSetting, "UNKNOWN_SETTING", "Invalid setting name %q", k)
+			return "", NewError(CodeUnknownSetting, "UNKNOWN_SETTING", "Invalid setting name %q", k)
 		}
 		if _, ok := e.opts.Settings[k]; !ok || e.opts.Settings[k] != st.Settings[k] {
 			keys = append(keys, k)
@@ -429,5 +429,5 @@ func quoteIdent(s string) string {
 // cancelled is the error for a statement stopped by its context, in the
 // engine's terms so HTTP clients see a normal exception.
 func cancelled(ctx context.Context) error {
-	return fmt.Errorf("%w: %w", newError(CodeQueryWasCancelled, "QUERY_WAS_CANCELLED", "Query was cancelled: %v", ctx.Err()), ctx.Err())
+	return fmt.Errorf("%w: %w", NewError(CodeQueryWasCancelled, "QUERY_WAS_CANCELLED", "Query was cancelled: %v", ctx.Err()), ctx.Err())
 }

@@ -21,13 +21,20 @@ func (e *Error) Error() string { return e.Message }
 
 // Well-known ClickHouse error codes used by ethidx itself.
 const (
+	CodeCannotReadBody      = 23 // CANNOT_READ_FROM_ISTREAM
 	codeBadArguments        = 36
 	CodeSyntaxError         = 62
+	CodeUnknownTable        = 60
+	CodeUnknownFormat       = 73
+	CodeUnknownDatabase     = 81
+	CodeUnknownEncoding     = 89 // UNKNOWN_COMPRESSION_METHOD
 	CodeUnknownSetting      = 115
 	CodeTimeoutExceeded     = 159
 	CodeReadonly            = 164
+	CodeQueryTooLarge       = 229
+	CodeMemoryLimitExceeded = 241
 	CodeQueryWasCancelled   = 394
-	CodeAuthenticationError = 516
+	CodeAuthenticationError = 516 // AUTHENTICATION_FAILED
 	CodeUnknownException    = 1002
 )
 
@@ -70,8 +77,9 @@ func parseError(text string) *Error {
 	return e
 }
 
-// newError builds an *Error in the engine's own text layout.
-func newError(code int, name, format string, args ...any) *Error {
+// NewError builds an *Error in the engine's own text layout, so callers
+// (the HTTP endpoint) can report their own refusals like engine errors.
+func NewError(code int, name, format string, args ...any) *Error {
 	msg := fmt.Sprintf(format, args...)
 	return &Error{Code: code, Name: name, Message: fmt.Sprintf("Code: %d. DB::Exception: %s. (%s)", code, msg, name)}
 }

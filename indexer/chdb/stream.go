@@ -198,7 +198,7 @@ func (e *Engine) insert(ctx context.Context, c *conn, st Statement, body io.Read
 				return Stats{}, parseError(msg)
 			}
 		}
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+		if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
 			break
 		}
 		if rerr != nil {

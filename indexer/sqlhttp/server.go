@@ -1,0 +1,297 @@
+// Package sqlhttp serves the embedded engine over ClickHouse's HTTP
+// interface, so that clickhouse-go (Protocol: HTTP), BI tools and curl use
+// it as they would a ClickHouse server.
+//
+// It speaks the part of the interface those clients use: the query in the
+// URL or body, INSERT data in the body (Content-Encoding gzip, deflate, br,
+// zstd, or ClickHouse's native LZ4/ZSTD blocks with decompress=1), every
+// output format the engine has, param_* query parameters, database,
+// query_id, default_format, per-request settings from an allow-list,
+// ClickHouse's auth headers, basic auth and user/password parameters, and
+// its error reporting (X-ClickHouse-Exception-Code, status codes, in-band
+// exceptions once output has started). Results stream: memory does not
+// grow with result size.
+//
+// clickhouse-go's connection hello is answered by the endpoint itself; see
+// hello.go for why.
+package sqlhttp
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ethidx/ethidx/indexer/chdb"
+)
+
+// DefaultAddr is loopback: the endpoint is reachable from other machines
+// only when the user asks for it.
+const DefaultAddr = "127.0.0.1:8123"
+
+// User is an account on the endpoint.
+type User struct {
+	Name, Password string
+	// ReadOnly users can only read, and cannot change settings.
+	ReadOnly bool
+}
+
+// Config configures a Server. The zero value serves DefaultAddr with the
+// passwordless "default" user and no limits.
+type Config struct {
+	Addr string
+	// Users; none means the single user "default" with an empty password.
+	Users []User
+	// MaxExecutionTime and MaxMemoryUsage bound every statement; requests
+	// may lower them, not raise them. Zero means no limit.
+	MaxExecutionTime time.Duration
+	MaxMemoryUsage   uint64
+	Logger           *slog.Logger
+}
+
+// Server is the HTTP endpoint over one engine.
+type Server struct {
+	engine *chdb.Engine
+	cfg    Config
+	log    *slog.Logger
+
+	infoMu     sync.Mutex
+	serverInfo *serverInfo
+}
+
+// New returns a Server for engine. Call Serve or ListenAndServe to run it.
+func New(engine *chdb.Engine, cfg Config) *Server {
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultAddr
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Server{engine: engine, cfg: cfg, log: cfg.Logger}
+}
+
+// ListenAndServe listens on cfg.Addr, advertises the address in the data
+// directory (so a second ethidx finds it) and serves until ctx ends.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("%s is in use by %s; choose another --http-addr", s.cfg.Addr, whoServes(s.cfg.Addr))
+		}
+		return fmt.Errorf("listening on %s: %w", s.cfg.Addr, err)
+	}
+	dir := s.engine.DataDir()
+	if err := chdb.WriteEndpoint(dir, ln.Addr().String()); err != nil {
+		ln.Close()
+		return err
+	}
+	defer chdb.RemoveEndpoint(dir)
+	return s.Serve(ctx, ln)
+}
+
+// whoServes describes what answers on addr, for the address-in-use error.
+func whoServes(addr string) string {
+	c := http.Client{Timeout: time.Second}
+	res, err := c.Get("http://" + addr + "/ping")
+	if err != nil {
+		return "another program"
+	}
+	res.Body.Close()
+	if d := res.Header.Get("X-Ethidx-Data-Dir"); d != "" {
+		return "another ethidx serving data dir " + d
+	}
+	return "another program (not ethidx)"
+}
+
+// Serve answers requests on ln until ctx ends, then shuts down: it stops
+// accepting, gives running statements a few seconds, then cancels them.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	base, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		<-ctx.Done()
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			cancel()
+			srv.Close()
+		}
+	}()
+	s.log.Info("SQL endpoint listening", "addr", ln.Addr().String(), "data_dir", s.engine.DataDir())
+	err := srv.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		<-done
+		return nil
+	}
+	return err
+}
+
+// ServeHTTP routes a request. A panic while serving one request is logged
+// and answered with an error; it never takes the server down.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("panic serving request", "panic", v, "stack", string(debug.Stack()))
+			writeError(w, chdb.NewError(chdb.CodeUnknownException, "UNKNOWN_EXCEPTION", "internal error: %v", v), nil)
+		}
+	}()
+	switch r.URL.Path {
+	case "/ping", "/replicas_status":
+		w.Header().Set("X-Ethidx-Data-Dir", s.engine.DataDir())
+		w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+		fmt.Fprint(w, "Ok.\n")
+	case "/":
+		if r.Method == http.MethodGet && !r.URL.Query().Has("query") {
+			fmt.Fprint(w, "Ok.\n")
+			return
+		}
+		s.serveQuery(w, r)
+	default:
+		http.Error(w, fmt.Sprintf("There is no handle %s\n\nUse / or /ping\n", r.URL.Path), http.StatusNotFound)
+	}
+}
+
+func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if r.Method != http.MethodGet && r.Method != http.MethodPost && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, POST, HEAD")
+		writeError(w, chdb.NewError(1, "UNSUPPORTED_METHOD", "HTTP method %s is not supported", r.Method), nil)
+		return
+	}
+	req, err := ParseRequest(r)
+	if err != nil {
+		writeError(w, err, nil)
+		return
+	}
+	queryID := req.QueryID
+	if queryID == "" {
+		queryID = randomHex(16)
+	}
+	rw := newResultWriter(w, req)
+	rw.headers.Set("X-ClickHouse-Query-Id", queryID)
+	user, err := s.authenticate(req)
+	if err != nil {
+		rw.finish(chdb.Stats{}, err)
+		return
+	}
+	settings, err := s.settings(req, user)
+	if err != nil {
+		rw.finish(chdb.Stats{}, err)
+		return
+	}
+	if len(req.Ignored) > 0 {
+		s.log.Debug("ignoring URL parameters", "params", req.Ignored)
+	}
+	ctx := r.Context()
+	if s.cfg.MaxExecutionTime > 0 {
+		// The engine enforces the limit; the deadline is a backstop for a
+		// statement stuck outside its reach.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.MaxExecutionTime+5*time.Second)
+		defer cancel()
+	}
+
+	st := chdb.Statement{
+		SQL:      req.Query,
+		Format:   req.Format,
+		Params:   req.Params,
+		Database: req.Database,
+		ReadOnly: req.ReadOnly || user.ReadOnly,
+		Settings: settings,
+	}
+	var stats chdb.Stats
+	switch {
+	case isHello(req.Query):
+		var info serverInfo
+		if info, err = s.info(ctx); err == nil {
+			_, err = rw.Write(encodeHello(info, req.ProtocolVersion))
+		}
+	case req.Insert:
+		stats, err = s.engine.RunInsert(ctx, st, req.Data)
+	default:
+		if req.DefaultFormat != "" {
+			st.Format = req.DefaultFormat
+		} else {
+			st.Format = "TabSeparated"
+		}
+		stats, err = s.engine.Run(ctx, st, rw)
+	}
+	rw.finish(stats, err)
+	s.logRequest(req, queryID, stats, err, time.Since(start))
+}
+
+func (s *Server) logRequest(req *Request, queryID string, stats chdb.Stats, err error, d time.Duration) {
+	attrs := []any{"user", req.User, "query_id", queryID, "insert", req.Insert,
+		"rows_read", stats.RowsRead, "rows_written", stats.RowsWritten, "duration_ms", d.Milliseconds()}
+	if err != nil {
+		s.log.Debug("query failed", append(attrs, "err", errorText(err))...)
+		return
+	}
+	s.log.Debug("query", attrs...)
+}
+
+// authenticate checks the request's credentials against the users.
+func (s *Server) authenticate(req *Request) (User, error) {
+	users := s.cfg.Users
+	if len(users) == 0 {
+		users = []User{{Name: "default"}}
+	}
+	for _, u := range users {
+		if u.Name == req.User && subtle.ConstantTimeCompare([]byte(u.Password), []byte(req.Password)) == 1 {
+			return u, nil
+		}
+	}
+	return User{}, chdb.NewError(chdb.CodeAuthenticationError, "AUTHENTICATION_FAILED",
+		"%s: Authentication failed: password is incorrect, or there is no user with such name", req.User)
+}
+
+// settings merges the request's settings with the endpoint's limits. A
+// read-only user cannot change settings at all; others may lower a limit,
+// not raise it.
+func (s *Server) settings(req *Request, user User) (map[string]string, error) {
+	if user.ReadOnly {
+		for k := range req.Settings {
+			return nil, chdb.NewError(chdb.CodeReadonly, "READONLY", "Cannot modify '%s' setting in readonly mode", k)
+		}
+	}
+	out := make(map[string]string, len(req.Settings)+2)
+	for k, v := range req.Settings {
+		out[k] = v
+	}
+	if limit := s.cfg.MaxExecutionTime; limit > 0 {
+		clamp(out, "max_execution_time", limit.Seconds())
+	}
+	if limit := s.cfg.MaxMemoryUsage; limit > 0 {
+		clamp(out, "max_memory_usage", float64(limit))
+	}
+	return out, nil
+}
+
+// clamp sets out[name] to limit unless it already holds a lower positive
+// number. (An unparsable value is replaced too: the limit must hold.)
+func clamp(out map[string]string, name string, limit float64) {
+	if v, err := strconv.ParseFloat(out[name], 64); err == nil && v > 0 && v <= limit {
+		return
+	}
+	out[name] = strconv.FormatFloat(limit, 'f', -1, 64)
+}
