@@ -1,0 +1,48 @@
+// Package chsinktest gives tests a clickhouse-go connection to a fresh
+// embedded engine, through its HTTP endpoint, with ethidx's schema applied
+// in database "eth" — the same path the CLI uses.
+package chsinktest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/ethidx/ethidx/indexer/sqlhttp"
+	"github.com/ethidx/ethidx/indexer/sqlhttp/sqlhttptest"
+	"github.com/ethidx/ethidx/schema"
+)
+
+// Conn returns a migrated connection and the endpoint's address.
+func Conn(t testing.TB) (driver.Conn, string) {
+	t.Helper()
+	addr, _ := sqlhttptest.Start(t, sqlhttp.Config{})
+	ctx := context.Background()
+	boot := open(t, addr, "default")
+	if err := boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS eth"); err != nil {
+		t.Fatalf("chsinktest: creating database: %v", err)
+	}
+	conn := open(t, addr, "eth")
+	if _, err := schema.Migrate(ctx, conn); err != nil {
+		t.Fatalf("chsinktest: migrating: %v", err)
+	}
+	return conn, addr
+}
+
+func open(t testing.TB, addr, db string) driver.Conn {
+	t.Helper()
+	conn, err := clickhouse.Open(&clickhouse.Options{
+		Protocol:    clickhouse.HTTP,
+		Addr:        []string{addr},
+		Auth:        clickhouse.Auth{Database: db, Username: "default"},
+		DialTimeout: 10 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("chsinktest: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
