@@ -132,7 +132,7 @@ func TestWriteRewindIdempotent(t *testing.T) {
 		"SELECT count() FROM blocks FINAL":       7,
 		"SELECT count() FROM transactions FINAL": 5*3 + 1 + 3,
 		// every remaining transaction belongs to the block stored at its height
-		"SELECT count() FROM transactions FINAL AS t LEFT JOIN (SELECT number, hash FROM blocks FINAL) AS b " +
+		"SELECT count() FROM transactions AS t FINAL LEFT JOIN (SELECT number, hash FROM blocks FINAL) AS b " +
 			"ON t.block_number = b.number WHERE t.block_hash != b.hash": 0,
 		// addresses of blocks 107–109 (to and created contract) are gone
 		// from the rollups; 106's created contract is back via the fork.
