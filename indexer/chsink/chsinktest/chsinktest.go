@@ -16,20 +16,28 @@ import (
 	"github.com/ethidx/ethidx/schema"
 )
 
-// Conn returns a migrated connection and the endpoint's address.
+// Conn returns a migrated connection to database "eth" on a fresh engine,
+// and the endpoint's address.
 func Conn(t testing.TB) (driver.Conn, string) {
 	t.Helper()
 	addr, _ := sqlhttptest.Start(t, sqlhttp.Config{})
+	return Database(t, addr, "eth"), addr
+}
+
+// Database creates and migrates another database on the endpoint at addr,
+// e.g. a clean index to compare against.
+func Database(t testing.TB, addr, name string) driver.Conn {
+	t.Helper()
 	ctx := context.Background()
 	boot := open(t, addr, "default")
-	if err := boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS eth"); err != nil {
+	if err := boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+name); err != nil {
 		t.Fatalf("chsinktest: creating database: %v", err)
 	}
-	conn := open(t, addr, "eth")
+	conn := open(t, addr, name)
 	if _, err := schema.Migrate(ctx, conn); err != nil {
 		t.Fatalf("chsinktest: migrating: %v", err)
 	}
-	return conn, addr
+	return conn
 }
 
 func open(t testing.TB, addr, db string) driver.Conn {

@@ -1,0 +1,48 @@
+package chsinktest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// snapshotQueries fingerprint every table as a reader sees it: row count
+// and an order-independent hash of all columns, deduplicated the way the
+// views read (FINAL for the chain tables, GROUP BY key for the rollups).
+var snapshotQueries = map[string]string{
+	"blocks":       "SELECT count(), groupBitXor(cityHash64(*)) FROM blocks FINAL",
+	"transactions": "SELECT count(), groupBitXor(cityHash64(*)) FROM transactions FINAL",
+	"logs":         "SELECT count(), groupBitXor(cityHash64(*)) FROM logs FINAL",
+	"withdrawals":  "SELECT count(), groupBitXor(cityHash64(*)) FROM withdrawals FINAL",
+	"address_activity": "SELECT count(), groupBitXor(cityHash64(day, address, is_sender, fb)) FROM " +
+		"(SELECT day, address, is_sender, min(first_block) AS fb FROM address_activity GROUP BY day, address, is_sender)",
+	"address_first_seen": "SELECT count(), groupBitXor(cityHash64(address, fb, ft)) FROM " +
+		"(SELECT address, min(first_block) AS fb, min(first_time) AS ft FROM address_first_seen GROUP BY address)",
+}
+
+// Snapshot returns a fingerprint of every table; two stores holding the
+// same rows have equal snapshots.
+func Snapshot(t testing.TB, conn driver.Conn) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for table, q := range snapshotQueries {
+		var n, h uint64
+		if err := conn.QueryRow(context.Background(), q).Scan(&n, &h); err != nil {
+			t.Fatalf("snapshot of %s: %v", table, err)
+		}
+		out[table] = fmt.Sprintf("%d rows, hash %016x", n, h)
+	}
+	return out
+}
+
+// Count runs a query returning one UInt64 and returns it.
+func Count(t testing.TB, conn driver.Conn, q string, args ...any) uint64 {
+	t.Helper()
+	var n uint64
+	if err := conn.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
