@@ -30,6 +30,8 @@ import (
 	"sync"
 	"time"
 	"unsafe"
+
+	"github.com/ethidx/ethidx/indexer/chdb/sqlscan"
 )
 
 // Options configures Open. The zero value is usable.
@@ -248,8 +250,12 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (Stats, err
 	}
 	// USE, SET and friends change the session: drop the connection after.
 	dirty = class == classControl
-	if class == classReadOnly {
-		stats, err := e.stream(ctx, c, st, w)
+	format := st.Format
+	if f := sqlscan.OutputFormat(st.SQL); f != "" {
+		format = f // the statement's FORMAT clause wins over st.Format
+	}
+	if mode := outputModeFor(format); class == classReadOnly && mode.stream {
+		stats, err := e.stream(ctx, c, st, mode, w)
 		var ce *Error
 		if !errors.As(err, &ce) || ce.Code != codeBadArguments || !strings.Contains(ce.Message, "Streaming query is not supported") {
 			return stats, err

@@ -71,7 +71,7 @@ func makeParams(m map[string]string) cParams {
 
 // stream runs st on c through the streaming query API and copies each
 // chunk to w as it arrives, so output size never shapes memory use.
-func (e *Engine) stream(ctx context.Context, c *conn, st Statement, w io.Writer) (Stats, error) {
+func (e *Engine) stream(ctx context.Context, c *conn, st Statement, mode outputMode, w io.Writer) (Stats, error) {
 	start := time.Now()
 	var res uintptr
 	if len(st.Params) > 0 {
@@ -96,6 +96,7 @@ func (e *Engine) stream(ctx context.Context, c *conn, st Statement, w io.Writer)
 	// connection with the fetch loop, which the API forbids; the loop checks
 	// ctx between chunks and max_execution_time bounds a single chunk.
 	var stats Stats
+	chunks := 0
 	for {
 		if ctx.Err() != nil {
 			e.lib.streamCancelQuery(c.h, res)
@@ -116,7 +117,14 @@ func (e *Engine) stream(ctx context.Context, c *conn, st Statement, w io.Writer)
 			e.lib.destroyQueryResult(chunk)
 			break
 		}
-		_, err := w.Write(cBytes(e.lib.resultBuffer(chunk), n))
+		data := cBytes(e.lib.resultBuffer(chunk), n)
+		var err error
+		if chunks++; chunks > 1 {
+			data, err = mode.stripHeader(data)
+		}
+		if err == nil {
+			_, err = w.Write(data)
+		}
 		e.lib.destroyQueryResult(chunk)
 		if err != nil {
 			e.lib.streamCancelQuery(c.h, res)

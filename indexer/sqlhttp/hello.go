@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+
+	"github.com/ethidx/ethidx/indexer/chdb/sqlscan"
 )
 
 // clickhouse-go's HTTP transport opens every connection with this query,
@@ -21,7 +23,7 @@ const helloQuery = "SELECT displayName(), version(), revision(), timezone()"
 const customSerializationRevision = 54454
 
 func isHello(sql string) bool {
-	return normalizeSpace(sql) == helloQuery
+	return sqlscan.NormalizeSpace(sql) == helloQuery
 }
 
 // serverInfo is what the hello reports, read once from the engine.

@@ -13,6 +13,7 @@ import (
 	"github.com/ClickHouse/ch-go/compress"
 	"github.com/andybalholm/brotli"
 	"github.com/ethidx/ethidx/indexer/chdb"
+	"github.com/ethidx/ethidx/indexer/chdb/sqlscan"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -176,7 +177,7 @@ func ParseRequest(r *http.Request) (*Request, error) {
 		return nil, err
 	}
 	if !req.Insert {
-		req.Format = outputFormat(req.Query)
+		req.Format = sqlscan.OutputFormat(req.Query)
 		if req.Format == "" {
 			req.Format = req.DefaultFormat
 		}
@@ -192,8 +193,8 @@ func ParseRequest(r *http.Request) (*Request, error) {
 // an INSERT's data is whatever follows its FORMAT name (or VALUES).
 func (req *Request) splitStatement(param string, hasParam bool, body io.Reader) error {
 	if hasParam {
-		if ins, ok := splitInsert(param); ok {
-			req.setInsert(ins, param[ins.data:], body)
+		if ins, ok := sqlscan.SplitInsert(param); ok {
+			req.setInsert(ins, param[ins.Data:], true, body)
 			return nil
 		}
 		rest, err := readLimited(body, maxQuerySize-len(param))
@@ -215,8 +216,8 @@ func (req *Request) splitStatement(param string, hasParam bool, body io.Reader) 
 	} else if err != nil {
 		return badRequest(chdb.CodeCannotReadBody, "CANNOT_READ_FROM_ISTREAM", "Cannot read request body: %v", err)
 	}
-	if ins, ok := splitInsert(string(head)); ok && ins.data <= n {
-		req.setInsert(ins, string(head[ins.data:]), body)
+	if ins, ok := sqlscan.SplitInsert(string(head)); ok && ins.Data <= n {
+		req.setInsert(ins, string(head[ins.Data:]), false, body)
 		return nil
 	}
 	text := head
@@ -226,8 +227,8 @@ func (req *Request) splitStatement(param string, hasParam bool, body io.Reader) 
 			return err
 		}
 		text = append(text, rest...)
-		if ins, ok := splitInsert(string(text)); ok {
-			req.setInsert(ins, string(text[ins.data:]), strings.NewReader(""))
+		if ins, ok := sqlscan.SplitInsert(string(text)); ok {
+			req.setInsert(ins, string(text[ins.Data:]), false, strings.NewReader(""))
 			return nil
 		}
 	}
@@ -235,14 +236,18 @@ func (req *Request) splitStatement(param string, hasParam bool, body io.Reader) 
 	return req.checkEmpty()
 }
 
-func (req *Request) setInsert(ins insertSplit, inline string, body io.Reader) {
-	req.Insert, req.Query, req.Format = true, ins.head, ins.format
+// setInsert makes req an insert whose data is inline (rows in the text
+// after FORMAT/VALUES) followed by body. When the text came from the query
+// parameter, the body continues it on a new line, as in ClickHouse.
+func (req *Request) setInsert(ins sqlscan.Insert, inline string, fromParam bool, body io.Reader) {
+	req.Insert, req.Query, req.Format = true, ins.Head, ins.Format
 	switch {
-	case strings.TrimSpace(inline) == "":
+	case inline == "" || fromParam && strings.TrimSpace(inline) == "":
 		req.Data = body
+	case fromParam && !strings.HasSuffix(inline, "\n"):
+		req.Data = io.MultiReader(strings.NewReader(inline+"\n"), body)
 	default:
-		// Inline rows, then the body on the next line (query param case).
-		req.Data = io.MultiReader(strings.NewReader(inline), strings.NewReader("\n"), body)
+		req.Data = io.MultiReader(strings.NewReader(inline), body)
 	}
 }
 

@@ -1,13 +1,13 @@
-package sqlhttp
+// Package sqlscan answers the few questions about a SQL statement that
+// must be settled before the engine sees it: is it an INSERT carrying data
+// (which must go through the streaming insert API, cut into its head and
+// its data), and which output format does it ask for (which decides whether
+// its output can be streamed, and the HTTP response headers). A small lexer
+// that skips strings, quoted names and comments answers both; the engine's
+// parser still decides what the statement means.
+package sqlscan
 
 import "strings"
-
-// The endpoint must know three things about a statement before the engine
-// sees it: is it an INSERT carrying data (which goes through the streaming
-// insert API, split into its head and its data), which output format it
-// asks for (for response headers), and is it clickhouse-go's hello. A small
-// lexer that skips strings, quoted names and comments answers all three;
-// the engine's parser still decides what the statement means.
 
 // token is one lexical unit: a word (keyword, name, number) or a single
 // punctuation byte. Strings, quoted identifiers and comments are skipped
@@ -109,28 +109,27 @@ func isKeyword(t token, kw string) bool {
 	return !t.quoted && strings.EqualFold(t.text, kw)
 }
 
-// insertSplit is an INSERT statement carrying data, cut where the data
-// begins.
-type insertSplit struct {
-	head   string // "INSERT INTO t (a, b) SETTINGS ..." without FORMAT/VALUES
-	format string // input format; "Values" for VALUES
-	data   int    // offset in the text where the data starts
+// Insert is an INSERT statement carrying data, cut where the data begins.
+type Insert struct {
+	Head   string // "INSERT INTO t (a, b) SETTINGS ..." without FORMAT/VALUES
+	Format string // input format; "Values" for VALUES
+	Data   int    // offset in the text where the data starts
 }
 
-// splitInsert reports whether sql is an INSERT with inline or following
+// SplitInsert reports whether sql is an INSERT with inline or following
 // data (FORMAT x or VALUES), and where to cut it. INSERT ... SELECT and
 // anything else return ok=false and run as ordinary statements.
-func splitInsert(sql string) (ins insertSplit, ok bool) {
+func SplitInsert(sql string) (ins Insert, ok bool) {
 	l := lexer{s: sql}
 	first, ok := l.next()
 	if !ok || !isKeyword(first, "INSERT") {
-		return insertSplit{}, false
+		return Insert{}, false
 	}
 	var prev token
 	for {
 		t, ok := l.next()
 		if !ok {
-			return insertSplit{}, false
+			return Insert{}, false
 		}
 		if t.depth == 0 && !t.quoted {
 			switch {
@@ -138,13 +137,13 @@ func splitInsert(sql string) (ins insertSplit, ok bool) {
 				// INSERT ... SELECT: data, if any, belongs to input() and
 				// follows a FORMAT at the end; keep looking for it.
 			case isKeyword(t, "VALUES") && !isKeyword(prev, "INTO") && !isKeyword(prev, "TABLE") && prev.text != ".":
-				return insertSplit{head: strings.TrimSpace(sql[:t.start]), format: "Values", data: t.end}, true
+				return Insert{Head: strings.TrimSpace(sql[:t.start]), Format: "Values", Data: t.end}, true
 			case isKeyword(t, "FORMAT"):
 				f, ok := l.next()
 				if !ok || f.quoted || !isWordByte(f.text[0]) {
-					return insertSplit{}, false
+					return Insert{}, false
 				}
-				return insertSplit{head: strings.TrimSpace(sql[:t.start]), format: f.text, data: skipToData(sql, f.end)}, true
+				return Insert{Head: strings.TrimSpace(sql[:t.start]), Format: f.text, Data: skipToData(sql, f.end)}, true
 			}
 		}
 		prev = t
@@ -167,28 +166,49 @@ func skipToData(s string, i int) int {
 	return i
 }
 
-// outputFormat returns the format named by a top-level FORMAT clause, or
-// "" if the statement has none. Only known format names count, so a column
-// called format is not mistaken for the clause.
-func outputFormat(sql string) string {
+// OutputFormat returns the format named by the statement's FORMAT clause,
+// or "" if it has none. The clause is FORMAT and a name at the top level,
+// followed by the end, a semicolon or SETTINGS, so a column called format
+// is not mistaken for it. Known names come back in canonical spelling.
+func OutputFormat(sql string) string {
 	l := lexer{s: sql}
-	format := ""
 	var prev token
+	format, candidate := "", ""
 	for {
 		t, ok := l.next()
 		if !ok {
+			if candidate != "" {
+				format = candidate
+			}
 			return format
 		}
-		if isKeyword(prev, "FORMAT") && prev.depth == 0 && !t.quoted {
-			if canon, ok := knownFormats[strings.ToLower(t.text)]; ok {
-				format = canon
-			}
+		if candidate != "" && (t.text == ";" || isKeyword(t, "SETTINGS")) {
+			format = candidate
+		}
+		candidate = ""
+		if isKeyword(prev, "FORMAT") && prev.depth == 0 && !t.quoted && isWordByte(t.text[0]) {
+			candidate = CanonicalFormat(t.text)
 		}
 		prev = t
 	}
 }
 
-// normalizeSpace collapses runs of blanks, for matching fixed statements.
-func normalizeSpace(s string) string {
+// CanonicalFormat spells a known format name as ClickHouse does; unknown
+// names are returned unchanged.
+func CanonicalFormat(name string) string {
+	if c, ok := knownFormats[strings.ToLower(name)]; ok {
+		return c
+	}
+	return name
+}
+
+// KnownFormat reports whether name (any case) is a format sqlscan knows.
+func KnownFormat(name string) bool {
+	_, ok := knownFormats[strings.ToLower(name)]
+	return ok
+}
+
+// NormalizeSpace collapses runs of blanks, for matching fixed statements.
+func NormalizeSpace(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
