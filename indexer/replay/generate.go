@@ -1,0 +1,263 @@
+package replay
+
+import (
+	"errors"
+	"math/rand/v2"
+
+	"github.com/ethereum/go-ethereum/common"
+)
+
+// GenOptions describes a range of synthetic mainnet-shaped blocks.
+//
+// Blocks are a pure function of (Seed, number), generated when first asked
+// for and kept encoded in a bounded cache, so a range of a million blocks
+// costs nothing until served. Hashes are random-looking, not real keccak of
+// the header; everything a client can check between a block and its
+// receipts is consistent (hashes, indexes, gas sums, log indexes, fees).
+type GenOptions struct {
+	From, Count uint64
+	// TxPerBlock is the mean transaction count (default 300). If
+	// TxPerBlockEnd is set the mean ramps linearly to it over the range,
+	// so consecutive months show growth.
+	TxPerBlock, TxPerBlockEnd int
+	Seed                      uint64
+	// StartTime is the timestamp of block From (default 2024-01-01T00:00Z);
+	// blocks are BlockTime seconds apart (default 12).
+	StartTime, BlockTime uint64
+	// Addresses is the pool of recurring externally owned accounts (default
+	// 2,000,000), drawn with a heavy skew like real activity. NewShare of
+	// senders and recipients (default 0.05) are brand-new addresses that
+	// never appeared before, so "new addresses" per day is meaningful.
+	Addresses int
+	NewShare  float64
+}
+
+func (o *GenOptions) setDefaults() {
+	if o.TxPerBlock <= 0 {
+		o.TxPerBlock = 300
+	}
+	if o.TxPerBlockEnd <= 0 {
+		o.TxPerBlockEnd = o.TxPerBlock
+	}
+	if o.StartTime == 0 {
+		o.StartTime = 1704067200
+	}
+	if o.BlockTime == 0 {
+		o.BlockTime = 12
+	}
+	if o.Addresses <= 0 {
+		o.Addresses = 2_000_000
+	}
+	if o.NewShare <= 0 {
+		o.NewShare = 0.05
+	}
+}
+
+// genRange is one Generate call's blocks.
+type genRange struct {
+	opts   GenOptions
+	parent common.Hash // parent of block From
+}
+
+func (g *genRange) last() uint64 { return g.opts.From + g.opts.Count - 1 }
+
+// Generate serves synthetic blocks From..From+Count-1. Blocks already held
+// at From or above are replaced (for a reorg test, generate the new branch
+// with another Seed); block From's parent is whatever block From-1 is now.
+func (s *Server) Generate(o GenOptions) error {
+	if o.Count == 0 {
+		return errors.New("generate: Count is 0")
+	}
+	if o.From+o.Count < o.From {
+		return errors.New("generate: range overflows")
+	}
+	o.setDefaults()
+	g := &genRange{opts: o}
+	var prev *entry
+	if o.From > 0 {
+		prev = s.lookupAny(o.From - 1)
+	}
+	if prev != nil {
+		g.parent = prev.hash
+	} else {
+		g.parent = mixHash(o.Seed, tagBlock, o.From-1)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var kept []*genRange
+	for _, r := range s.gens {
+		if r.opts.From >= o.From {
+			continue
+		}
+		if r.last() >= o.From {
+			cut := *r
+			cut.opts.Count = o.From - r.opts.From
+			r = &cut
+		}
+		kept = append(kept, r)
+	}
+	s.gens = append(kept, g)
+	for n, e := range s.fixed {
+		if n >= o.From {
+			delete(s.fixed, n)
+			for _, h := range e.txHashes {
+				delete(s.txs, h)
+			}
+		}
+	}
+	s.cache.clear()
+	return nil
+}
+
+// lookupAny is lookup ignoring the pretended head.
+func (s *Server) lookupAny(n uint64) *entry {
+	s.mu.Lock()
+	e := s.fixed[n]
+	g := s.genFor(n)
+	s.mu.Unlock()
+	if e != nil {
+		return e
+	}
+	if g != nil {
+		return g.encode(n)
+	}
+	return nil
+}
+
+func (s *Server) genFor(n uint64) *genRange {
+	for _, g := range s.gens {
+		if n >= g.opts.From && n <= g.last() {
+			return g
+		}
+	}
+	return nil
+}
+
+// BlockJSON returns the eth_getBlockByNumber(n, true) and
+// eth_getBlockReceipts(n) results the server would send for block n, for
+// benchmarks that want the bytes without HTTP.
+func (s *Server) BlockJSON(n uint64) (block, receipts []byte, ok bool) {
+	e := s.lookupAny(n)
+	if e == nil {
+		return nil, nil, false
+	}
+	return e.full, e.receiptsJSON(), true
+}
+
+// Hash tags keep the different kinds of generated hash apart.
+const (
+	tagBlock = iota + 1
+	tagTx
+	tagRoot
+	tagAddr
+	tagBlob
+	tagSig
+)
+
+// mix64 is the splitmix64 finalizer: a bijection on uint64, so distinct
+// inputs give distinct outputs, which keeps generated hashes unique.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+// unmix64 inverts mix64, so a generated tx hash tells which block holds it.
+func unmix64(x uint64) uint64 {
+	x ^= x>>31 ^ x>>62
+	x *= 0x319642b2d24d8ec3
+	x ^= x>>27 ^ x>>54
+	x *= 0x96de1b173f119089
+	x ^= x>>30 ^ x>>60
+	return x
+}
+
+func mixHash(seed uint64, tag int, n uint64) common.Hash {
+	w0 := mix64(seed ^ uint64(tag)<<56 ^ n)
+	return hashFromWord(w0)
+}
+
+// hashFromWord spreads one unique word over 32 bytes; the first 8 bytes are
+// the word itself so it can be recovered.
+func hashFromWord(w0 uint64) common.Hash {
+	var h common.Hash
+	putWord(h[0:8], w0)
+	putWord(h[8:16], mix64(w0+1))
+	putWord(h[16:24], mix64(w0+2))
+	putWord(h[24:32], mix64(w0+3))
+	return h
+}
+
+func putWord(b []byte, w uint64) {
+	_ = b[7]
+	for i := 7; i >= 0; i-- {
+		b[i] = byte(w)
+		w >>= 8
+	}
+}
+
+func getWord(b []byte) uint64 {
+	_ = b[7]
+	var w uint64
+	for i := 0; i < 8; i++ {
+		w = w<<8 | uint64(b[i])
+	}
+	return w
+}
+
+// txHash packs (block, index) into the hash's first word, invertibly.
+func (g *genRange) txHash(n uint64, i int) common.Hash {
+	return hashFromWord(mix64(g.opts.Seed ^ tagTx<<56 ^ n<<16 ^ uint64(i)))
+}
+
+func (g *genRange) findTx(h common.Hash) (txLoc, bool) {
+	x := unmix64(getWord(h[:8])) ^ g.opts.Seed ^ tagTx<<56
+	n, i := x>>16, int(x&0xffff)
+	if n < g.opts.From || n > g.last() || g.txHash(n, i) != h || i >= g.txCount(n) {
+		return txLoc{}, false
+	}
+	return txLoc{n, i}, true
+}
+
+func (g *genRange) blockHash(n uint64) common.Hash {
+	if n+1 == g.opts.From {
+		return g.parent
+	}
+	return mixHash(g.opts.Seed, tagBlock, n)
+}
+
+func (g *genRange) rng(n uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(g.opts.Seed, n))
+}
+
+// txCount is the block's transaction count: the ramped mean ±25%.
+func (g *genRange) txCount(n uint64) int {
+	return g.txCountFrom(g.rng(n), n)
+}
+
+func (g *genRange) txCountFrom(r *rand.Rand, n uint64) int {
+	o := g.opts
+	mean := float64(o.TxPerBlock)
+	if o.Count > 1 && o.TxPerBlockEnd != o.TxPerBlock {
+		f := float64(n-o.From) / float64(o.Count-1)
+		mean += f * float64(o.TxPerBlockEnd-o.TxPerBlock)
+	}
+	c := int(mean*0.75 + r.Float64()*mean*0.5)
+	return max(1, min(c, 65535))
+}
+
+// addr returns the address with pool index i; distinct i give distinct
+// addresses.
+func addr(tag int, i uint64) common.Address {
+	var a common.Address
+	w := mix64(uint64(tag)<<56 ^ i)
+	putWord(a[0:8], w)
+	putWord(a[8:16], mix64(w+1))
+	var t [8]byte
+	putWord(t[:], mix64(w+2))
+	copy(a[16:], t[:4])
+	return a
+}

@@ -1,0 +1,249 @@
+package rpcsource
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/ethidx/ethidx/indexer"
+)
+
+// slot is one block of a Blocks call, assembled across attempts: parts
+// that arrived intact are kept, so a retry asks only for what is missing.
+type slot struct {
+	n        uint64
+	block    json.RawMessage // eth_getBlockByNumber result, until decoded
+	receipts json.RawMessage // eth_getBlockReceipts result, until decoded
+	out      *indexer.Block  // decoded and checked
+	err      error           // why the last attempt did not finish it
+}
+
+// Blocks returns blocks from..to, each checked (see the package doc). On
+// error no block is returned: callers never see part of a range.
+func (s *Source) Blocks(ctx context.Context, from, to uint64) ([]*indexer.Block, error) {
+	if to < from {
+		return nil, fmt.Errorf("getting blocks %d-%d: empty range", from, to)
+	}
+	slots := make([]slot, to-from+1)
+	for i := range slots {
+		slots[i].n = from + uint64(i)
+	}
+	err := s.retry(ctx, func(ctx context.Context, ep *endpoint) error {
+		return s.fetch(ctx, ep, slots)
+	})
+	if err != nil {
+		if errors.Is(err, indexer.ErrNotFound) {
+			err = s.behind(ctx, err)
+		}
+		return nil, fmt.Errorf("getting blocks %d-%d: %w", from, to, err)
+	}
+	out := make([]*indexer.Block, len(slots))
+	for i := range slots {
+		out[i] = slots[i].out
+	}
+	return out, nil
+}
+
+// fetch is one attempt at the unfinished slots on one node. It returns the
+// first block's failure, or nil when every slot is done.
+func (s *Source) fetch(ctx context.Context, ep *endpoint, slots []slot) error {
+	var calls []rpc.BatchElem
+	var owners []*slot
+	for i := range slots {
+		sl := &slots[i]
+		if sl.out != nil {
+			continue
+		}
+		sl.err = nil
+		if sl.block == nil {
+			calls = append(calls, rpc.BatchElem{Method: "eth_getBlockByNumber", Args: []any{hexNumber(sl.n), true}, Result: &sl.block})
+			owners = append(owners, sl)
+		}
+		if sl.receipts == nil && ep.blockReceipts.Load() >= 0 {
+			calls = append(calls, rpc.BatchElem{Method: "eth_getBlockReceipts", Args: []any{hexNumber(sl.n)}, Result: &sl.receipts})
+			owners = append(owners, sl)
+		}
+	}
+	if err := s.batch(ctx, ep, calls); err != nil {
+		return err
+	}
+	for k, c := range calls {
+		sl := owners[k]
+		switch {
+		case c.Error == nil:
+			if c.Method == "eth_getBlockReceipts" {
+				ep.blockReceipts.Store(1)
+			}
+		case c.Method == "eth_getBlockReceipts" && methodMissing(c.Error):
+			s.opts.Logger.Info("node lacks eth_getBlockReceipts; fetching receipts one by one", "url", redact(ep.url))
+			ep.blockReceipts.Store(-1)
+			sl.receipts = nil
+		default:
+			*c.Result.(*json.RawMessage) = nil
+			if sl.err == nil {
+				sl.err = fmt.Errorf("block %d: %s: %w", sl.n, c.Method, c.Error)
+			}
+		}
+	}
+
+	var perTx []*pending
+	for i := range slots {
+		sl := &slots[i]
+		if sl.out != nil || sl.err != nil || sl.block == nil {
+			continue
+		}
+		if isNull(sl.block) {
+			sl.block, sl.receipts = nil, nil
+			sl.err = fmt.Errorf("block %d: %w", sl.n, indexer.ErrNotFound)
+			continue
+		}
+		if sl.receipts == nil && ep.blockReceipts.Load() >= 0 {
+			continue // receipts failed; sl.err says why
+		}
+		p, err := startBlock(sl)
+		if err != nil {
+			sl.fail(err)
+			continue
+		}
+		if sl.receipts == nil {
+			perTx = append(perTx, p)
+			continue
+		}
+		if err := p.d.receipts(p.b, sl.receipts); err != nil {
+			sl.fail(err)
+			continue
+		}
+		sl.finish(p)
+	}
+	if len(perTx) > 0 {
+		if err := s.receiptsByTx(ctx, ep, perTx); err != nil {
+			return err
+		}
+	}
+	checkLinks(slots)
+	for i := range slots {
+		if slots[i].out == nil {
+			if slots[i].err == nil {
+				slots[i].err = fmt.Errorf("block %d: no answer", slots[i].n)
+			}
+			return slots[i].err
+		}
+	}
+	return nil
+}
+
+// pending is a block decoded but still waiting for its receipts.
+type pending struct {
+	sl *slot
+	d  *blockDecoder
+	b  *indexer.Block
+}
+
+func startBlock(sl *slot) (*pending, error) {
+	d := newBlockDecoder(len(sl.block) + len(sl.receipts))
+	b, err := d.block(sl.block)
+	if err != nil {
+		return nil, err
+	}
+	if b.Number != sl.n {
+		return nil, &indexer.BlockError{Number: sl.n, Reason: fmt.Sprintf("node returned block %d (%s) when asked for %d", b.Number, b.Hash, sl.n)}
+	}
+	return &pending{sl, d, b}, nil
+}
+
+// fail drops what the slot had, so the next attempt fetches it afresh, and
+// makes sure the error names the block asked for.
+func (sl *slot) fail(err error) {
+	var be *indexer.BlockError
+	if errors.As(err, &be) && be.Number != sl.n {
+		err = &indexer.BlockError{Number: sl.n, Reason: be.Error()}
+	}
+	sl.block, sl.receipts, sl.out, sl.err = nil, nil, nil, err
+}
+
+func (sl *slot) finish(p *pending) {
+	if err := p.d.finish(p.b); err != nil {
+		sl.fail(err)
+		return
+	}
+	sl.block, sl.receipts, sl.out = nil, nil, p.b
+}
+
+// receiptsByTx fetches receipts with eth_getTransactionReceipt, for nodes
+// without eth_getBlockReceipts, and merges them in order.
+func (s *Source) receiptsByTx(ctx context.Context, ep *endpoint, ps []*pending) error {
+	var calls []rpc.BatchElem
+	raws := make([][]json.RawMessage, len(ps))
+	for k, p := range ps {
+		raws[k] = make([]json.RawMessage, len(p.b.Transactions))
+		for i := range p.b.Transactions {
+			calls = append(calls, rpc.BatchElem{Method: "eth_getTransactionReceipt", Args: []any{p.b.Transactions[i].Hash}, Result: &raws[k][i]})
+		}
+	}
+	if err := s.batch(ctx, ep, calls); err != nil {
+		return err
+	}
+	c := 0
+	for k, p := range ps {
+		var err error
+		for i := range p.b.Transactions {
+			if err == nil && calls[c].Error != nil {
+				err = fmt.Errorf("block %d: receipt of transaction %d: %w", p.sl.n, i, calls[c].Error)
+			}
+			if err == nil {
+				err = p.d.receiptOf(p.b, i, raws[k][i])
+			}
+			c++
+		}
+		if err != nil {
+			p.sl.fail(err)
+			continue
+		}
+		p.sl.finish(p)
+	}
+	return nil
+}
+
+// checkLinks fails both blocks of any parent-hash break between neighbours:
+// the chain reorganised between two calls, or a node served another fork.
+func checkLinks(slots []slot) {
+	for i := 1; i < len(slots); i++ {
+		prev, cur := &slots[i-1], &slots[i]
+		if prev.out == nil || cur.out == nil || cur.out.ParentHash == prev.out.Hash {
+			continue
+		}
+		err := &indexer.BlockError{Number: cur.n, Reason: fmt.Sprintf(
+			"parent hash %s is not block %d's hash %s (the chain reorganised during the fetch, or nodes disagree)",
+			cur.out.ParentHash, prev.n, prev.out.Hash)}
+		prev.fail(err)
+		cur.fail(err)
+	}
+}
+
+// batch sends calls in JSON-RPC batches of at most BatchSize. Per-call
+// errors are left in the elements; a returned error means a whole batch
+// failed (HTTP status, connection, timeout, unparseable body).
+func (s *Source) batch(ctx context.Context, ep *endpoint, calls []rpc.BatchElem) error {
+	for len(calls) > 0 {
+		chunk := calls[:min(len(calls), s.opts.BatchSize)]
+		calls = calls[len(chunk):]
+		if err := s.limiter.wait(ctx, len(chunk)); err != nil {
+			return err
+		}
+		cctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+		err := ep.client.BatchCallContext(cctx, chunk)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func isNull(raw []byte) bool {
+	s := &scanner{b: raw}
+	return len(raw) == 0 || (s.null() && s.peek() == 0)
+}

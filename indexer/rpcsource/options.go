@@ -1,0 +1,54 @@
+package rpcsource
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Options configures a Source. Only URLs is required.
+type Options struct {
+	// URLs are the nodes to read from, in order of preference. On a failed
+	// call the Source moves to the next one (round-robin).
+	URLs []string
+	// ChainID, if set, is checked against every node's eth_chainId at New.
+	ChainID uint64
+	// RPS caps JSON-RPC calls per second across all URLs (a batch of k
+	// calls counts k, as providers count them); 0 means no limit.
+	RPS float64
+	// MaxRetries is how many times a failed call is retried (default 5).
+	MaxRetries int
+	// Timeout bounds each HTTP request (default 30s).
+	Timeout time.Duration
+	// BatchSize is the most calls in one JSON-RPC batch (default 20: ten
+	// blocks with their receipts, about 12 MB for mainnet blocks, under
+	// geth's 25 MB batch response limit).
+	BatchSize int
+	// RetryBase is the first retry's backoff (default 250ms); it doubles per
+	// retry up to RetryMax (default 10s), with jitter.
+	RetryBase, RetryMax time.Duration
+	Logger              *slog.Logger
+}
+
+func (o *Options) setDefaults() {
+	if o.MaxRetries == 0 {
+		o.MaxRetries = 5
+	}
+	if o.MaxRetries < 0 {
+		o.MaxRetries = 0
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 20
+	}
+	if o.RetryBase <= 0 {
+		o.RetryBase = 250 * time.Millisecond
+	}
+	if o.RetryMax <= 0 {
+		o.RetryMax = 10 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}

@@ -1,0 +1,191 @@
+package rpcsource
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/ethidx/ethidx/indexer"
+)
+
+// Source reads blocks from one or more nodes. It implements indexer.Source
+// and is safe for concurrent use.
+type Source struct {
+	opts    Options
+	eps     []*endpoint
+	cur     atomic.Uint32 // index of the endpoint calls go to
+	limiter *limiter
+}
+
+var _ indexer.Source = (*Source)(nil)
+
+// endpoint is one node URL and what was learnt about it.
+type endpoint struct {
+	url    string
+	client *rpc.Client
+	// blockReceipts says whether the node serves eth_getBlockReceipts:
+	// 0 not known yet, 1 yes, -1 no (use eth_getTransactionReceipt).
+	blockReceipts atomic.Int32
+}
+
+// New dials every URL and, if opts.ChainID is set, checks each node serves
+// that chain.
+func New(ctx context.Context, opts Options) (*Source, error) {
+	opts.setDefaults()
+	if len(opts.URLs) == 0 {
+		return nil, errors.New("rpcsource: no node URL given")
+	}
+	// One pooled transport for all nodes: the default keeps only two idle
+	// connections per host, which concurrent workers would churn through.
+	hc := &http.Client{Transport: &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		MaxIdleConns:        64,
+		MaxIdleConnsPerHost: 32,
+		IdleConnTimeout:     90 * time.Second,
+		ForceAttemptHTTP2:   true,
+	}}
+	s := &Source{opts: opts, limiter: newLimiter(opts.RPS)}
+	for _, u := range opts.URLs {
+		c, err := rpc.DialOptions(ctx, u, rpc.WithHTTPClient(hc))
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("dialing %s: %w", redact(u), err)
+		}
+		s.eps = append(s.eps, &endpoint{url: u, client: c})
+	}
+	if opts.ChainID != 0 {
+		for _, ep := range s.eps {
+			id, err := s.chainIDOf(ctx, ep)
+			if err != nil {
+				s.Close()
+				return nil, fmt.Errorf("asking %s for its chain id: %w", redact(ep.url), err)
+			}
+			if id != opts.ChainID {
+				s.Close()
+				return nil, fmt.Errorf("node %s serves chain %d, want chain %d: check the --rpc URL", redact(ep.url), id, opts.ChainID)
+			}
+		}
+	}
+	return s, nil
+}
+
+// Close releases the connections.
+func (s *Source) Close() {
+	for _, ep := range s.eps {
+		ep.client.Close()
+	}
+}
+
+func (s *Source) chainIDOf(ctx context.Context, ep *endpoint) (uint64, error) {
+	var raw json.RawMessage
+	err := s.retryOn(ctx, ep, func(ctx context.Context, ep *endpoint) error {
+		if err := s.limiter.wait(ctx, 1); err != nil {
+			return err
+		}
+		return ep.client.CallContext(ctx, &raw, "eth_chainId")
+	})
+	if err != nil {
+		return 0, err
+	}
+	return parseQuantity(raw)
+}
+
+// ChainID returns the chain id of the node calls currently go to.
+func (s *Source) ChainID(ctx context.Context) (uint64, error) {
+	var id uint64
+	err := s.retry(ctx, func(ctx context.Context, ep *endpoint) error {
+		var raw json.RawMessage
+		if err := s.call(ctx, ep, &raw, "eth_chainId"); err != nil {
+			return err
+		}
+		var err error
+		id, err = parseQuantity(raw)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("getting chain id: %w", err)
+	}
+	return id, nil
+}
+
+// Head returns the newest block at finality f.
+func (s *Source) Head(ctx context.Context, f indexer.Finality) (indexer.Header, error) {
+	h, err := s.header(ctx, string(f))
+	if err != nil {
+		return indexer.Header{}, fmt.Errorf("getting %s head: %w", f, err)
+	}
+	return h, nil
+}
+
+// Header returns the header of block n, or an error wrapping
+// indexer.ErrNotFound if the node does not have it.
+func (s *Source) Header(ctx context.Context, n uint64) (indexer.Header, error) {
+	h, err := s.header(ctx, hexNumber(n))
+	if err != nil {
+		return indexer.Header{}, fmt.Errorf("getting header %d: %w", n, err)
+	}
+	if h.Number != n {
+		return indexer.Header{}, &indexer.BlockError{Number: n, Reason: fmt.Sprintf("node returned header %d", h.Number)}
+	}
+	return h, nil
+}
+
+func (s *Source) header(ctx context.Context, tag string) (indexer.Header, error) {
+	var h indexer.Header
+	err := s.retry(ctx, func(ctx context.Context, ep *endpoint) error {
+		var raw json.RawMessage
+		if err := s.call(ctx, ep, &raw, "eth_getBlockByNumber", tag, false); err != nil {
+			return err
+		}
+		var err error
+		h, err = decodeHeader(raw)
+		return err
+	})
+	if errors.Is(err, indexer.ErrNotFound) {
+		err = s.behind(ctx, err)
+	}
+	return h, err
+}
+
+// call makes one rate-limited call with the per-request timeout.
+func (s *Source) call(ctx context.Context, ep *endpoint, result any, method string, args ...any) error {
+	if err := s.limiter.wait(ctx, 1); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
+	return ep.client.CallContext(ctx, result, method, args...)
+}
+
+// behind adds the node's head to a not-found error, so "block 123 not
+// found" also tells how far behind the node is.
+func (s *Source) behind(ctx context.Context, err error) error {
+	ep := s.eps[s.cur.Load()%uint32(len(s.eps))]
+	var raw json.RawMessage
+	if s.call(ctx, ep, &raw, "eth_blockNumber") != nil {
+		return err
+	}
+	head, perr := parseQuantity(raw)
+	if perr != nil {
+		return err
+	}
+	return fmt.Errorf("%w (node head is %d: it is behind or still syncing)", err, head)
+}
+
+func hexNumber(n uint64) string { return "0x" + strconv.FormatUint(n, 16) }
+
+func parseQuantity(raw []byte) (uint64, error) {
+	s := &scanner{b: raw}
+	v := s.u64("quantity")
+	if s.err == nil && s.peek() != 0 {
+		s.fail("data after the quantity")
+	}
+	return v, s.err
+}
