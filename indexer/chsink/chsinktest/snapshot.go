@@ -9,16 +9,16 @@ import (
 )
 
 // snapshotQueries fingerprint every table as a reader sees it: row count
-// and an order-independent hash of all columns, deduplicated the way the
+// and an order-independent sum of per-row hashes of all columns, deduplicated the way the
 // views read (FINAL for the chain tables, GROUP BY key for the rollups).
 var snapshotQueries = map[string]string{
-	"blocks":       "SELECT count(), groupBitXor(cityHash64(*)) FROM blocks FINAL",
-	"transactions": "SELECT count(), groupBitXor(cityHash64(*)) FROM transactions FINAL",
-	"logs":         "SELECT count(), groupBitXor(cityHash64(*)) FROM logs FINAL",
-	"withdrawals":  "SELECT count(), groupBitXor(cityHash64(*)) FROM withdrawals FINAL",
-	"address_activity": "SELECT count(), groupBitXor(cityHash64(day, address, is_sender, fb)) FROM " +
+	"blocks":       "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM blocks FINAL",
+	"transactions": "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM transactions FINAL",
+	"logs":         "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM logs FINAL",
+	"withdrawals":  "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM withdrawals FINAL",
+	"address_activity": "SELECT count(), sum(cityHash64(day, address, is_sender, fb)) FROM " +
 		"(SELECT day, address, is_sender, min(first_block) AS fb FROM address_activity GROUP BY day, address, is_sender)",
-	"address_first_seen": "SELECT count(), groupBitXor(cityHash64(address, fb, ft)) FROM " +
+	"address_first_seen": "SELECT count(), sum(cityHash64(address, fb, ft)) FROM " +
 		"(SELECT address, min(first_block) AS fb, min(first_time) AS ft FROM address_first_seen GROUP BY address)",
 }
 
