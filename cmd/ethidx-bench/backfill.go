@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/indexer/chdb"
+	"github.com/ethidx/ethidx/indexer/chsink"
+	"github.com/ethidx/ethidx/indexer/replay"
+	"github.com/ethidx/ethidx/indexer/rpcsource"
+	"github.com/ethidx/ethidx/indexer/sqlhttp"
+	"github.com/ethidx/ethidx/schema"
+)
+
+type backfillConfig struct {
+	blocks     uint64
+	txPerBlock int
+	workers    int
+	batch      uint64
+}
+
+// benchBackfill loads cfg.blocks generated blocks through the real RPC
+// source, into the embedded engine or into a sink that drops them.
+func benchBackfill(ctx context.Context, cfg backfillConfig, toEngine bool) error {
+	srv := replay.New(replay.Options{CacheBlocks: int(cfg.blocks) + 16})
+	if err := srv.Generate(replay.GenOptions{From: 1, Count: cfg.blocks, TxPerBlock: cfg.txPerBlock, Seed: 42}); err != nil {
+		return err
+	}
+	// Encode every block before timing: the replay server is not what we measure.
+	for n := uint64(1); n <= cfg.blocks; n++ {
+		srv.BlockJSON(n)
+	}
+	url, stop, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer stop()
+	src, err := rpcsource.New(ctx, rpcsource.Options{URLs: []string{url}})
+	if err != nil {
+		return err
+	}
+	var sink indexer.Sink = &nullSink{}
+	name := "backfill_null_sink"
+	if toEngine {
+		name = "backfill_embedded_engine"
+		dir, err := os.MkdirTemp("", "ethidx-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		s, closeAll, err := engineSink(ctx, dir)
+		if err != nil {
+			return err
+		}
+		defer closeAll()
+		sink = s
+	}
+	start := time.Now()
+	st, err := indexer.Backfill(ctx, src, sink, indexer.BackfillOptions{
+		Range: indexer.Range{From: 1, To: cfg.blocks}, BatchSize: cfg.batch, Workers: cfg.workers})
+	if err != nil {
+		return err
+	}
+	secs := since(start)
+	rows := st.Transactions + st.Logs + st.Blocks
+	report(name, "blocks", st.Blocks, "txs", st.Transactions, "logs", st.Logs, "seconds", fmt.Sprintf("%.2f", secs),
+		"blocks_per_s", fmt.Sprintf("%.0f", float64(st.Blocks)/secs),
+		"tx_per_s", fmt.Sprintf("%.0f", float64(st.Transactions)/secs),
+		"rows_per_s", fmt.Sprintf("%.0f", float64(rows)/secs))
+	return nil
+}
+
+// engineSink opens the embedded engine in dir, serves it, and returns a
+// migrated ClickHouse sink over clickhouse-go HTTP: the CLI's path.
+func engineSink(ctx context.Context, dir string) (*chsink.Sink, func(), error) {
+	eng, err := chdb.Open(dir, chdb.Options{Logger: slog.Default()})
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- sqlhttp.New(eng, sqlhttp.Config{Logger: slog.Default()}).Serve(sctx, ln) }()
+	opts := func(db string) *clickhouse.Options {
+		return &clickhouse.Options{Protocol: clickhouse.HTTP, Addr: []string{ln.Addr().String()},
+			Auth: clickhouse.Auth{Database: db, Username: "default"}}
+	}
+	boot, err := clickhouse.Open(opts("default"))
+	if err == nil {
+		err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS eth")
+		boot.Close()
+	}
+	conn, err2 := clickhouse.Open(opts("eth"))
+	if err == nil {
+		err = err2
+	}
+	if err == nil {
+		_, err = schema.Migrate(ctx, conn)
+	}
+	closeAll := func() {
+		if conn != nil {
+			conn.Close()
+		}
+		cancel()
+		<-done
+		eng.Close()
+	}
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	return chsink.New(conn), closeAll, nil
+}
+
+// nullSink drops every block: what is left is fetch and decode.
+type nullSink struct{ blocks atomic.Uint64 }
+
+func (s *nullSink) Write(_ context.Context, b []*indexer.Block) error {
+	s.blocks.Add(uint64(len(b)))
+	return nil
+}
+func (s *nullSink) MarkDone(context.Context, indexer.Range) error { return nil }
+func (s *nullSink) Done(context.Context) (indexer.Ranges, error)  { return nil, nil }
+func (s *nullSink) Hashes(context.Context, uint64, uint64) (map[uint64]common.Hash, error) {
+	return nil, nil
+}
+func (s *nullSink) Rewind(context.Context, uint64) error { return nil }

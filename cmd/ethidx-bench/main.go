@@ -1,0 +1,119 @@
+// Command ethidx-bench measures ethidx against the targets in DESIGN.md and
+// prints the figures (`make bench`). It never fails on a timing: it reports.
+//
+//	backfill  end to end into the embedded engine, and the same pipeline
+//	          with a null sink, over a local replay RPC serving
+//	          mainnet-shaped blocks (~300 tx/block, logs, all tx types)
+//	latency   follower: a block reaching the horizon -> queryable
+//
+// Each phase runs in a child process so its peak RSS is its own.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+func main() {
+	phase := flag.String("phase", "", "run one phase in this process: null, engine, latency")
+	blocks := flag.Uint64("blocks", 2000, "blocks to backfill")
+	txs := flag.Int("tx-per-block", 300, "mean transactions per generated block")
+	workers := flag.Int("workers", 4, "backfill workers")
+	batch := flag.Uint64("batch", 50, "blocks per batch")
+	flag.Parse()
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	ctx := context.Background()
+	cfg := backfillConfig{blocks: *blocks, txPerBlock: *txs, workers: *workers, batch: *batch}
+	var err error
+	switch *phase {
+	case "":
+		err = runAll(os.Args[1:])
+	case "null":
+		err = benchBackfill(ctx, cfg, false)
+	case "engine":
+		err = benchBackfill(ctx, cfg, true)
+	case "latency":
+		err = benchLatency(ctx)
+	default:
+		err = fmt.Errorf("unknown phase %q", *phase)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ethidx-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// runAll runs every phase as a child process and prints their reports.
+func runAll(args []string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	results := map[string]map[string]string{}
+	for _, phase := range []string{"null", "engine", "latency"} {
+		cmd := exec.Command(self, append([]string{"-phase", phase}, args...)...)
+		cmd.Stderr = os.Stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("phase %s: %w", phase, err)
+		}
+		results[phase] = parseReport(string(out))
+		fmt.Print(string(out))
+	}
+	null, eng := results["null"]["tx_per_s"], results["engine"]["tx_per_s"]
+	var n, e float64
+	fmt.Sscan(null, &n)
+	fmt.Sscan(eng, &e)
+	if n > 0 {
+		fmt.Printf("summary: backfill end-to-end %.0f tx/s (target >= 25000), %.0f%% of the null-sink rate %.0f tx/s (target >= 85%%); follower latency p50 %s (target < 1s)\n",
+			e, 100*e/n, n, results["latency"]["p50"])
+	}
+	return nil
+}
+
+// report prints "phase key=value ..." on one line for runAll to collect.
+func report(phase string, kv ...any) {
+	var b strings.Builder
+	b.WriteString(phase)
+	for i := 0; i+1 < len(kv); i += 2 {
+		fmt.Fprintf(&b, " %v=%v", kv[i], kv[i+1])
+	}
+	b.WriteString(fmt.Sprintf(" peak_rss_mb=%d", peakRSSMB()))
+	fmt.Println(b.String())
+}
+
+func parseReport(out string) map[string]string {
+	m := map[string]string{}
+	for _, f := range strings.Fields(out) {
+		if k, v, ok := strings.Cut(f, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// peakRSSMB reads this process's high-water resident set from /proc.
+func peakRSSMB() int {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var kb int
+		if _, err := fmt.Sscanf(sc.Text(), "VmHWM: %d kB", &kb); err == nil {
+			return kb / 1024
+		}
+	}
+	return -1
+}
+
+func since(t time.Time) float64 { return time.Since(t).Seconds() }

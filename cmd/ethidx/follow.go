@@ -1,0 +1,109 @@
+package main
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/indexer/chsink"
+	"github.com/ethidx/ethidx/indexer/rpcsource"
+)
+
+func followCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "follow",
+		Usage: "keep ClickHouse at the chain head through reorgs",
+		UsageText: "ethidx follow --rpc URL                      # run until SIGTERM\n" +
+			"ethidx follow --rpc URL --once               # catch up and exit 0 (cron, systemd timer, CronJob)\n" +
+			"ethidx follow --rpc ws://node:8546 --finality latest --confirmations 2 --metrics-addr :9100",
+		Description: "Resumes after the last completed block (or --start N on an empty store),\n" +
+			"catches up in parallel when far behind, then loads block by block. Every block's\n" +
+			"parent hash is checked against what is stored; on a mismatch the orphaned blocks'\n" +
+			"rows are removed from every table and the canonical ones loaded.",
+		OnUsageError: commandUsageError,
+		Flags: []cli.Flag{
+			rpcFlag, chainIDFlag, rpsFlag, batchFlag, workersFlag, metricsFlag,
+			&cli.StringFlag{Name: "start", Usage: "first block when nothing is stored yet (default: the horizon)"},
+			&cli.StringFlag{Name: "finality", Usage: "finalized, safe or latest", Value: "finalized"},
+			&cli.Uint64Flag{Name: "confirmations", Usage: "with --finality latest: stay N blocks behind the head"},
+			&cli.BoolFlag{Name: "once", Usage: "catch up to the horizon, then exit 0"},
+			&cli.DurationFlag{Name: "poll", Usage: "how often to poll for a new head (websocket URLs also subscribe to newHeads)", Value: time.Second},
+			&cli.Uint64Flag{Name: "ready-lag", Usage: "/readyz fails when more than this many blocks behind the horizon", Value: 64},
+		},
+		Action: runFollow,
+	}
+}
+
+func runFollow(c *cli.Context) error {
+	fin, err := indexer.ParseFinality(c.String("finality"))
+	if err != nil {
+		return badInput("--finality: %v", err)
+	}
+	if c.IsSet("confirmations") && fin != indexer.Latest {
+		return badInput("--confirmations applies only with --finality latest")
+	}
+	if c.Duration("poll") <= 0 {
+		return badInput("--poll must be positive")
+	}
+	var start *uint64
+	if c.IsSet("start") {
+		n, err := parseBlock("--start", c.String("start"))
+		if err != nil {
+			return err
+		}
+		start = &n
+	}
+	src, err := openSource(c)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(c, false, endpointConfig{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	m := newFollowMetrics(c.Uint64("ready-lag"))
+	if addr := c.String("metrics-addr"); addr != "" {
+		actual, err := m.serve(c.Context, addr)
+		if err != nil {
+			return err
+		}
+		slog.Info("metrics and health endpoints", "addr", actual)
+	}
+	opts := indexer.FollowOptions{
+		Finality: fin, Confirmations: c.Uint64("confirmations"), Start: start,
+		Once: c.Bool("once"), Poll: c.Duration("poll"), Heads: heads(c),
+		BatchSize: c.Uint64("batch"), Workers: c.Int("workers"),
+		Progress: newProgress("follow"), Observer: m, Logger: slog.Default(),
+	}
+	sink := chsink.New(st.conn)
+	backoff := time.Second
+	for {
+		err := indexer.Follow(c.Context, src, sink, opts)
+		if err == nil || c.Context.Err() != nil {
+			slog.Info("follow stopped", "indexed_block", m.indexedN.Load())
+			return nil
+		}
+		if opts.Once {
+			return err
+		}
+		// A long-running follower outlives node trouble: log, count, back
+		// off, and resume from what is stored.
+		m.rpcError.Inc()
+		slog.Error("follow step failed; retrying", "err", err, "in", backoff.String())
+		select {
+		case <-c.Context.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, time.Minute)
+	}
+}
+
+func heads(c *cli.Context) <-chan struct{} {
+	urls, _ := rpcURLs(c)
+	return rpcsource.Heads(c.Context, urls, slog.Default())
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ethidx/ethidx/indexer"
+)
+
+// followMetrics turns follower events into Prometheus metrics and answers
+// the health probes: /healthz while the process runs, /readyz while the
+// indexed block is within maxLag of the horizon.
+type followMetrics struct {
+	reg                                         *prometheus.Registry
+	head, indexed, lagBlocks, lagSeconds        prometheus.Gauge
+	blocksWritten, txsWritten, reorgs, rpcError prometheus.Counter
+	reorgDepth, writeSeconds                    prometheus.Histogram
+
+	maxLag     uint64
+	headN      atomic.Uint64
+	indexedN   atomic.Uint64
+	indexedAt  atomic.Int64 // block timestamp
+	everLoaded atomic.Bool
+}
+
+var _ indexer.Observer = (*followMetrics)(nil)
+
+func newFollowMetrics(maxLag uint64) *followMetrics {
+	m := &followMetrics{reg: prometheus.NewRegistry(), maxLag: maxLag}
+	g := func(name, help string) prometheus.Gauge {
+		v := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "ethidx", Name: name, Help: help})
+		m.reg.MustRegister(v)
+		return v
+	}
+	c := func(name, help string) prometheus.Counter {
+		v := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "ethidx", Name: name, Help: help})
+		m.reg.MustRegister(v)
+		return v
+	}
+	m.head = g("head_block", "Newest block at the followed finality (the horizon).")
+	m.indexed = g("indexed_block", "Newest block stored.")
+	m.lagBlocks = g("lag_blocks", "Horizon minus newest stored block.")
+	m.lagSeconds = g("lag_seconds", "Now minus the newest stored block's timestamp.")
+	m.blocksWritten = c("blocks_written_total", "Blocks written.")
+	m.txsWritten = c("transactions_written_total", "Transactions written.")
+	m.reorgs = c("reorgs_total", "Reorgs detected and repaired.")
+	m.rpcError = c("rpc_errors_total", "Follower steps that failed on the node.")
+	m.reorgDepth = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "ethidx", Name: "reorg_depth_blocks",
+		Help: "Depth of each reorg.", Buckets: []float64{1, 2, 3, 5, 8, 16, 32, 64, 128}})
+	m.writeSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "ethidx", Name: "write_seconds",
+		Help: "Fetch-and-write latency of each follower step.", Buckets: prometheus.DefBuckets})
+	m.reg.MustRegister(m.reorgDepth, m.writeSeconds, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *followMetrics) Head(h indexer.Header) {
+	m.headN.Store(h.Number)
+	m.head.Set(float64(h.Number))
+	m.updateLag()
+}
+
+func (m *followMetrics) Indexed(h indexer.Header) {
+	m.indexedN.Store(h.Number)
+	m.indexedAt.Store(int64(h.Timestamp))
+	m.everLoaded.Store(true)
+	m.indexed.Set(float64(h.Number))
+	m.updateLag()
+}
+
+func (m *followMetrics) updateLag() {
+	head, idx := m.headN.Load(), m.indexedN.Load()
+	if m.everLoaded.Load() && head >= idx {
+		m.lagBlocks.Set(float64(head - idx))
+	}
+	if ts := m.indexedAt.Load(); ts > 0 {
+		m.lagSeconds.Set(time.Since(time.Unix(ts, 0)).Seconds())
+	}
+}
+
+func (m *followMetrics) Wrote(blocks, txs int, d time.Duration) {
+	m.blocksWritten.Add(float64(blocks))
+	m.txsWritten.Add(float64(txs))
+	m.writeSeconds.Observe(d.Seconds())
+}
+
+func (m *followMetrics) Reorg(depth uint64, _, _ common.Hash) {
+	m.reorgs.Inc()
+	m.reorgDepth.Observe(float64(depth))
+}
+
+// ready reports whether the follower is within maxLag blocks of the horizon.
+func (m *followMetrics) ready() (bool, string) {
+	if !m.everLoaded.Load() {
+		return false, "no block indexed yet"
+	}
+	head, idx := m.headN.Load(), m.indexedN.Load()
+	if head > idx && head-idx > m.maxLag {
+		return false, fmt.Sprintf("lag %d blocks > %d", head-idx, m.maxLag)
+	}
+	return true, fmt.Sprintf("indexed %d, horizon %d", idx, head)
+}
+
+// serve answers /metrics, /healthz and /readyz on addr until ctx ends.
+func (m *followMetrics) serve(ctx context.Context, addr string) (string, error) {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		ok, why := m.ready()
+		if !ok {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		fmt.Fprintln(w, why)
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", badInput("--metrics-addr %s: %v", addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shut)
+	}()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			slog.Error("metrics server", "err", err)
+		}
+	}()
+	return ln.Addr().String(), nil
+}
