@@ -105,13 +105,15 @@ func Migrate(ctx context.Context, db DB) (int, error) {
 	if err := db.Exec(ctx, migrationsTable); err != nil {
 		return 0, fmt.Errorf("creating schema_migrations: %w", err)
 	}
-	var applied []uint32
+	var applied []struct {
+		Version uint32 `ch:"version"`
+	}
 	if err := db.Select(ctx, &applied, "SELECT version FROM schema_migrations FINAL"); err != nil {
 		return 0, fmt.Errorf("reading schema_migrations: %w", err)
 	}
 	done := map[int]bool{}
 	for _, v := range applied {
-		done[int(v)] = true
+		done[int(v.Version)] = true
 	}
 	n := 0
 	for _, m := range Migrations() {

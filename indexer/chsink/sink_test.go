@@ -10,6 +10,7 @@ import (
 	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
+	"github.com/ethidx/ethidx/schema"
 )
 
 // testBlocks builds a small chain touching every column kind: nullable
@@ -95,7 +96,7 @@ func TestWriteRewindIdempotent(t *testing.T) {
 		"SELECT count() FROM logs FINAL WHERE topic_count = 4 AND isNotNull(topic3)": 10,
 		"SELECT sum(tx_success_count) FROM blocks FINAL":                             20,
 		"SELECT sum(contract_creations) FROM blocks FINAL":                           10,
-		"SELECT toUInt64(sum(burned_wei)) FROM blocks FINAL":                                   10 * 63000 * 7,
+		"SELECT toUInt64(sum(burned_wei)) FROM blocks FINAL":                         10 * 63000 * 7,
 		"SELECT uniqExact(address) FROM address_first_seen":                          1 + 1 + 10 + 10,
 		"SELECT countDistinct(day, address, is_sender) FROM address_activity":        1 + 1 + 10 + 10,
 	} {
@@ -145,5 +146,14 @@ func TestWriteRewindIdempotent(t *testing.T) {
 	done, _ = sink.Done(ctx)
 	if len(done) != 0 {
 		t.Errorf("Done after rewind = %v, want none (the only range reached past the fork)", done)
+	}
+}
+
+// Migrating an up-to-date database applies nothing and fails nothing.
+func TestMigrateTwice(t *testing.T) {
+	conn, _ := chsinktest.Conn(t)
+	n, err := schema.Migrate(context.Background(), conn)
+	if err != nil || n != 0 {
+		t.Fatalf("second migrate applied %d, err %v; want 0, nil", n, err)
 	}
 }
