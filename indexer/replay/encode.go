@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -251,7 +252,7 @@ func (g *genRange) encode(n uint64) *entry {
 	w.raw("],")
 	tail(w)
 	e.full = w.b
-	e.receipts = g.writeReceipts(r, e, n, txs, baseFee)
+	e.setReceipts(g.writeReceipts(r, e, n, txs, baseFee))
 	return e
 }
 
@@ -297,7 +298,8 @@ func (g *genRange) writeTx(w *writer, r *rand.Rand, e *entry, n uint64, i int, t
 			w.addrField("address", g.contract(r))
 			w.field("chainId", 1)
 			w.field("nonce", r.Uint64N(100))
-			w.raw(`"r":"0x` + hexAt(r, 32) + `","s":"0x` + hexAt(r, 31) + `",`)
+			w.hexQuantity("r", hexAt(r, 32))
+			w.hexQuantity("s", hexAt(r, 31))
 			w.last("yParity", r.Uint64N(2))
 			w.raw("}")
 		}
@@ -333,7 +335,8 @@ func (g *genRange) writeTx(w *writer, r *rand.Rand, e *entry, n uint64, i int, t
 		w.field("maxPriorityFeePerGas", t.maxPrio)
 	}
 	w.field("nonce", t.nonce)
-	w.raw(`"r":"0x` + hexAt(r, 32) + `","s":"0x` + hexAt(r, 32) + `",`)
+	w.hexQuantity("r", hexAt(r, 32))
+	w.hexQuantity("s", hexAt(r, 32))
 	if t.create {
 		w.raw(`"to":null,`)
 	} else {
@@ -484,6 +487,16 @@ func (w *writer) field(name string, v uint64) {
 func (w *writer) last(name string, v uint64) {
 	w.field(name, v)
 	w.trim()
+}
+
+// hexQuantity writes random hex as a quantity: no leading zeros, as
+// strict clients (go-ethereum's hexutil) demand.
+func (w *writer) hexQuantity(name, digits string) {
+	digits = strings.TrimLeft(digits, "0")
+	if digits == "" {
+		digits = "0"
+	}
+	w.raw(`"` + name + `":"0x` + digits + `",`)
 }
 
 func (w *writer) big(name string, hi, lo uint64) {

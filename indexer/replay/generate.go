@@ -141,7 +141,7 @@ func (s *Server) BlockJSON(n uint64) (block, receipts []byte, ok bool) {
 	if e == nil {
 		return nil, nil, false
 	}
-	return e.full, e.receiptsJSON(), true
+	return e.full, e.receiptsAll, true
 }
 
 // Hash tags keep the different kinds of generated hash apart.

@@ -89,39 +89,58 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	var out bytes.Buffer
+	// The answer is written as a list of pieces: small envelopes around the
+	// pre-encoded results, which are never copied into a response buffer.
+	var pieces [][]byte
+	var env []byte
 	if batch {
-		out.WriteByte('[')
+		env = append(env, '[')
 	}
 	for i, c := range calls {
 		if i > 0 {
-			out.WriteByte(',')
+			env = append(env, ',')
 		}
 		result, rerr := s.answer(c)
-		out.WriteString(`{"jsonrpc":"2.0","id":`)
+		env = append(env, `{"jsonrpc":"2.0","id":`...)
 		if len(c.ID) == 0 {
-			out.WriteString("null")
+			env = append(env, "null"...)
 		} else {
-			out.Write(c.ID)
+			env = append(env, c.ID...)
 		}
 		if rerr != nil {
 			e, _ := json.Marshal(rerr)
-			out.WriteString(`,"error":`)
-			out.Write(e)
+			env = append(env, `,"error":`...)
+			env = append(env, e...)
 		} else {
-			out.WriteString(`,"result":`)
-			out.Write(result)
+			env = append(env, `,"result":`...)
+			pieces = append(pieces, env, result)
+			env = nil
 		}
-		out.WriteByte('}')
+		env = append(env, '}')
 	}
 	if batch {
-		out.WriteByte(']')
+		env = append(env, ']')
 	}
-	b := out.Bytes()
+	pieces = append(pieces, env)
+	total := 0
+	for _, p := range pieces {
+		total += len(p)
+	}
 	if truncate {
-		b = b[:len(b)/2]
+		total /= 2
 	}
-	writeJSON(w, b)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(total))
+	for _, p := range pieces {
+		if total <= 0 {
+			break
+		}
+		p = p[:min(len(p), total)]
+		if _, err := w.Write(p); err != nil {
+			return
+		}
+		total -= len(p)
+	}
 }
 
 func writeJSON(w http.ResponseWriter, b []byte) {
@@ -241,14 +260,14 @@ func (s *Server) getReceipts(c *call) ([]byte, *rpcError) {
 	}
 	f := s.take(c, FaultWrongBlock, FaultNull, FaultShortReceipts, FaultForeignReceipts)
 	if f == nil {
-		return e.receiptsJSON(), nil
+		return e.receiptsAll, nil
 	}
 	switch f.Kind {
 	case FaultNull:
 		return null, nil
 	case FaultWrongBlock:
 		if o := s.other(c.block); o != nil {
-			return o.receiptsJSON(), nil
+			return o.receiptsAll, nil
 		}
 	case FaultShortReceipts:
 		if len(e.receipts) > 0 {
@@ -262,7 +281,7 @@ func (s *Server) getReceipts(c *call) ([]byte, *rpcError) {
 		}
 		return joinArray(rs), nil
 	}
-	return e.receiptsJSON(), nil
+	return e.receiptsAll, nil
 }
 
 func (s *Server) getReceipt(c *call) ([]byte, *rpcError) {

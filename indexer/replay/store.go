@@ -18,12 +18,24 @@ type entry struct {
 	hash     common.Hash
 	full     []byte   // eth_getBlockByNumber(n, true) result
 	header   []byte   // eth_getBlockByNumber(n, false) result: tx hashes only
-	receipts [][]byte // eth_getTransactionReceipt results, in tx order
-	txHashes []common.Hash
+	// receiptsAll is the eth_getBlockReceipts result; receipts slices it
+	// into the eth_getTransactionReceipt results, in tx order.
+	receiptsAll []byte
+	receipts    [][]byte
+	txHashes    []common.Hash
 }
 
-// receiptsJSON is the eth_getBlockReceipts result.
-func (e *entry) receiptsJSON() []byte { return joinArray(e.receipts) }
+// setReceipts stores the receipts as one array and its elements as slices
+// of it, so neither form is built per request.
+func (e *entry) setReceipts(rs [][]byte) {
+	e.receiptsAll = joinArray(rs)
+	e.receipts = make([][]byte, len(rs))
+	at := 1
+	for i, r := range rs {
+		e.receipts[i] = e.receiptsAll[at : at+len(r) : at+len(r)]
+		at += len(r) + 1
+	}
+}
 
 func joinArray(elems [][]byte) []byte {
 	n := 2
@@ -144,9 +156,11 @@ func parseFixture(block, receipts []byte) (*entry, error) {
 	}
 	b["transactions"] = hashes
 	e.header, _ = json.Marshal(b)
-	for _, r := range rs {
-		e.receipts = append(e.receipts, compact(r))
+	parts := make([][]byte, len(rs))
+	for i, r := range rs {
+		parts[i] = compact(r)
 	}
+	e.setReceipts(parts)
 	return e, nil
 }
 

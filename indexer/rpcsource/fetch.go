@@ -2,11 +2,8 @@ package rpcsource
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-
-	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/ethidx/ethidx/indexer"
 )
@@ -15,10 +12,10 @@ import (
 // that arrived intact are kept, so a retry asks only for what is missing.
 type slot struct {
 	n        uint64
-	block    json.RawMessage // eth_getBlockByNumber result, until decoded
-	receipts json.RawMessage // eth_getBlockReceipts result, until decoded
-	out      *indexer.Block  // decoded and checked
-	err      error           // why the last attempt did not finish it
+	block    []byte         // eth_getBlockByNumber result, until decoded
+	receipts []byte         // eth_getBlockReceipts result, until decoded
+	out      *indexer.Block // decoded and checked
+	err      error          // why the last attempt did not finish it
 }
 
 // Blocks returns blocks from..to, each checked (see the package doc). On
@@ -31,8 +28,10 @@ func (s *Source) Blocks(ctx context.Context, from, to uint64) ([]*indexer.Block,
 	for i := range slots {
 		slots[i].n = from + uint64(i)
 	}
+	var held bodies
+	defer held.release()
 	err := s.retry(ctx, func(ctx context.Context, ep *endpoint) error {
-		return s.fetch(ctx, ep, slots)
+		return s.fetch(ctx, ep, slots, &held)
 	})
 	if err != nil {
 		if errors.Is(err, indexer.ErrNotFound) {
@@ -49,8 +48,8 @@ func (s *Source) Blocks(ctx context.Context, from, to uint64) ([]*indexer.Block,
 
 // fetch is one attempt at the unfinished slots on one node. It returns the
 // first block's failure, or nil when every slot is done.
-func (s *Source) fetch(ctx context.Context, ep *endpoint, slots []slot) error {
-	var calls []rpc.BatchElem
+func (s *Source) fetch(ctx context.Context, ep *endpoint, slots []slot, held *bodies) error {
+	var calls []*call
 	var owners []*slot
 	for i := range slots {
 		sl := &slots[i]
@@ -59,32 +58,32 @@ func (s *Source) fetch(ctx context.Context, ep *endpoint, slots []slot) error {
 		}
 		sl.err = nil
 		if sl.block == nil {
-			calls = append(calls, rpc.BatchElem{Method: "eth_getBlockByNumber", Args: []any{hexNumber(sl.n), true}, Result: &sl.block})
+			calls = append(calls, &call{method: "eth_getBlockByNumber", params: []any{hexNumber(sl.n), true}})
 			owners = append(owners, sl)
 		}
 		if sl.receipts == nil && ep.blockReceipts.Load() >= 0 {
-			calls = append(calls, rpc.BatchElem{Method: "eth_getBlockReceipts", Args: []any{hexNumber(sl.n)}, Result: &sl.receipts})
+			calls = append(calls, &call{method: "eth_getBlockReceipts", params: []any{hexNumber(sl.n)}})
 			owners = append(owners, sl)
 		}
 	}
-	if err := s.batch(ctx, ep, calls); err != nil {
+	if err := s.batch(ctx, ep, calls, held); err != nil {
 		return err
 	}
 	for k, c := range calls {
 		sl := owners[k]
 		switch {
-		case c.Error == nil:
-			if c.Method == "eth_getBlockReceipts" {
-				ep.blockReceipts.Store(1)
+		case c.err == nil && c.method == "eth_getBlockByNumber":
+			sl.block = c.result
+		case c.err == nil:
+			sl.receipts = c.result
+			ep.blockReceipts.Store(1)
+		case c.method == "eth_getBlockReceipts" && methodMissing(c.err):
+			if ep.blockReceipts.Swap(-1) != -1 {
+				s.opts.Logger.Info("node lacks eth_getBlockReceipts; fetching receipts one by one", "url", redact(ep.url))
 			}
-		case c.Method == "eth_getBlockReceipts" && methodMissing(c.Error):
-			s.opts.Logger.Info("node lacks eth_getBlockReceipts; fetching receipts one by one", "url", redact(ep.url))
-			ep.blockReceipts.Store(-1)
-			sl.receipts = nil
 		default:
-			*c.Result.(*json.RawMessage) = nil
 			if sl.err == nil {
-				sl.err = fmt.Errorf("block %d: %s: %w", sl.n, c.Method, c.Error)
+				sl.err = fmt.Errorf("block %d: %s: %w", sl.n, c.method, c.err)
 			}
 		}
 	}
@@ -119,7 +118,7 @@ func (s *Source) fetch(ctx context.Context, ep *endpoint, slots []slot) error {
 		sl.finish(p)
 	}
 	if len(perTx) > 0 {
-		if err := s.receiptsByTx(ctx, ep, perTx); err != nil {
+		if err := s.receiptsByTx(ctx, ep, perTx, held); err != nil {
 			return err
 		}
 	}
@@ -174,27 +173,25 @@ func (sl *slot) finish(p *pending) {
 
 // receiptsByTx fetches receipts with eth_getTransactionReceipt, for nodes
 // without eth_getBlockReceipts, and merges them in order.
-func (s *Source) receiptsByTx(ctx context.Context, ep *endpoint, ps []*pending) error {
-	var calls []rpc.BatchElem
-	raws := make([][]json.RawMessage, len(ps))
-	for k, p := range ps {
-		raws[k] = make([]json.RawMessage, len(p.b.Transactions))
+func (s *Source) receiptsByTx(ctx context.Context, ep *endpoint, ps []*pending, held *bodies) error {
+	var calls []*call
+	for _, p := range ps {
 		for i := range p.b.Transactions {
-			calls = append(calls, rpc.BatchElem{Method: "eth_getTransactionReceipt", Args: []any{p.b.Transactions[i].Hash}, Result: &raws[k][i]})
+			calls = append(calls, &call{method: "eth_getTransactionReceipt", params: []any{p.b.Transactions[i].Hash}})
 		}
 	}
-	if err := s.batch(ctx, ep, calls); err != nil {
+	if err := s.batch(ctx, ep, calls, held); err != nil {
 		return err
 	}
 	c := 0
-	for k, p := range ps {
+	for _, p := range ps {
 		var err error
 		for i := range p.b.Transactions {
-			if err == nil && calls[c].Error != nil {
-				err = fmt.Errorf("block %d: receipt of transaction %d: %w", p.sl.n, i, calls[c].Error)
+			if err == nil && calls[c].err != nil {
+				err = fmt.Errorf("block %d: receipt of transaction %d: %w", p.sl.n, i, calls[c].err)
 			}
 			if err == nil {
-				err = p.d.receiptOf(p.b, i, raws[k][i])
+				err = p.d.receiptOf(p.b, i, calls[c].result)
 			}
 			c++
 		}
@@ -221,26 +218,6 @@ func checkLinks(slots []slot) {
 		prev.fail(err)
 		cur.fail(err)
 	}
-}
-
-// batch sends calls in JSON-RPC batches of at most BatchSize. Per-call
-// errors are left in the elements; a returned error means a whole batch
-// failed (HTTP status, connection, timeout, unparseable body).
-func (s *Source) batch(ctx context.Context, ep *endpoint, calls []rpc.BatchElem) error {
-	for len(calls) > 0 {
-		chunk := calls[:min(len(calls), s.opts.BatchSize)]
-		calls = calls[len(chunk):]
-		if err := s.limiter.wait(ctx, len(chunk)); err != nil {
-			return err
-		}
-		cctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
-		err := ep.client.BatchCallContext(cctx, chunk)
-		cancel()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func isNull(raw []byte) bool {

@@ -1,6 +1,7 @@
 package rpcsource
 
 import (
+	"bytes"
 	"fmt"
 	"math/big"
 	"math/bits"
@@ -108,28 +109,30 @@ func (s *scanner) key() []byte {
 
 // str reads a string and returns its raw content. Escapes are left as
 // they are: hex strings never contain any, and a key with one matches no
-// field name, so it is skipped like any unknown key.
+// field name, so it is skipped like any unknown key. The closing quote is
+// found with bytes.IndexByte (vectorised): strings are most of the input.
 func (s *scanner) str() []byte {
 	if !s.expect('"') {
 		return nil
 	}
 	start := s.i
-	for s.i < len(s.b) {
-		switch c := s.b[s.i]; {
-		case c == '"':
-			s.i++
-			return s.b[start : s.i-1]
-		case c == '\\':
-			s.i += 2
-		case c < 0x20:
-			s.fail("control character in string")
+	for {
+		j := bytes.IndexByte(s.b[s.i:], '"')
+		if j < 0 {
+			s.fail("unterminated string")
 			return nil
-		default:
-			s.i++
+		}
+		end := s.i + j
+		s.i = end + 1
+		// The quote is escaped if an odd number of backslashes precede it.
+		k := end
+		for k > start && s.b[k-1] == '\\' {
+			k--
+		}
+		if (end-k)%2 == 0 {
+			return s.b[start:end]
 		}
 	}
-	s.fail("unterminated string")
-	return nil
 }
 
 // skip consumes one value of any kind.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +31,7 @@ var _ indexer.Source = (*Source)(nil)
 type endpoint struct {
 	url    string
 	client *rpc.Client
+	http   *http.Client // set for http(s) URLs: the fast batch path
 	// blockReceipts says whether the node serves eth_getBlockReceipts:
 	// 0 not known yet, 1 yes, -1 no (use eth_getTransactionReceipt).
 	blockReceipts atomic.Int32
@@ -58,7 +60,11 @@ func New(ctx context.Context, opts Options) (*Source, error) {
 			s.Close()
 			return nil, fmt.Errorf("dialing %s: %w", redact(u), err)
 		}
-		s.eps = append(s.eps, &endpoint{url: u, client: c})
+		ep := &endpoint{url: u, client: c}
+		if strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
+			ep.http = hc
+		}
+		s.eps = append(s.eps, ep)
 	}
 	if opts.ChainID != 0 {
 		for _, ep := range s.eps {
