@@ -14,10 +14,10 @@ import (
 // entry is one block ready to serve: its JSON is encoded once and written
 // verbatim into every response that asks for it.
 type entry struct {
-	number   uint64
-	hash     common.Hash
-	full     []byte   // eth_getBlockByNumber(n, true) result
-	header   []byte   // eth_getBlockByNumber(n, false) result: tx hashes only
+	number uint64
+	hash   common.Hash
+	full   []byte // eth_getBlockByNumber(n, true) result
+	header []byte // eth_getBlockByNumber(n, false) result: tx hashes only
 	// receiptsAll is the eth_getBlockReceipts result; receipts slices it
 	// into the eth_getTransactionReceipt results, in tx order.
 	receiptsAll []byte
