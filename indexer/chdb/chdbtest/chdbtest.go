@@ -39,7 +39,20 @@ func OpenOptions(t testing.TB, opts chdb.Options) (*chdb.Engine, string) {
 	return open(t, opts)
 }
 
+// OpenAt opens an engine on an existing data directory (to test reopening
+// after a crash), closed when t ends.
+func OpenAt(t testing.TB, dir string, opts chdb.Options) *chdb.Engine {
+	t.Helper()
+	e, _ := openDir(t, dir, opts)
+	return e
+}
+
 func open(t testing.TB, opts chdb.Options) (*chdb.Engine, string) {
+	t.Helper()
+	return openDir(t, t.TempDir(), opts)
+}
+
+func openDir(t testing.TB, dir string, opts chdb.Options) (*chdb.Engine, string) {
 	t.Helper()
 	if _, err := chdb.LibraryPath(); err != nil {
 		t.Fatalf("chdbtest: %v", err)
@@ -54,7 +67,6 @@ func open(t testing.TB, opts chdb.Options) (*chdb.Engine, string) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	dir := t.TempDir()
 	e, err := chdb.Open(dir, opts)
 	if err != nil {
 		<-turn

@@ -1,0 +1,74 @@
+package sqlscan
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSplitInsert(t *testing.T) {
+	for _, c := range []struct {
+		sql, head, format, data string
+		ok                      bool
+	}{
+		{"INSERT INTO t FORMAT Native\n\x00\x01", "INSERT INTO t", "Native", "\x00\x01", true},
+		{"insert into t (a, b) format CSV\r\n1,2", "insert into t (a, b)", "CSV", "1,2", true},
+		{"INSERT INTO t FORMAT TSV  \n\n1", "INSERT INTO t", "TSV", "\n1", true},
+		{"INSERT INTO t SETTINGS async_insert=0 VALUES (1)", "INSERT INTO t SETTINGS async_insert=0", "Values", " (1)", true},
+		{"INSERT INTO `values` VALUES ('FORMAT CSV')", "INSERT INTO `values`", "Values", " ('FORMAT CSV')", true},
+		{"INSERT INTO values VALUES (1)", "INSERT INTO values", "Values", " (1)", true},
+		{"INSERT INTO db.values VALUES (1)", "INSERT INTO db.values", "Values", " (1)", true},
+		{"INSERT INTO t (/* FORMAT x */ a, \"format\") FORMAT JSONEachRow {}", "INSERT INTO t (/* FORMAT x */ a, \"format\")", "JSONEachRow", "{}", true},
+		{"-- FORMAT CSV\nINSERT INTO t FORMAT CSV\n1", "-- FORMAT CSV\nINSERT INTO t", "CSV", "1", true},
+		{"INSERT INTO t SELECT 1", "", "", "", false},
+		{"INSERT INTO t SELECT * FROM input('a UInt8') FORMAT CSV\n1", "INSERT INTO t SELECT * FROM input('a UInt8')", "CSV", "1", true},
+		{"SELECT 1 FORMAT CSV", "", "", "", false},
+		{"INSERT INTO t FORMAT", "", "", "", false},
+		{"INSERT INTO t FORMAT 'x'", "", "", "", false},
+	} {
+		ins, ok := SplitInsert(c.sql)
+		if ok != c.ok || ok && (ins.Head != c.head || ins.Format != c.format || c.sql[ins.Data:] != c.data) {
+			t.Errorf("SplitInsert(%q) = %+v %v", c.sql, ins, ok)
+		}
+	}
+}
+
+func TestOutputFormat(t *testing.T) {
+	for sql, want := range map[string]string{
+		"SELECT 1":                                   "",
+		"SELECT 1 FORMAT json":                       "JSON",
+		"SELECT 1 FORMAT JSONEachRow;":               "JSONEachRow",
+		"SELECT 1 FORMAT CSV SETTINGS max_threads=1": "CSV",
+		"SELECT 1 SETTINGS max_threads=1 FORMAT TSV": "TSV",
+		"SELECT format FROM t":                       "",
+		"SELECT 1 AS format":                         "",
+		"SELECT format, 1 FROM t":                    "",
+		"SELECT (SELECT 1 FORMAT CSV)":               "",
+		"SELECT 'FORMAT CSV'":                        "",
+		"SELECT 1 FORMAT MyFormat":                   "MyFormat",
+		"SELECT 1 -- FORMAT CSV":                     "",
+		"SELECT 1 /* FORMAT /* nested */ CSV */":     "",
+	} {
+		if got := OutputFormat(sql); got != want {
+			t.Errorf("OutputFormat(%q) = %q, want %q", sql, got, want)
+		}
+	}
+}
+
+func FuzzSplitInsert(f *testing.F) {
+	for _, s := range []string{"INSERT INTO t FORMAT Native\n\x00", "INSERT INTO t VALUES (1)", "INSERT /* x */ INTO t FORMAT CSV 1", "SELECT 1 FORMAT JSON", "INSERT INTO t ('", "insert into t (\"a\\\"\") format TSV\r\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, sql string) {
+		_ = OutputFormat(sql)
+		ins, ok := SplitInsert(sql)
+		if !ok {
+			return
+		}
+		if ins.Data < 0 || ins.Data > len(sql) || ins.Format == "" {
+			t.Fatalf("bad split %+v of %q", ins, sql)
+		}
+		if !strings.Contains(sql, ins.Head) {
+			t.Fatalf("head %q not in %q", ins.Head, sql)
+		}
+	})
+}
