@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/ethidx/ethidx/indexer/chdb"
+	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
+	"github.com/ethidx/ethidx/indexer/sqlhttp"
+)
+
+// The tests in this package run the real ethidx binary, built once.
+var ethidxBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ethidx-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	ethidxBin = filepath.Join(dir, "ethidx")
+	build := exec.Command("go", "build", "-o", ethidxBin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building ethidx:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// run runs ethidx with args and returns its combined output and exit code.
+func run(t *testing.T, timeout time.Duration, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ethidxBin, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return out.String(), 0
+	case errors.As(err, &exit):
+		return out.String(), exit.ExitCode()
+	default:
+		t.Fatalf("running ethidx %v: %v", args, err)
+		return "", -1
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// Bad input exits 2 with a message naming the problem, before any work.
+func TestBadInputExitsTwo(t *testing.T) {
+	dir := t.TempDir()
+	base := []string{"--data-dir", dir, "--http-addr", "127.0.0.1:0"}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"backfill", "--rpc", "http://127.0.0.1:1", "--from", "10", "--to", "5"}, "before --from"},
+		{[]string{"backfill", "--rpc", "http://127.0.0.1:1", "--from", "ten", "--to", "5"}, "want a block number"},
+		{[]string{"backfill", "--rpc", "http://127.0.0.1:1", "--from-date", "2026-02-30", "--to-date", "2026-03-01"}, "YYYY-MM-DD"},
+		{[]string{"backfill", "--rpc", "http://127.0.0.1:1", "--from-date", "2026-03-01", "--to-date", "2026-02-01"}, "before --from-date"},
+		{[]string{"backfill", "--rpc", "http://127.0.0.1:1"}, "give a range"},
+		{[]string{"backfill", "--from", "1", "--to", "2"}, "--rpc URL is required"},
+		{[]string{"backfill", "--rpc", "not a url", "--from", "1", "--to", "2"}, "--rpc"},
+		{[]string{"backfill", "--rpc", "http://127.0.0.1:1", "--from", "1", "--to", "2", "--worker", "5/4"}, "--worker"},
+		{[]string{"backfill", "--nope"}, "flag provided but not defined"},
+		{[]string{"--clickhouse", "postgres://x/y", "backfill", "--rpc", "http://127.0.0.1:1", "--from", "1", "--to", "2"}, "scheme"},
+		{[]string{"--clickhouse", "clickhouse://", "schema", "migrate"}, "--clickhouse"},
+		{[]string{"--database", "eth;drop", "schema", "migrate"}, "--database"},
+		{[]string{"--log-format", "xml", "schema", "print"}, "--log-format"},
+		{[]string{"follow", "--rpc", "http://127.0.0.1:1", "--finality", "soon"}, "--finality"},
+		{[]string{"follow", "--rpc", "http://127.0.0.1:1", "--confirmations", "3"}, "--confirmations"},
+		{[]string{"devnet", "--history", "sixty days"}, "--history"},
+	} {
+		out, code := run(t, time.Minute, append(base, tc.args...)...)
+		if code != 2 || !strings.Contains(out, tc.want) {
+			t.Errorf("ethidx %s: exit %d, output %q; want exit 2 mentioning %q", strings.Join(tc.args, " "), code, out, tc.want)
+		}
+	}
+}
+
+// snapshotDir fingerprints the tables of a data dir a child process wrote.
+func snapshotDir(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	eng, err := chdb.Open(dir, chdb.Options{})
+	if err != nil {
+		t.Fatalf("opening %s: %v", dir, err)
+	}
+	defer eng.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sqlhttp.New(eng, sqlhttp.Config{}).Serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+	conn, err := clickhouse.Open(&clickhouse.Options{Protocol: clickhouse.HTTP, Addr: []string{ln.Addr().String()},
+		Auth: clickhouse.Auth{Database: "eth", Username: "default"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	return chsinktest.Snapshot(t, conn)
+}
+
+func sameSnapshot(t *testing.T, what string, got, want map[string]string) {
+	t.Helper()
+	for table := range want {
+		if got[table] != want[table] {
+			t.Errorf("%s: %s = %s, clean run = %s", what, table, got[table], want[table])
+		}
+	}
+}
