@@ -54,7 +54,8 @@ type Config struct {
 	// BlockInterval, the same seed and calls give the same block hashes.
 	Seed uint64
 	// MinTxs and MaxTxs bound the transactions per block (defaults 20 and
-	// 60). Blocks of at least 11 transactions hold every kind of traffic.
+	// 60). Blocks of at least 10 transactions hold every kind of traffic
+	// (one of the three failing kinds in turn).
 	MinTxs, MaxTxs int
 	// ChainID defaults to 1337, the id of go-ethereum's simulated chains.
 	ChainID uint64

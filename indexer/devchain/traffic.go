@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/consensus/misc/eip1559"
@@ -38,12 +39,17 @@ const (
 	numKinds
 )
 
-// weights set the mix of the transactions beyond the first of each kind.
+// weights set the mix of the transactions beyond the first of each kind;
+// with the guaranteed ones, about 4% of transactions fail, as on mainnet.
 var weights = [numKinds]int{
 	kindLegacy: 10, kindAccessList: 4, kindTransfer: 25, kindToFresh: 10, kindFromFresh: 6,
-	kindToken: 25, kindDeploy: 2, kindFailedCall: 4, kindFailedDeploy: 1, kindOutOfGas: 2,
+	kindToken: 25, kindDeploy: 2, kindFailedCall: 2, kindFailedDeploy: 0, kindOutOfGas: 1,
 	kindBlob: 3, kindSetCode: 4,
 }
+
+// failures are the kinds that end in status 0; a block guarantees only one
+// of them, taking turns.
+var failures = []kind{kindFailedCall, kindFailedDeploy, kindOutOfGas}
 
 const (
 	withdrawalsPerBlock = 16 // mainnet's maximum
@@ -72,7 +78,6 @@ type generator struct {
 	builders    []common.Address    // fee recipients
 	blobInbox   common.Address      // the "rollup" blob transactions go to
 	tokens      []common.Address    // token contracts deployed by traffic (maybe on a dead branch)
-	blobs       []*types.BlobTxSidecar
 }
 
 func newGenerator(cfg Config) (*generator, error) {
@@ -209,13 +214,21 @@ func (g *generator) block(cc *params.ChainConfig, parent *types.Header, timestam
 	return work, nil
 }
 
-// kinds picks the block's transaction kinds: one of each (rotating which ones
-// when the block is too small for all), the rest by weight, in random order.
+// kinds picks the block's transaction kinds: one of each succeeding kind and
+// one failing kind (rotating which when the block is too small for all), the
+// rest by weight, in random order.
 func (g *generator) kinds(number uint64) []kind {
 	n := g.minTxs + g.rng.IntN(g.maxTxs-g.minTxs+1)
+	var guaranteed []kind
+	for k := range numKinds {
+		if !slices.Contains(failures, k) {
+			guaranteed = append(guaranteed, k)
+		}
+	}
+	guaranteed = append(guaranteed, failures[number%uint64(len(failures))])
 	seq := make([]kind, 0, n)
-	for i := range min(n, int(numKinds)) {
-		seq = append(seq, kind((number+uint64(i))%uint64(numKinds)))
+	for i := range min(n, len(guaranteed)) {
+		seq = append(seq, guaranteed[(number+uint64(i))%uint64(len(guaranteed))])
 	}
 	total := 0
 	for _, w := range weights {
@@ -313,12 +326,7 @@ func (b *blockTraffic) blob(from *ecdsa.PrivateKey) (*types.Transaction, error) 
 	if b.blobs+n > maxBlobsPerBlock {
 		return nil, nil
 	}
-	sidecars, err := b.blobSidecars()
-	if err != nil {
-		return nil, err
-	}
-	first := b.rng.IntN(len(sidecars) - n + 1)
-	sc := joinSidecars(sidecars[first : first+n])
+	sc := blobSidecar(b.rng.IntN(len(blobCommitments)-n+1), n)
 	b.blobs += n
 	tip := b.tip()
 	blobFeeCap := new(big.Int).Mul(b.blobFee, big.NewInt(2))
