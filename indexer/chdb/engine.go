@@ -16,6 +16,8 @@ package chdb
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -91,6 +93,7 @@ type Engine struct {
 	mu     sync.Mutex
 	idle   []*conn // least recently used first
 	closed bool
+	kills  sync.WaitGroup // running kill(), which Close must outwait
 }
 
 // conn is one engine connection. Its key names the settings applied to it,
@@ -185,6 +188,7 @@ func (e *Engine) Close() error {
 	}
 	e.closed = true
 	e.mu.Unlock()
+	e.kills.Wait()
 	for range cap(e.slots) {
 		e.slots <- struct{}{}
 	}
@@ -230,7 +234,7 @@ func (e *Engine) Insert(ctx context.Context, insertSQL, format string, body io.R
 }
 
 // Run executes one statement, streaming its output to w.
-func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (Stats, error) {
+func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (_ Stats, err error) {
 	if st.Format == "" {
 		st.Format = "TabSeparated"
 	}
@@ -239,7 +243,9 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (Stats, err
 		return Stats{}, err
 	}
 	dirty := false
-	defer func() { e.release(c, dirty) }()
+	// After a failure, above all a cancelled one, a connection can hold
+	// leftovers of the statement (unread output was seen): drop it.
+	defer func() { e.release(c, dirty || err != nil) }()
 
 	class, count := e.classify(c, st.SQL, st.Database)
 	switch {
@@ -250,6 +256,16 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (Stats, err
 	}
 	// USE, SET and friends change the session: drop the connection after.
 	dirty = class == classControl
+	if ctx.Done() != nil {
+		// The engine checks for cancellation only between blocks and a
+		// connection takes one call at a time, so a statement stuck in a long
+		// computation is stopped from outside: KILL QUERY, finding it by a
+		// marker comment appended to its text.
+		id := randomHex()
+		st.SQL += "\n/* ethidx:" + id + " */"
+		stop := context.AfterFunc(ctx, func() { e.kill(id) })
+		defer stop()
+	}
 	format := st.Format
 	if f := sqlscan.OutputFormat(st.SQL); f != "" {
 		format = f // the statement's FORMAT clause wins over st.Format
@@ -422,6 +438,35 @@ func (e *Engine) exec(c *conn, sql string) error {
 		return parseError(msg)
 	}
 	return nil
+}
+
+// kill stops the statement carrying marker id, from a connection of its
+// own: every pooled one may be busy.
+func (e *Engine) kill(id string) {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return
+	}
+	e.kills.Add(1)
+	e.mu.Unlock()
+	defer e.kills.Done()
+	c, err := e.dial("")
+	if err != nil {
+		e.log.Warn("cannot stop cancelled statement", "err", err)
+		return
+	}
+	defer e.lib.closeConn(c.p)
+	// The marker is split so this statement does not match itself.
+	if err := e.exec(c, "KILL QUERY WHERE position(query, concat('/* ethidx', ':"+id+" */')) > 0 ASYNC"); err != nil {
+		e.log.Warn("cannot stop cancelled statement", "err", err)
+	}
+}
+
+func randomHex() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func quote(s string) string {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ethidx/ethidx/indexer/chdb"
 	"github.com/ethidx/ethidx/indexer/chdb/chdbtest"
@@ -104,4 +105,27 @@ func TestLocked(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	_ = e
+}
+
+func TestCancelLongStatement(t *testing.T) {
+	e := chdbtest.Open(t)
+	for _, format := range []string{"TSV", "JSON"} { // streamed and unstreamed
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		start := time.Now()
+		_, err := e.Query(ctx, "SELECT count() FROM numbers(1000000000000)", format, nil)
+		cancel()
+		var ce *chdb.Error
+		if !errors.As(err, &ce) || ce.Code != chdb.CodeQueryWasCancelled {
+			t.Fatalf("%s: got %v, want QUERY_WAS_CANCELLED", format, err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("%s: cancel took %v", format, d)
+		}
+	}
+	// The connections are usable afterwards.
+	for range 8 {
+		if out, err := e.Query(context.Background(), "SELECT 1", "TSV", nil); err != nil || string(out) != "1\n" {
+			t.Fatalf("%q %v", out, err)
+		}
+	}
 }
