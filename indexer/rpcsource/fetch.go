@@ -160,6 +160,12 @@ func (sl *slot) fail(err error) {
 	if errors.As(err, &be) && be.Number != sl.n {
 		err = &indexer.BlockError{Number: sl.n, Reason: be.Error()}
 	}
+	sl.drop(err)
+}
+
+// drop is fail for an error that names its block already (a broken link
+// between two blocks fails both, naming the child).
+func (sl *slot) drop(err error) {
 	sl.block, sl.receipts, sl.out, sl.err = nil, nil, nil, err
 }
 
@@ -215,8 +221,8 @@ func checkLinks(slots []slot) {
 		err := &indexer.BlockError{Number: cur.n, Reason: fmt.Sprintf(
 			"parent hash %s is not block %d's hash %s (the chain reorganised during the fetch, or nodes disagree)",
 			cur.out.ParentHash, prev.n, prev.out.Hash)}
-		prev.fail(err)
-		cur.fail(err)
+		prev.drop(err)
+		cur.drop(err)
 	}
 }
 

@@ -69,6 +69,7 @@ func (d *blockDecoder) receipt(s *scanner, b *indexer.Block, i int) {
 		number, index = absent, absent
 		typ           = absent
 		hasLogs       bool
+		logProblem    string
 	)
 	firstLog := len(b.Logs)
 	if !s.expect('{') {
@@ -112,7 +113,7 @@ func (d *blockDecoder) receipt(s *scanner, b *indexer.Block, i int) {
 			t.BlobGasPrice = d.nullBig(s, "blobGasPrice")
 		case "logs":
 			hasLogs = true
-			d.logs(s, b, i)
+			logProblem = d.logs(s, b, i)
 		default:
 			s.skip()
 		}
@@ -136,14 +137,21 @@ func (d *blockDecoder) receipt(s *scanner, b *indexer.Block, i int) {
 		s.reject("receipt %d says type %d, transaction says %d", i, typ, t.Type)
 	case !hasLogs:
 		s.reject("receipt %d has no logs field", i)
+	case logProblem != "":
+		// Checked last: when a whole receipt is misplaced, the receipt's
+		// own fields say so more clearly than its logs.
+		s.reject("receipt %d: %s", i, logProblem)
 	}
 	t.LogCount = uint32(len(b.Logs) - firstLog)
 	d.merged[i] = true
 }
 
-func (d *blockDecoder) logs(s *scanner, b *indexer.Block, i int) {
+// logs reads a receipt's logs. Logs that disagree with the block or the
+// transaction are reported as a problem, which the receipt raises after
+// its own checks.
+func (d *blockDecoder) logs(s *scanner, b *indexer.Block, i int) (problem string) {
 	if s.null() || !s.expect('[') {
-		return
+		return ""
 	}
 	t := &b.Transactions[i]
 	for first := true; s.next(']', &first); {
@@ -187,25 +195,28 @@ func (d *blockDecoder) logs(s *scanner, b *indexer.Block, i int) {
 			}
 		}
 		if s.err != nil {
-			return
+			return ""
 		}
-		switch {
-		case blockHash != (common.Hash{}) && blockHash != b.Hash:
-			s.reject("log %d says block hash %s, block is %s", l.Index, blockHash, b.Hash)
-		case txHash != (common.Hash{}) && txHash != t.Hash:
-			s.reject("log %d says transaction %s, receipt is for %s", l.Index, txHash, t.Hash)
-		case number != absent && number != b.Number:
-			s.reject("log %d says block %d", l.Index, number)
-		case txIndex != absent && txIndex != uint64(i):
-			s.reject("log %d says transaction index %d, receipt is %d", l.Index, txIndex, i)
-		case logIndex != absent && logIndex != uint64(l.Index):
-			s.reject("log %d of the block says log index %d", l.Index, logIndex)
-		case removed:
-			s.reject("log %d is marked removed", l.Index)
+		if problem == "" {
+			switch {
+			case blockHash != (common.Hash{}) && blockHash != b.Hash:
+				problem = fmt.Sprintf("log %d says block hash %s, block is %s", l.Index, blockHash, b.Hash)
+			case txHash != (common.Hash{}) && txHash != t.Hash:
+				problem = fmt.Sprintf("log %d says transaction %s, transaction %d is %s", l.Index, txHash, i, t.Hash)
+			case number != absent && number != b.Number:
+				problem = fmt.Sprintf("log %d says block %d", l.Index, number)
+			case txIndex != absent && txIndex != uint64(i):
+				problem = fmt.Sprintf("log %d says transaction index %d, receipt is %d", l.Index, txIndex, i)
+			case logIndex != absent && logIndex != uint64(l.Index):
+				problem = fmt.Sprintf("log %d of the block says log index %d", l.Index, logIndex)
+			case removed:
+				problem = fmt.Sprintf("log %d is marked removed", l.Index)
+			}
 		}
 		b.Logs = append(b.Logs, l)
 		d.logIndex++
 	}
+	return problem
 }
 
 // finish checks what needs every receipt: all merged, gas adding up to the

@@ -221,7 +221,7 @@ func splitBatch(raw []byte, calls []*call) error {
 		s.fail("data after the batch")
 	}
 	if s.err != nil {
-		return fmt.Errorf("reading batch response: %w", s.err)
+		return fmt.Errorf("reading batch response (truncated or invalid JSON): %w", s.err)
 	}
 	return nil
 }

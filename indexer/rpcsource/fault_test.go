@@ -1,0 +1,260 @@
+package rpcsource
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/indexer/replay"
+)
+
+// The two consecutive Dencun fixtures: a range with a parent link, blob
+// transactions and ~170 transactions each.
+const (
+	dencunA = 19433902
+	dencunB = 19433903
+)
+
+// faulty serves the fixtures with one fault and returns a quick-retrying
+// source with the given retry budget.
+func faulty(t *testing.T, retries int, f replay.Fault) (*replay.Server, *Source) {
+	t.Helper()
+	srv, url := serve(t, replay.Options{})
+	srv.AddFault(f)
+	opts := quick(url)
+	opts.MaxRetries = retries
+	if retries == 0 {
+		opts.MaxRetries = -1 // no retries
+	}
+	return srv, open(t, opts)
+}
+
+// mustBlockError checks err is a BlockError for block n whose reason says
+// what went wrong.
+func mustBlockError(t *testing.T, err error, n uint64, reason string) {
+	t.Helper()
+	var be *indexer.BlockError
+	if !errors.As(err, &be) {
+		t.Fatalf("want a BlockError for block %d, got %v", n, err)
+	}
+	if be.Number != n || !strings.Contains(be.Reason, reason) {
+		t.Fatalf("BlockError{%d, %q}: want block %d, reason containing %q", be.Number, be.Reason, n, reason)
+	}
+}
+
+func fetchDencun(src *Source) ([]*indexer.Block, error) {
+	return src.Blocks(context.Background(), dencunA, dencunB)
+}
+
+// Every bad answer, when persistent, is refused with a BlockError naming
+// the block and the problem; when it happens once, a retry gets the good
+// block.
+func TestLyingNode(t *testing.T) {
+	cases := []struct {
+		name   string
+		fault  replay.Fault
+		reason string
+	}{
+		{"wrong block", replay.Fault{Kind: replay.FaultWrongBlock, Method: "eth_getBlockByNumber", Blocks: []uint64{dencunA}}, "node returned block 19433903"},
+		{"wrong block's receipts", replay.Fault{Kind: replay.FaultWrongBlock, Method: "eth_getBlockReceipts", Blocks: []uint64{dencunB}}, "is for transaction"},
+		{"short receipts", replay.Fault{Kind: replay.FaultShortReceipts, Blocks: []uint64{dencunB}}, "171 receipts for 172 transactions"},
+		{"foreign receipt hashes", replay.Fault{Kind: replay.FaultForeignReceipts, Blocks: []uint64{dencunA}}, "receipt 0 is for transaction"},
+		{"null receipts", replay.Fault{Kind: replay.FaultNull, Method: "eth_getBlockReceipts", Blocks: []uint64{dencunA}}, "no receipts"},
+	}
+	for _, c := range cases {
+		t.Run(c.name+"/always", func(t *testing.T) {
+			srv, src := faulty(t, 2, c.fault)
+			bs, err := fetchDencun(src)
+			if bs != nil {
+				t.Fatal("blocks returned with an error")
+			}
+			n := c.fault.Blocks[0]
+			if c.name == "wrong block's receipts" {
+				n = dencunB
+			}
+			mustBlockError(t, err, n, c.reason)
+			if srv.Fired(c.fault.Kind) != 3 {
+				t.Errorf("fault fired %d times, want 3 (1 + 2 retries)", srv.Fired(c.fault.Kind))
+			}
+		})
+		t.Run(c.name+"/once", func(t *testing.T) {
+			f := c.fault
+			f.Times = 1
+			_, src := faulty(t, 2, f)
+			bs, err := fetchDencun(src)
+			if err != nil || len(bs) != 2 {
+				t.Fatalf("after one bad answer: %d blocks, %v", len(bs), err)
+			}
+		})
+	}
+}
+
+func TestTruncatedBody(t *testing.T) {
+	srv, src := faulty(t, 3, replay.Fault{Kind: replay.FaultTruncate, Times: 2})
+	if _, err := fetchDencun(src); err != nil {
+		t.Fatalf("after two truncated bodies: %v", err)
+	}
+	if srv.Fired(replay.FaultTruncate) != 2 {
+		t.Fatalf("fired %d", srv.Fired(replay.FaultTruncate))
+	}
+
+	_, src = faulty(t, 1, replay.Fault{Kind: replay.FaultTruncate})
+	_, err := fetchDencun(src)
+	if err == nil || !strings.Contains(err.Error(), "19433902-19433903") {
+		t.Fatalf("always truncated: want an error naming the range, got %v", err)
+	}
+	t.Log(err)
+}
+
+func TestRateLimited(t *testing.T) {
+	srv, src := faulty(t, 5, replay.Fault{Kind: replay.FaultStatus, Status: 429, Times: 3})
+	if _, err := fetchDencun(src); err != nil {
+		t.Fatalf("after three 429s: %v", err)
+	}
+	if srv.Fired(replay.FaultStatus) != 3 {
+		t.Fatalf("fired %d", srv.Fired(replay.FaultStatus))
+	}
+}
+
+func TestServerErrors(t *testing.T) {
+	_, src := faulty(t, 2, replay.Fault{Kind: replay.FaultStatus, Status: 503})
+	_, err := fetchDencun(src)
+	var he rpc.HTTPError
+	if !errors.As(err, &he) || he.StatusCode != 503 {
+		t.Fatalf("want HTTP 503 after retries, got %v", err)
+	}
+	// A 4xx other than 429 will not get better by waiting: no retries.
+	srv, src := faulty(t, 5, replay.Fault{Kind: replay.FaultStatus, Status: 403})
+	if _, err := fetchDencun(src); err == nil {
+		t.Fatal("403: no error")
+	}
+	if srv.Fired(replay.FaultStatus) != 1 {
+		t.Fatalf("403 retried: fired %d times", srv.Fired(replay.FaultStatus))
+	}
+}
+
+func TestSlowNode(t *testing.T) {
+	srv, url := serve(t, replay.Options{})
+	srv.AddFault(replay.Fault{Kind: replay.FaultLatency, Delay: 2 * time.Second, Times: 1})
+	opts := quick(url)
+	opts.Timeout = 200 * time.Millisecond
+	src := open(t, opts)
+	start := time.Now()
+	if _, err := fetchDencun(src); err != nil {
+		t.Fatalf("after one slow answer: %v", err)
+	}
+	if time.Since(start) > 1500*time.Millisecond {
+		t.Fatalf("took %v: the timeout did not cut the slow request", time.Since(start))
+	}
+
+	srv.AddFault(replay.Fault{Kind: replay.FaultLatency, Delay: time.Second})
+	opts.MaxRetries = 1
+	src = open(t, opts)
+	_, err := fetchDencun(src)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("always slow: want a deadline error, got %v", err)
+	}
+}
+
+func TestNodeBehind(t *testing.T) {
+	srv, src := faulty(t, 3, replay.Fault{})
+	srv.SetHead(dencunA)
+	_, err := fetchDencun(src)
+	if !errors.Is(err, indexer.ErrNotFound) || !strings.Contains(err.Error(), "block 19433903") || !strings.Contains(err.Error(), "node head is 19433902") {
+		t.Fatalf("want ErrNotFound naming block 19433903 and the head, got %v", err)
+	}
+	t.Log(err)
+	if n := srv.Calls("eth_getBlockByNumber"); n != 2 {
+		t.Errorf("%d block calls: a missing block should not be retried on the only node", n)
+	}
+}
+
+// A block whose parent is not the block before it (the chain moved, or
+// nodes disagree) is refused after retries.
+func TestBrokenParentLink(t *testing.T) {
+	srv := replay.New(replay.Options{})
+	if err := srv.Generate(replay.GenOptions{From: dencunA, Count: 1, Seed: 1, TxPerBlock: 5}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range loadFixtures(t) {
+		if f.number == dencunB {
+			if err := srv.AddBlock(f.block, f.receipts); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	opts := quick(hs.URL)
+	opts.MaxRetries = 2
+	_, err := fetchDencun(open(t, opts))
+	mustBlockError(t, err, dencunB, "parent hash")
+}
+
+// With several URLs, a failing node is skipped for the next.
+func TestFailover(t *testing.T) {
+	bad, badURL := serve(t, replay.Options{})
+	bad.AddFault(replay.Fault{Kind: replay.FaultStatus, Status: 502})
+	good, goodURL := serve(t, replay.Options{})
+	src := open(t, quick(badURL, goodURL))
+	for range 3 {
+		if _, err := fetchDencun(src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if bad.Fired(replay.FaultStatus) != 1 {
+		t.Errorf("bad node asked %d times; want once, then stay on the good one", bad.Fired(replay.FaultStatus))
+	}
+	if good.Calls("eth_getBlockByNumber") != 6 {
+		t.Errorf("good node served %d blocks, want 6", good.Calls("eth_getBlockByNumber"))
+	}
+
+	// A node that is behind: the other one has the block.
+	behind, behindURL := serve(t, replay.Options{Head: dencunA})
+	_, aheadURL := serve(t, replay.Options{})
+	src = open(t, quick(behindURL, aheadURL))
+	if _, err := fetchDencun(src); err != nil {
+		t.Fatalf("one node behind, one ahead: %v", err)
+	}
+	_ = behind
+}
+
+// The receipt fallback checks receipts as strictly as the block path.
+func TestFallbackFaults(t *testing.T) {
+	srv, url := serve(t, replay.Options{NoBlockReceipts: true})
+	srv.AddFault(replay.Fault{Kind: replay.FaultForeignReceipts, Method: "eth_getTransactionReceipt", Blocks: []uint64{dencunB}})
+	opts := quick(url)
+	opts.MaxRetries = 1
+	_, err := fetchDencun(open(t, opts))
+	mustBlockError(t, err, dencunB, "is for transaction")
+
+	srv.ClearFaults()
+	srv.AddFault(replay.Fault{Kind: replay.FaultNull, Method: "eth_getTransactionReceipt", Blocks: []uint64{dencunA}, Times: 1})
+	if _, err := fetchDencun(open(t, opts)); err != nil {
+		t.Fatalf("one missing receipt, then retry: %v", err)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	_, url := serve(t, replay.Options{})
+	opts := quick(url)
+	opts.RPS = 20
+	src := open(t, opts)
+	start := time.Now()
+	// Ten calls of two blocks are 40 JSON-RPC calls: the first 20 are the
+	// bucket's burst, the next 20 take a second at 20/s.
+	for range 10 {
+		if _, err := src.Blocks(context.Background(), dencunA, dencunB); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := time.Since(start); d < 800*time.Millisecond || d > 3*time.Second {
+		t.Fatalf("40 calls at 20/s with a burst of 20 took %v, want about 1s", d)
+	}
+}
