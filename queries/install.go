@@ -1,0 +1,175 @@
+package queries
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/ethidx/ethidx/schema"
+)
+
+// Install creates, in the connection's database, the day cache table, the
+// internal views the saved queries build on, and one view per saved query
+// (plus its all-rows view). Every statement is CREATE OR REPLACE or IF NOT
+// EXISTS, so running it on every start keeps the views in step with this
+// binary. It needs the schema migrations applied first.
+func Install(ctx context.Context, db DB) error {
+	for _, stmt := range installStatements() {
+		if err := db.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("installing saved queries: %w\nstatement: %s", err, firstLine(stmt))
+		}
+	}
+	return nil
+}
+
+// installStatements lists Install's DDL in order: install/*.sql by file
+// name, then the saved queries by name (a query may use any view of a
+// query sorted before it).
+func installStatements() []string {
+	names, err := fs.Glob(files, "install/*.sql")
+	if err != nil {
+		panic(err) // constant pattern
+	}
+	var out []string
+	for _, name := range names {
+		body, err := files.ReadFile(name)
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, schema.SplitStatements(string(body))...)
+	}
+	for _, q := range all {
+		out = append(out, "CREATE OR REPLACE VIEW "+q.View+" AS\n"+q.SQL)
+		if q.AllView != "" {
+			var args []string
+			for _, p := range q.Params {
+				args = append(args, p.Name+" = "+quote(p.Default))
+			}
+			out = append(out, fmt.Sprintf("CREATE OR REPLACE VIEW %s AS\nSELECT * FROM %s(%s)", q.AllView, q.View, strings.Join(args, ", ")))
+		}
+	}
+	return out
+}
+
+func quote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// refreshChunk bounds the days one live computation covers: its memory
+// grows with the (day, address) pairs, about a million a day on mainnet.
+const refreshChunk = 8
+
+// Refresh computes and caches the address figures of every complete day
+// whose cached row is missing or no longer applies, and returns how many
+// days it cached. Views are exact without it; it makes them fast. Call it
+// after a backfill and every few minutes while following.
+//
+// Each day's cache row records the block fingerprint read before the
+// figures are computed. If the blocks change in between (a reorg, a
+// backfill of earlier history), the row never matches and the views keep
+// computing that day live until the next Refresh: a race can cost speed,
+// never exactness.
+func Refresh(ctx context.Context, db DB) (int, error) {
+	stale, err := staleDays(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	total := len(stale)
+	for len(stale) > 0 {
+		n := 1
+		for n < len(stale) && n < refreshChunk && stale[n].Day.Equal(stale[n-1].Day.AddDate(0, 0, 1)) {
+			n++
+		}
+		if err := refreshDays(ctx, db, stale[:n]); err != nil {
+			return total - len(stale), err
+		}
+		stale = stale[n:]
+	}
+	return total, nil
+}
+
+// dayBlocks is a day's block fingerprint, as _daily_cache reports it.
+type dayBlocks struct {
+	Day         time.Time `ch:"day"`
+	FirstBlock  uint64    `ch:"first_block"`
+	LastBlock   uint64    `ch:"last_block"`
+	Blocks      uint64    `ch:"blocks"`
+	Fingerprint uint64    `ch:"fingerprint"`
+	PriorBlocks uint64    `ch:"prior_blocks"`
+}
+
+func staleDays(ctx context.Context, db DB) ([]dayBlocks, error) {
+	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"from": "1970-01-01", "to": "2105-12-31"}))
+	rows, err := db.Query(ctx, `SELECT day, first_block, last_block, blocks, fingerprint, prior_blocks
+		FROM _daily_cache(from = {from:Date}, to = {to:Date})
+		WHERE complete = 1 AND cached = 0 ORDER BY day`)
+	if err != nil {
+		return nil, fmt.Errorf("finding days to cache: %w", err)
+	}
+	defer rows.Close()
+	var out []dayBlocks
+	for rows.Next() {
+		var d dayBlocks
+		if err := rows.ScanStruct(&d); err != nil {
+			return nil, fmt.Errorf("finding days to cache: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// refreshDays caches consecutive days.
+func refreshDays(ctx context.Context, db DB, days []dayBlocks) error {
+	from, to := days[0].Day.Format(time.DateOnly), days[len(days)-1].Day.Format(time.DateOnly)
+	qctx := clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"from": from, "to": to}))
+	rows, err := db.Query(qctx, `SELECT day, active_addresses, active_senders, new_addresses
+		FROM _daily_addresses(from = {from:Date}, to = {to:Date})`)
+	if err != nil {
+		return fmt.Errorf("computing days %s..%s: %w", from, to, err)
+	}
+	type figures struct{ active, senders, new uint64 }
+	got := map[string]figures{}
+	for rows.Next() {
+		var (
+			day time.Time
+			f   figures
+		)
+		if err := rows.Scan(&day, &f.active, &f.senders, &f.new); err != nil {
+			rows.Close()
+			return fmt.Errorf("computing days %s..%s: %w", from, to, err)
+		}
+		got[day.Format(time.DateOnly)] = f
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("computing days %s..%s: %w", from, to, err)
+	}
+	batch, err := db.PrepareBatch(ctx, `INSERT INTO _daily_rollup_v1
+		(day, first_block, last_block, blocks, fingerprint, prior_blocks, active_addresses, active_senders, new_addresses)`)
+	if err != nil {
+		return fmt.Errorf("caching days %s..%s: %w", from, to, err)
+	}
+	defer batch.Abort()
+	for _, d := range days {
+		f, ok := got[d.Day.Format(time.DateOnly)]
+		if !ok {
+			continue // its blocks went away meanwhile (a rewind): nothing to cache
+		}
+		if err := batch.Append(d.Day, d.FirstBlock, d.LastBlock, d.Blocks, d.Fingerprint, d.PriorBlocks, f.active, f.senders, f.new); err != nil {
+			return fmt.Errorf("caching days %s..%s: %w", from, to, err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("caching days %s..%s: %w", from, to, err)
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+-- _daily_blocks(from, to): one row per UTC day in [from, to] that has at
+-- least one stored block, with the day's block-level sums (from the
+-- per-block rollup columns, so one row per block is read, never the
+-- transactions) and its coverage:
+--
+--   complete      every block whose timestamp falls on the day is stored.
+--                 Block timestamps strictly increase with the number, so a
+--                 day's blocks are one run of numbers; the day is complete
+--                 when its stored blocks have no gap (count = last - first
+--                 + 1) and both neighbours are stored too: block first-1
+--                 (or first is genesis) and block last+1, which then lie on
+--                 other days. A day at the head of the index is therefore
+--                 incomplete until the next day's first block is stored. The
+--                 neighbours are looked for one day either side, so a chain
+--                 that made no block for a whole day (never on mainnet)
+--                 would leave the next day marked incomplete: conservative.
+--   prior_blocks  stored blocks numbered below the day's first block.
+--   from_genesis  prior_blocks = first_block: every block from genesis up
+--                 to the day is stored, so first appearances are exact.
+--   fingerprint   xor of cityHash64(hash) of the day's blocks; with the
+--                 other columns it tells whether a cached row still applies
+--                 (see _daily_rollup_v1).
+--
+-- blocks is read with FINAL: a re-written block counts once.
+CREATE OR REPLACE VIEW _daily_blocks AS
+SELECT
+    day,
+    first_block,
+    last_block,
+    blocks,
+    fingerprint,
+    toUInt8(blocks = last_block - first_block + 1
+        AND (first_block = 0 OR prev_next_block = first_block)
+        AND next_first_block = last_block + 1) AS complete,
+    prior_blocks,
+    toUInt8(prior_blocks = first_block) AS from_genesis,
+    tx_count,
+    tx_success,
+    contract_creations,
+    blob_tx_count,
+    blob_count,
+    blob_gas_used,
+    gas_used,
+    gas_limit,
+    base_fee_sum,
+    base_fee_blocks,
+    burned_wei,
+    fees_wei,
+    log_count,
+    withdrawal_count
+FROM
+(
+    SELECT
+        *,
+        lagInFrame(last_block + 1, 1, 0) OVER neighbours AS prev_next_block,
+        leadInFrame(first_block, 1, 0) OVER neighbours AS next_first_block,
+        (
+            SELECT count()
+            FROM blocks FINAL
+            WHERE timestamp + INTERVAL 1 DAY < toDateTime({from:Date}, 'UTC')
+        ) + sum(blocks) OVER earlier - blocks AS prior_blocks
+    FROM
+    (
+        SELECT
+            toDate(timestamp) AS day,
+            min(number) AS first_block,
+            max(number) AS last_block,
+            count() AS blocks,
+            groupBitXor(cityHash64(hash)) AS fingerprint,
+            sum(tx_count) AS tx_count,
+            sum(tx_success_count) AS tx_success,
+            sum(contract_creations) AS contract_creations,
+            sum(blob_tx_count) AS blob_tx_count,
+            sum(blob_count) AS blob_count,
+            sum(ifNull(blob_gas_used, 0)) AS blob_gas_used,
+            sum(gas_used) AS gas_used,
+            sum(gas_limit) AS gas_limit,
+            sum(ifNull(base_fee_per_gas, 0)) AS base_fee_sum,
+            countIf(isNotNull(base_fee_per_gas)) AS base_fee_blocks,
+            sum(burned_wei) AS burned_wei,
+            sum(fees_wei) AS fees_wei,
+            sum(log_count) AS log_count,
+            sum(withdrawal_count) AS withdrawal_count
+        FROM blocks FINAL
+        WHERE timestamp + INTERVAL 1 DAY >= toDateTime({from:Date}, 'UTC')
+          AND timestamp < toDateTime({to:Date}, 'UTC') + INTERVAL 2 DAY
+        GROUP BY day
+    )
+    WINDOW
+        neighbours AS (ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+        earlier AS (ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+)
+WHERE day BETWEEN {from:Date} AND {to:Date};
