@@ -238,6 +238,9 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (_ Stats, e
 	if st.Format == "" {
 		st.Format = "TabSeparated"
 	}
+	if strings.IndexByte(st.SQL, 0) >= 0 {
+		return Stats{}, errNUL
+	}
 	c, err := e.acquire(ctx, st)
 	if err != nil {
 		return Stats{}, err
@@ -290,6 +293,9 @@ func (e *Engine) RunInsert(ctx context.Context, st Statement, body io.Reader) (S
 	if st.Format == "" {
 		return Stats{}, errors.New("insert: no input format")
 	}
+	if strings.IndexByte(st.SQL, 0) >= 0 {
+		return Stats{}, errNUL
+	}
 	c, err := e.acquire(ctx, st)
 	if err != nil {
 		return Stats{}, err
@@ -301,6 +307,10 @@ func (e *Engine) RunInsert(ctx context.Context, st Statement, body io.Reader) (S
 	dirty = err != nil
 	return stats, err
 }
+
+// errNUL refuses statement text with a NUL byte: the engine would stop
+// reading there and run what precedes it.
+var errNUL = NewError(CodeSyntaxError, "SYNTAX_ERROR", "Query contains a NUL byte")
 
 var settingNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 

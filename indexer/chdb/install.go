@@ -26,13 +26,15 @@ const (
 	libFile        = "libchdb.so"
 )
 
-// platformPackage maps GOOS/GOARCH to chDB's npm package, with the size and
-// SHA-256 of the library when ethidx knows them.
-var platformPackages = map[string]struct {
+// platformPackage is chDB's npm package for a platform, with the size and
+// SHA-256 of its library when ethidx knows them.
+type platformPackage struct {
 	pkg    string
 	size   int64
 	sha256 string
-}{
+}
+
+var platformPackages = map[string]platformPackage{
 	"linux/amd64":  {"@chdb/lib-linux-x64-gnu", 566330096, "36ad4e999882821ef13cf2d0f52c93f48e6ee1b4498b35a201c23ce4b8d15bf5"},
 	"linux/arm64":  {pkg: "@chdb/lib-linux-arm64-gnu"},
 	"darwin/arm64": {pkg: "@chdb/lib-darwin-arm64"},
@@ -90,6 +92,11 @@ func Install(ctx context.Context, log *slog.Logger) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return install(ctx, log, want, dst)
+}
+
+// install is Install for a given package and destination.
+func install(ctx context.Context, log *slog.Logger, want platformPackage, dst string) (string, error) {
 	if fi, err := os.Stat(dst); err == nil && fi.Size() > 0 && (want.size == 0 || fi.Size() == want.size) {
 		log.Debug("engine already installed", "path", dst)
 		return dst, nil

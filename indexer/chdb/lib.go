@@ -44,16 +44,24 @@ type lib struct {
 }
 
 var (
-	libOnce sync.Once
-	theLib  *lib
-	libErr  error
+	libMu  sync.Mutex
+	theLib *lib
 )
 
-// loadLib binds the library at path on first use. Later calls return the
-// same binding whatever path they name: a process gets one engine.
+// loadLib binds the library at path on first success. Later calls return
+// the same binding whatever path they name: a process gets one engine. A
+// failure is not remembered, so a corrected path can still load.
 func loadLib(path string) (*lib, error) {
-	libOnce.Do(func() { theLib, libErr = bindLib(path) })
-	return theLib, libErr
+	libMu.Lock()
+	defer libMu.Unlock()
+	if theLib != nil {
+		return theLib, nil
+	}
+	l, err := bindLib(path)
+	if err == nil {
+		theLib = l
+	}
+	return l, err
 }
 
 func bindLib(path string) (l *lib, err error) {

@@ -255,6 +255,10 @@ func (req *Request) checkEmpty() error {
 	if strings.TrimSpace(req.Query) == "" {
 		return badRequest(chdb.CodeSyntaxError, "SYNTAX_ERROR", "Empty query")
 	}
+	if strings.IndexByte(req.Query, 0) >= 0 {
+		// The engine would stop reading at the NUL and run what precedes it.
+		return badRequest(chdb.CodeSyntaxError, "SYNTAX_ERROR", "Query contains a NUL byte (binary data belongs after an INSERT's FORMAT clause)")
+	}
 	return nil
 }
 

@@ -221,7 +221,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	var stats chdb.Stats
 	switch {
-	case isHello(req.Query):
+	case req.Format == "Native" && isHello(req.Query):
 		var info serverInfo
 		if info, err = s.info(ctx); err == nil {
 			_, err = rw.Write(encodeHello(info, req.ProtocolVersion))
