@@ -13,7 +13,7 @@ import (
 )
 
 func TestLimits(t *testing.T) {
-	addr, _ := sqlhttptest.Start(t, sqlhttp.Config{MaxExecutionTime: time.Second, MaxMemoryUsage: 200 << 20})
+	addr, _ := sqlhttptest.Start(t, sqlhttp.Config{MaxExecutionTime: time.Second})
 	start := time.Now()
 	code, h, body := do(t, "GET", q(addr, "SELECT count() FROM numbers(1000000000000)"), "", nil)
 	if code == 200 || h.Get("X-ClickHouse-Exception-Code") != "159" {
@@ -27,13 +27,21 @@ func TestLimits(t *testing.T) {
 	if code == 200 || h.Get("X-ClickHouse-Exception-Code") != "159" {
 		t.Fatalf("raised time limit: %d %v", code, h)
 	}
-	code, h, body = do(t, "GET", q(addr, "SELECT groupArray(number) FROM numbers(100000000)"), "", nil)
-	if code == 200 || h.Get("X-ClickHouse-Exception-Code") != "241" {
-		t.Fatalf("memory limit: %d %v %.300q", code, h, body)
-	}
 	// Lowering is fine.
 	if code, _, body := do(t, "GET", q(addr, "SELECT getSetting('max_execution_time')", "max_execution_time", "0.5"), "", nil); code != 200 || body != "0.5\n" {
 		t.Fatalf("lowered limit: %d %q", code, body)
+	}
+}
+
+func TestMemoryLimit(t *testing.T) {
+	addr, _ := sqlhttptest.Start(t, sqlhttp.Config{MaxMemoryUsage: 100 << 20})
+	code, h, body := do(t, "GET", q(addr, "SELECT groupArray(number) FROM numbers(100000000)"), "", nil)
+	if code == 200 || h.Get("X-ClickHouse-Exception-Code") != "241" {
+		t.Fatalf("memory limit: %d %v %.300q", code, h, body)
+	}
+	code, h, _ = do(t, "GET", q(addr, "SELECT groupArray(number) FROM numbers(100000000)", "max_memory_usage", "100000000000"), "", nil)
+	if code == 200 || h.Get("X-ClickHouse-Exception-Code") != "241" {
+		t.Fatalf("raised memory limit: %d %v", code, h)
 	}
 }
 
