@@ -26,24 +26,35 @@ type backfillConfig struct {
 	txPerBlock int
 	workers    int
 	batch      uint64
+	rpc        string
+}
+
+// serveBlocks starts a replay server with cfg.blocks generated
+// mainnet-shaped blocks, all encoded up front: serving them is not what
+// the bench measures.
+func serveBlocks(cfg backfillConfig) (string, func(), error) {
+	srv := replay.New(replay.Options{CacheBlocks: int(cfg.blocks) + 16})
+	if err := srv.Generate(replay.GenOptions{From: 1, Count: cfg.blocks, TxPerBlock: cfg.txPerBlock, Seed: 42}); err != nil {
+		return "", nil, err
+	}
+	for n := uint64(1); n <= cfg.blocks; n++ {
+		srv.BlockJSON(n)
+	}
+	return srv.Start("127.0.0.1:0")
 }
 
 // benchBackfill loads cfg.blocks generated blocks through the real RPC
 // source, into the embedded engine or into a sink that drops them.
 func benchBackfill(ctx context.Context, cfg backfillConfig, toEngine bool) error {
-	srv := replay.New(replay.Options{CacheBlocks: int(cfg.blocks) + 16})
-	if err := srv.Generate(replay.GenOptions{From: 1, Count: cfg.blocks, TxPerBlock: cfg.txPerBlock, Seed: 42}); err != nil {
-		return err
+	url := cfg.rpc
+	if url == "" {
+		u, stop, err := serveBlocks(cfg)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		url = u
 	}
-	// Encode every block before timing: the replay server is not what we measure.
-	for n := uint64(1); n <= cfg.blocks; n++ {
-		srv.BlockJSON(n)
-	}
-	url, stop, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	defer stop()
 	src, err := rpcsource.New(ctx, rpcsource.Options{URLs: []string{url}})
 	if err != nil {
 		return err

@@ -17,24 +17,38 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strings"
 	"time"
 )
 
 func main() {
 	phase := flag.String("phase", "", "run one phase in this process: null, engine, latency")
-	blocks := flag.Uint64("blocks", 2000, "blocks to backfill")
+	rpc := flag.String("rpc", "", "replay server URL for a backfill phase (set by the parent)")
+	blocks := flag.Uint64("blocks", 1500, "blocks to backfill")
 	txs := flag.Int("tx-per-block", 300, "mean transactions per generated block")
 	workers := flag.Int("workers", 4, "backfill workers")
 	batch := flag.Uint64("batch", 50, "blocks per batch")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the phase to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ethidx-bench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	ctx := context.Background()
-	cfg := backfillConfig{blocks: *blocks, txPerBlock: *txs, workers: *workers, batch: *batch}
+	cfg := backfillConfig{blocks: *blocks, txPerBlock: *txs, workers: *workers, batch: *batch, rpc: *rpc}
 	var err error
 	switch *phase {
 	case "":
-		err = runAll(os.Args[1:])
+		err = runAll(cfg, os.Args[1:])
 	case "null":
 		err = benchBackfill(ctx, cfg, false)
 	case "engine":
@@ -45,20 +59,27 @@ func main() {
 		err = fmt.Errorf("unknown phase %q", *phase)
 	}
 	if err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "ethidx-bench:", err)
 		os.Exit(1)
 	}
 }
 
-// runAll runs every phase as a child process and prints their reports.
-func runAll(args []string) error {
+// runAll serves the generated blocks from this process and runs every
+// phase as a child process, so a phase's peak RSS is the pipeline's alone.
+func runAll(cfg backfillConfig, args []string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
+	url, stop, err := serveBlocks(cfg)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	results := map[string]map[string]string{}
 	for _, phase := range []string{"null", "engine", "latency"} {
-		cmd := exec.Command(self, append([]string{"-phase", phase}, args...)...)
+		cmd := exec.Command(self, append([]string{"-phase", phase, "-rpc", url}, args...)...)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
 		if err != nil {
