@@ -68,8 +68,10 @@ type Statement struct {
 	Params map[string]string
 	// Database is the current database for the statement; "" is "default".
 	Database string
-	// ReadOnly refuses anything that would change state.
-	ReadOnly bool
+	// ReadOnly, as ClickHouse's readonly setting: 0 allows everything;
+	// 1 refuses anything that changes state, settings included; 2 refuses
+	// changes of state but lets the statement set query settings.
+	ReadOnly uint8
 	// Settings are ClickHouse query-level settings for this statement only.
 	Settings map[string]string
 }
@@ -254,7 +256,7 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (_ Stats, e
 	switch {
 	case count > 1:
 		return Stats{}, NewError(CodeSyntaxError, "SYNTAX_ERROR", "Multi-statements are not allowed")
-	case st.ReadOnly && class != classReadOnly && class != classUnknown:
+	case st.ReadOnly > 0 && class != classReadOnly && class != classUnknown:
 		return Stats{}, NewError(CodeReadonly, "READONLY", "Cannot execute query in readonly mode")
 	}
 	// USE, SET and friends change the session: drop the connection after.
@@ -287,7 +289,7 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (_ Stats, e
 // RunInsert streams body into st.SQL, an INSERT without FORMAT clause or
 // inline data, with st.Format naming the body's format.
 func (e *Engine) RunInsert(ctx context.Context, st Statement, body io.Reader) (Stats, error) {
-	if st.ReadOnly {
+	if st.ReadOnly > 0 {
 		return Stats{}, NewError(CodeReadonly, "READONLY", "Cannot execute query in readonly mode")
 	}
 	if st.Format == "" {
@@ -331,9 +333,9 @@ func (e *Engine) settingsKey(st Statement) (string, error) {
 	for _, k := range keys {
 		fmt.Fprintf(&b, "%s = %s, ", k, quote(st.Settings[k]))
 	}
-	if st.ReadOnly {
-		// Last: once readonly is on, no setting can change.
-		b.WriteString("readonly = 1")
+	if st.ReadOnly > 0 {
+		// Last: once readonly is on, settings may not change.
+		fmt.Fprintf(&b, "readonly = %d", min(st.ReadOnly, 2))
 	}
 	return strings.TrimSuffix(b.String(), ", "), nil
 }

@@ -57,20 +57,29 @@ func TestReadOnlyAndDatabase(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	_, err := e.Run(ctx, chdb.Statement{SQL: "SELECT a, currentDatabase() FROM t", Database: "d", ReadOnly: true}, &out)
+	_, err := e.Run(ctx, chdb.Statement{SQL: "SELECT a, currentDatabase() FROM t", Database: "d", ReadOnly: 1}, &out)
 	if err != nil || out.String() != "7\td\n" {
 		t.Fatalf("%q %v", out.String(), err)
 	}
 	for _, q := range []string{"INSERT INTO t VALUES (1)", "DROP TABLE t", "SET max_threads = 1", "SELECT 1 SETTINGS max_threads = 1"} {
-		_, err := e.Run(ctx, chdb.Statement{SQL: q, Database: "d", ReadOnly: true}, io.Discard)
+		_, err := e.Run(ctx, chdb.Statement{SQL: q, Database: "d", ReadOnly: 1}, io.Discard)
 		var ce *chdb.Error
 		if !errors.As(err, &ce) || ce.Code != chdb.CodeReadonly {
 			t.Errorf("%s: want READONLY, got %v", q, err)
 		}
 	}
-	_, err = e.RunInsert(ctx, chdb.Statement{SQL: "INSERT INTO t", Format: "TSV", Database: "d", ReadOnly: true}, strings.NewReader("1\n"))
+	_, err = e.RunInsert(ctx, chdb.Statement{SQL: "INSERT INTO t", Format: "TSV", Database: "d", ReadOnly: 1}, strings.NewReader("1\n"))
 	if err == nil {
 		t.Error("read-only insert accepted")
+	}
+	// readonly=2 (ClickHouse's level for GET) still refuses writes but
+	// lets the statement carry settings.
+	out.Reset()
+	if _, err := e.Run(ctx, chdb.Statement{SQL: "SELECT getSetting('max_threads') SETTINGS max_threads = 1", ReadOnly: 2}, &out); err != nil || out.String() != "1\n" {
+		t.Fatalf("readonly=2 SETTINGS: %q %v", out.String(), err)
+	}
+	if _, err := e.Run(ctx, chdb.Statement{SQL: "INSERT INTO d.t VALUES (1)", ReadOnly: 2}, io.Discard); err == nil {
+		t.Fatal("readonly=2 insert accepted")
 	}
 	// Settings apply to their statement only.
 	out.Reset()

@@ -81,7 +81,7 @@ func runAndKill(t *testing.T, dir string, round int, acked map[int]bool) time.Du
 	}
 	start := time.Now()
 	delay := time.Duration(1000+rand.IntN(1500)) * time.Millisecond
-	killAt := time.AfterFunc(10*time.Second, func() { cmd.Process.Kill() }) // backstop
+	killAt := time.AfterFunc(2*time.Minute, func() { cmd.Process.Kill() }) // backstop
 	defer killAt.Stop()
 	sc := bufio.NewScanner(out)
 	var killed time.Duration

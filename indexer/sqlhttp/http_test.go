@@ -179,6 +179,7 @@ func TestAuth(t *testing.T) {
 		{base, "INSERT INTO t SELECT 1"},
 		{base, "SET max_threads = 1"},
 		{q(addr, "SELECT 1", "max_threads", "1"), ""},
+		{base, "SELECT 1 SETTINGS max_memory_usage = 100000000000"},
 		{base, "ALTER TABLE t DELETE WHERE 1"},
 	} {
 		code, h, body := do(t, "POST", c.url, c.body, viewer)

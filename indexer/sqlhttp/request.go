@@ -39,9 +39,10 @@ type Request struct {
 	Settings map[string]string // engine settings from the URL (allowed ones)
 	Ignored  []string          // URL parameters accepted but not applied
 
-	// ReadOnly is set by GET (ClickHouse runs GET requests read-only) and
-	// by readonly=1|2 in the URL.
-	ReadOnly bool
+	// ReadOnly is ClickHouse's readonly level asked for by the request:
+	// 2 for GET (read-only, settings allowed, as in ClickHouse), or the
+	// readonly URL parameter.
+	ReadOnly uint8
 	// ProtocolVersion is clickhouse-go's client_protocol_version.
 	ProtocolVersion uint64
 	// Compress asks for a native-compressed response (compress=1), with
@@ -124,7 +125,6 @@ func ParseRequest(r *http.Request) (*Request, error) {
 		Database:      q.Get("database"),
 		QueryID:       q.Get("query_id"),
 		DefaultFormat: q.Get("default_format"),
-		ReadOnly:      r.Method == http.MethodGet || r.Method == http.MethodHead,
 	}
 	if h := r.Header.Get("X-ClickHouse-Database"); h != "" && req.Database == "" {
 		req.Database = h
@@ -139,8 +139,14 @@ func ParseRequest(r *http.Request) (*Request, error) {
 	if v := q.Get("client_protocol_version"); v != "" {
 		req.ProtocolVersion, _ = strconv.ParseUint(v, 10, 64)
 	}
-	if v := q.Get("readonly"); v != "" && v != "0" {
-		req.ReadOnly = true
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		req.ReadOnly = 2
+	}
+	switch q.Get("readonly") {
+	case "1":
+		req.ReadOnly = 1
+	case "2":
+		req.ReadOnly = max(req.ReadOnly, 2)
 	}
 	req.Compress = q.Get("compress") == "1"
 	req.CompressMethod = compress.LZ4

@@ -61,7 +61,7 @@ func TestParseRequest(t *testing.T) {
 		t.Fatalf("%+v", req)
 	}
 	req = parse(t, "GET", "/?query=SELECT+1+FORMAT+JSON&param_x=5&max_threads=2&foo=bar&readonly=0", "")
-	if !req.ReadOnly || req.Format != "JSON" || req.Params["x"] != "5" || req.Settings["max_threads"] != "2" || len(req.Ignored) != 1 {
+	if req.ReadOnly != 2 || req.Format != "JSON" || req.Params["x"] != "5" || req.Settings["max_threads"] != "2" || len(req.Ignored) != 1 {
 		t.Fatalf("%+v", req)
 	}
 	// Credentials: headers, basic auth, URL; default user.

@@ -211,12 +211,15 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 	}
 
+	if user.ReadOnly {
+		req.ReadOnly = 1 // no settings either
+	}
 	st := chdb.Statement{
 		SQL:      req.Query,
 		Format:   req.Format,
 		Params:   req.Params,
 		Database: req.Database,
-		ReadOnly: req.ReadOnly || user.ReadOnly,
+		ReadOnly: req.ReadOnly,
 		Settings: settings,
 	}
 	var stats chdb.Stats
