@@ -3,6 +3,7 @@ package devchain
 import (
 	"encoding/binary"
 	"math/big"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -29,9 +30,20 @@ var (
 	}
 )
 
-// fixedBlob returns blob i: keccak-derived bytes with each 32-byte field
+// fixedBlobs holds the blobs once made; each is 128 KiB of hashing.
+var fixedBlobs = sync.OnceValue(func() []kzg4844.Blob {
+	blobs := make([]kzg4844.Blob, len(blobCommitments))
+	for i := range blobs {
+		blobs[i] = *makeBlob(i)
+	}
+	return blobs
+})
+
+func fixedBlob(i int) *kzg4844.Blob { return &fixedBlobs()[i] }
+
+// makeBlob returns blob i: keccak-derived bytes with each 32-byte field
 // element's top byte left zero, which keeps it below the BLS modulus.
-func fixedBlob(i int) *kzg4844.Blob {
+func makeBlob(i int) *kzg4844.Blob {
 	var blob kzg4844.Blob
 	for j := 0; j < len(blob); j += 32 {
 		seed := binary.BigEndian.AppendUint64([]byte("ethidx devchain blob"), uint64(i*len(blob)+j))

@@ -2,6 +2,7 @@ package devchain
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"math/big"
 	"testing"
@@ -227,5 +228,20 @@ func TestTokenTopics(t *testing.T) {
 	}
 	if got := hexutil.Encode(transferSelector); got != "0xa9059cbb" {
 		t.Errorf("transfer selector %s", got)
+	}
+}
+
+func TestRun(t *testing.T) {
+	c := newChain(t, Config{Seed: 10, MinTxs: 1, MaxTxs: 2})
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	if err := c.Run(ctx, 20*time.Millisecond); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if n := c.Head().Number.Uint64(); n < 3 {
+		t.Errorf("head %d after 300ms of 20ms blocks", n)
+	}
+	if err := c.Run(t.Context(), 0); err == nil {
+		t.Error("Run with a zero block time succeeded")
 	}
 }
