@@ -173,13 +173,16 @@ func (g *genRange) encode(n uint64) *entry {
 	}
 	var gasUsed, blobGas uint64
 	size := 600
+	fullCap, receiptsCap := 4096, 16
 	for _, t := range txs {
 		gasUsed += t.gasUsed
 		blobGas += uint64(t.blobs) * 131072
 		size += 120 + len(t.input)/2
+		fullCap += 1400 + len(t.input) + 300*(t.access+t.auths+t.blobs)
+		receiptsCap += 1300 + 1000*t.logs
 	}
 	ts := g.opts.StartTime + (n-g.opts.From)*g.opts.BlockTime
-	w := newWriter(len(txs) * 2600)
+	w := newWriter(fullCap)
 	head := func(w *writer) {
 		w.field("baseFeePerGas", baseFee)
 		w.field("blobGasUsed", blobGas)
@@ -252,7 +255,7 @@ func (g *genRange) encode(n uint64) *entry {
 	w.raw("],")
 	tail(w)
 	e.full = w.b
-	e.setReceipts(g.writeReceipts(r, e, n, txs, baseFee))
+	e.receiptsAll, e.receipts = g.writeReceipts(r, e, n, txs, receiptsCap)
 	return e
 }
 
@@ -282,7 +285,9 @@ func (g *genRange) writeTx(w *writer, r *rand.Rand, e *entry, n uint64, i int, t
 				if j > 0 {
 					w.raw(",")
 				}
-				w.raw(`"0x` + hexAt(r, 32) + `"`)
+				w.raw(`"0x`)
+				w.raw(hexAt(r, 32))
+				w.raw(`"`)
 			}
 			w.raw("]}")
 		}
@@ -326,7 +331,9 @@ func (g *genRange) writeTx(w *writer, r *rand.Rand, e *entry, n uint64, i int, t
 	w.field("gas", t.gas)
 	w.field("gasPrice", t.effective)
 	w.hashField("hash", e.txHashes[i])
-	w.raw(`"input":"0x` + t.input + `",`)
+	w.raw(`"input":"0x`)
+	w.raw(t.input)
+	w.raw(`",`)
 	if t.typ == 3 {
 		w.field("maxFeePerBlobGas", 1e10)
 	}
@@ -356,14 +363,19 @@ func (g *genRange) writeTx(w *writer, r *rand.Rand, e *entry, n uint64, i int, t
 	w.raw("}")
 }
 
-// writeReceipts encodes each receipt into one buffer and returns them as
-// slices of it.
-func (g *genRange) writeReceipts(r *rand.Rand, e *entry, n uint64, txs []gtx, baseFee uint64) [][]byte {
-	w := newWriter(len(txs) * 1800)
-	ends := make([]int, len(txs))
+// writeReceipts encodes the receipts as one JSON array and returns it with
+// each receipt as a slice of it.
+func (g *genRange) writeReceipts(r *rand.Rand, e *entry, n uint64, txs []gtx, capacity int) ([]byte, [][]byte) {
+	w := newWriter(capacity)
+	starts, ends := make([]int, len(txs)), make([]int, len(txs))
 	logIndex := uint64(0)
+	w.raw("[")
 	for i := range txs {
 		t := &txs[i]
+		if i > 0 {
+			w.raw(",")
+		}
+		starts[i] = len(w.b)
 		w.raw("{")
 		if t.typ == 3 {
 			w.field("blobGasPrice", 1+r.Uint64N(100))
@@ -389,11 +401,13 @@ func (g *genRange) writeReceipts(r *rand.Rand, e *entry, n uint64, txs []gtx, ba
 			logIndex++
 		}
 		w.raw("],")
+		w.raw(`"logsBloom":"0x`)
 		if t.logs > 0 {
-			w.raw(`"logsBloom":"0x` + bloom() + `",`)
+			w.raw(bloom())
 		} else {
-			w.raw(`"logsBloom":"0x` + zeroBloom + `",`)
+			w.raw(zeroBloom)
 		}
+		w.raw(`",`)
 		if t.failed {
 			w.raw(`"status":"0x0",`)
 		} else {
@@ -410,13 +424,12 @@ func (g *genRange) writeReceipts(r *rand.Rand, e *entry, n uint64, txs []gtx, ba
 		w.raw("}")
 		ends[i] = len(w.b)
 	}
+	w.raw("]")
 	out := make([][]byte, len(txs))
-	start := 0
-	for i, end := range ends {
-		out[i] = w.b[start:end:end]
-		start = end
+	for i := range out {
+		out[i] = w.b[starts[i]:ends[i]:ends[i]]
 	}
-	return out
+	return w.b, out
 }
 
 func (g *genRange) writeLog(w *writer, r *rand.Rand, e *entry, n uint64, i int, logIndex uint64, t *gtx, k int) {
@@ -441,7 +454,9 @@ func (g *genRange) writeLog(w *writer, r *rand.Rand, e *entry, n uint64, i int, 
 	default:
 		data = hexAt(r, 32)
 	}
-	w.raw(`"data":"0x` + data + `",`)
+	w.raw(`"data":"0x`)
+	w.raw(data)
+	w.raw(`",`)
 	w.field("logIndex", logIndex)
 	w.raw(`"removed":false,"topics":[`)
 	w.hash(topic0[kind%len(topic0)])
@@ -496,7 +511,11 @@ func (w *writer) hexQuantity(name, digits string) {
 	if digits == "" {
 		digits = "0"
 	}
-	w.raw(`"` + name + `":"0x` + digits + `",`)
+	w.raw(`"`)
+	w.raw(name)
+	w.raw(`":"0x`)
+	w.raw(digits)
+	w.raw(`",`)
 }
 
 func (w *writer) big(name string, hi, lo uint64) {

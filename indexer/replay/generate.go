@@ -109,21 +109,6 @@ func (s *Server) Generate(o GenOptions) error {
 	return nil
 }
 
-// lookupAny is lookup ignoring the pretended head.
-func (s *Server) lookupAny(n uint64) *entry {
-	s.mu.Lock()
-	e := s.fixed[n]
-	g := s.genFor(n)
-	s.mu.Unlock()
-	if e != nil {
-		return e
-	}
-	if g != nil {
-		return g.encode(n)
-	}
-	return nil
-}
-
 func (s *Server) genFor(n uint64) *genRange {
 	for _, g := range s.gens {
 		if n >= g.opts.From && n <= g.last() {

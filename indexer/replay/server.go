@@ -176,9 +176,14 @@ func (s *Server) Numbers() []uint64 {
 }
 
 // lookup returns block n if it is held and not above the head.
-func (s *Server) lookup(n uint64) *entry {
+func (s *Server) lookup(n uint64) *entry { return s.get(n, true) }
+
+// lookupAny is lookup ignoring the pretended head.
+func (s *Server) lookupAny(n uint64) *entry { return s.get(n, false) }
+
+func (s *Server) get(n uint64, belowHead bool) *entry {
 	s.mu.Lock()
-	if n > s.headLocked() {
+	if belowHead && n > s.headLocked() {
 		s.mu.Unlock()
 		return nil
 	}
@@ -200,7 +205,9 @@ func (s *Server) lookup(n uint64) *entry {
 	// requests for the same block may both encode it; the results are equal.
 	e := g.encode(n)
 	s.mu.Lock()
-	s.cache.put(n, e)
+	if s.genFor(n) == g { // not replaced by a Generate meanwhile
+		s.cache.put(n, e)
+	}
 	s.mu.Unlock()
 	return e
 }

@@ -357,7 +357,7 @@ func newArena(jsonLen int) *arena {
 	a := &arena{}
 	// Hex data takes two JSON bytes per byte, so half the input always
 	// holds every byte string of the block.
-	a.bytes.chunk = jsonLen/2 + 64
+	a.bytes.chunk = min(jsonLen/2+64, 64<<10)
 	a.words.chunk = 1024
 	a.ints.chunk = 512
 	a.hashes.chunk = 512
