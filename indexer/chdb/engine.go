@@ -267,9 +267,17 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (_ Stats, e
 		// computation is stopped from outside: KILL QUERY, finding it by a
 		// marker comment appended to its text.
 		id := randomHex()
-		st.SQL += "\n/* ethidx:" + id + " */"
+		marker := "\n/* ethidx:" + id + " */"
+		st.SQL += marker
 		stop := context.AfterFunc(ctx, func() { e.kill(id) })
 		defer stop()
+		defer func() {
+			// Errors quote the statement; keep the marker out of them.
+			var ce *Error
+			if errors.As(err, &ce) {
+				ce.Message = strings.ReplaceAll(ce.Message, marker, "")
+			}
+		}()
 	}
 	format := st.Format
 	if f := sqlscan.OutputFormat(st.SQL); f != "" {

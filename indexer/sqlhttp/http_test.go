@@ -1,6 +1,9 @@
 package sqlhttp_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +16,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
 
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
 	"github.com/ethidx/ethidx/indexer/sqlhttp/sqlhttptest"
@@ -115,13 +122,40 @@ func TestCurlBasics(t *testing.T) {
 	if body != want || !strings.HasPrefix(h.Get("Content-Type"), "text/tab-separated-values") {
 		t.Fatalf("select back: %q, want %q", body, want)
 	}
+	// Compressed request and response bodies, as clickhouse-connect and
+	// curl --compressed send them.
+	var lz bytes.Buffer
+	lw := lz4.NewWriter(&lz)
+	lw.Write([]byte("7\tseven\n"))
+	lw.Close()
+	if code, _, body := do(t, "POST", q(addr, "INSERT INTO d.t FORMAT TSV"), lz.String(), map[string]string{"Content-Encoding": "lz4"}); code != 200 {
+		t.Fatalf("lz4 insert: %d %s", code, body)
+	}
+	for _, enc := range []string{"gzip", "deflate", "br", "zstd", "lz4"} {
+		req, _ := http.NewRequest("GET", q(addr, "SELECT s FROM d.t WHERE a = 7", "enable_http_compression", "1"), nil)
+		req.Header.Set("Accept-Encoding", enc)
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.Header.Get("Content-Encoding") != enc || bytes.Equal(raw, []byte("seven\n")) {
+			t.Fatalf("%s: response not encoded: %v %q", enc, res.Header, raw)
+		}
+		if got := decode(t, enc, raw); got != "seven\n" {
+			t.Fatalf("%s: decoded %q", enc, got)
+		}
+	}
+	do(t, "POST", base, "ALTER TABLE d.t DELETE WHERE a = 7 SETTINGS mutations_sync = 1", nil)
+
 	// Errors: status, code header, engine text.
 	code, h, body = do(t, "GET", q(addr, "SELECT * FROM nope"), "", nil)
 	if code != 404 || h.Get("X-ClickHouse-Exception-Code") != "60" || !strings.HasPrefix(body, "Code: 60. DB::Exception:") {
 		t.Fatalf("unknown table: %d %v %q", code, h, body)
 	}
-	if code, h, _ := do(t, "POST", base, "SELEC 1", nil); code != 400 || h.Get("X-ClickHouse-Exception-Code") != "62" {
-		t.Fatalf("syntax error: %d %v", code, h)
+	if code, h, body := do(t, "POST", base, "SELEC 1", nil); code != 400 || h.Get("X-ClickHouse-Exception-Code") != "62" || strings.Contains(body, "ethidx:") {
+		t.Fatalf("syntax error: %d %v %q", code, h, body)
 	}
 	if code, h, _ := do(t, "POST", base, "", nil); code != 400 || h.Get("X-ClickHouse-Exception-Code") != "62" {
 		t.Fatalf("empty query: %d %v", code, h)
@@ -269,6 +303,31 @@ func streamAndMeasure(t testing.TB, addr string, size int64) {
 	if rss1 > rss0 && rss1-rss0 > uint64(size)/3 {
 		t.Errorf("RSS grew by %d MB for a %d MB result", (rss1-rss0)>>20, size>>20)
 	}
+}
+
+func decode(t testing.TB, enc string, raw []byte) string {
+	var r io.Reader
+	var err error
+	switch enc {
+	case "gzip":
+		r, err = gzip.NewReader(bytes.NewReader(raw))
+	case "deflate":
+		r, err = zlib.NewReader(bytes.NewReader(raw))
+	case "br":
+		r = brotli.NewReader(bytes.NewReader(raw))
+	case "zstd":
+		r, err = zstd.NewReader(bytes.NewReader(raw))
+	case "lz4":
+		r = lz4.NewReader(bytes.NewReader(raw))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("%s: %v", enc, err)
+	}
+	return string(b)
 }
 
 // rss reads the process's resident set size from /proc (Linux).

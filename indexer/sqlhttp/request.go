@@ -15,6 +15,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/chdb"
 	"github.com/ethidx/ethidx/indexer/chdb/sqlscan"
 	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
 )
 
 // Request is an HTTP request to the endpoint, parsed but not yet
@@ -313,6 +314,8 @@ func decodeBody(r *http.Request, native bool) (io.Reader, error) {
 		body, err = zlib.NewReader(body)
 	case "br":
 		body = brotli.NewReader(body)
+	case "lz4": // the LZ4 frame format, what clickhouse-connect sends
+		body = lz4.NewReader(body)
 	case "zstd":
 		var d *zstd.Decoder
 		if d, err = zstd.NewReader(body, zstd.WithDecoderConcurrency(1)); err == nil {
@@ -347,7 +350,7 @@ func pickEncoding(accept string) string {
 	for _, part := range strings.Split(accept, ",") {
 		name, _, _ := strings.Cut(strings.TrimSpace(part), ";")
 		switch name = strings.ToLower(strings.TrimSpace(name)); name {
-		case "gzip", "deflate", "br", "zstd":
+		case "gzip", "deflate", "br", "zstd", "lz4":
 			return name
 		}
 	}

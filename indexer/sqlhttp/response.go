@@ -16,6 +16,7 @@ import (
 	"github.com/andybalholm/brotli"
 	"github.com/ethidx/ethidx/indexer/chdb"
 	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
 )
 
 // resultWriter sends a statement's output. It holds the status line back
@@ -60,6 +61,8 @@ func (rw *resultWriter) start() {
 			wc = brotli.NewWriter(out)
 		case "zstd":
 			wc, _ = zstd.NewWriter(out, zstd.WithEncoderConcurrency(1))
+		case "lz4":
+			wc = lz4.NewWriter(out)
 		}
 		if wc != nil {
 			out = wc

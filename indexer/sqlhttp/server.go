@@ -4,7 +4,7 @@
 //
 // It speaks the part of the interface those clients use: the query in the
 // URL or body, INSERT data in the body (Content-Encoding gzip, deflate, br,
-// zstd, or ClickHouse's native LZ4/ZSTD blocks with decompress=1), every
+// zstd, lz4, or ClickHouse's native LZ4/ZSTD blocks with decompress=1), every
 // output format the engine has, param_* query parameters, database,
 // query_id, default_format, per-request settings from an allow-list,
 // ClickHouse's auth headers, basic auth and user/password parameters, and
