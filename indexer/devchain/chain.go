@@ -32,6 +32,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core"
+	"github.com/ethereum/go-ethereum/core/state"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/eth"
@@ -67,7 +68,8 @@ type Config struct {
 	BlockInterval time.Duration
 	// SafeDepth and FinalizedDepth are how far the "safe" and "finalized"
 	// tags trail the head (defaults 32 and 64). Reorg never rewrites the
-	// finalized block, so FinalizedDepth is also the deepest possible reorg.
+	// finalized block, so FinalizedDepth is also the deepest possible reorg
+	// (and 128 in any case: the node keeps only the newest 128 states).
 	SafeDepth, FinalizedDepth uint64
 	// Logger receives one line per block; nil discards.
 	Logger *slog.Logger
@@ -101,8 +103,12 @@ func (c *Config) setDefaults() {
 }
 
 // ErrTooDeep is returned by Reorg when the reorg would rewrite the finalized
-// block or genesis.
-var ErrTooDeep = errors.New("reorg deeper than the finalized block")
+// block or genesis, or go deeper than MaxReorgDepth.
+var ErrTooDeep = errors.New("reorg too deep")
+
+// MaxReorgDepth is the deepest reorg possible: a branch is built on the state
+// of its fork block, and the node keeps the states of the newest 128 blocks.
+const MaxReorgDepth = state.TriesInMemory
 
 // Chain is a running dev chain. Its methods are safe for concurrent use;
 // block production is serialised.
@@ -279,8 +285,8 @@ func (c *Chain) Reorg(ctx context.Context, depth int) error {
 	}
 	head := c.bc.CurrentBlock().Number.Uint64()
 	final := c.bc.CurrentFinalBlock().Number.Uint64()
-	if uint64(depth) > head || head-uint64(depth) < final {
-		return fmt.Errorf("%w: depth %d at head %d, finalized %d", ErrTooDeep, depth, head, final)
+	if depth > MaxReorgDepth || uint64(depth) > head || head-uint64(depth) < final {
+		return fmt.Errorf("%w: depth %d at head %d, finalized %d, at most %d", ErrTooDeep, depth, head, final, MaxReorgDepth)
 	}
 	c.reorgs++
 	extra := fmt.Sprintf("ethidx devchain reorg %d", c.reorgs)

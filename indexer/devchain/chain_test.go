@@ -245,3 +245,17 @@ func TestRun(t *testing.T) {
 		t.Error("Run with a zero block time succeeded")
 	}
 }
+
+func TestReorgLimit(t *testing.T) {
+	c := newChain(t, Config{Seed: 12, MinTxs: 1, MaxTxs: 2, FinalizedDepth: 200})
+	mine(t, c, MaxReorgDepth+2)
+	if err := c.Reorg(t.Context(), MaxReorgDepth); err != nil {
+		t.Fatalf("Reorg(%d): %v", MaxReorgDepth, err)
+	}
+	if err := c.Reorg(t.Context(), MaxReorgDepth+1); !errors.Is(err, ErrTooDeep) {
+		t.Errorf("Reorg(%d) = %v, want ErrTooDeep", MaxReorgDepth+1, err)
+	}
+	if err := c.Reorg(t.Context(), 0); err == nil {
+		t.Error("Reorg(0) succeeded")
+	}
+}

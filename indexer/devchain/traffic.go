@@ -73,7 +73,8 @@ type generator struct {
 	signer      types.Signer
 	accounts    []*ecdsa.PrivateKey // funded at genesis; the traffic's main senders
 	authorities []*ecdsa.PrivateKey // only sign 7702 authorizations, so their nonces move only there
-	fresh       []*ecdsa.PrivateKey // addresses first paid by traffic; they may send later
+	fresh       []*ecdsa.PrivateKey // addresses first paid ether by traffic; they may send later
+	strangers   uint64              // count of one-off token recipients
 	validators  []common.Address    // withdrawal recipients
 	builders    []common.Address    // fee recipients
 	blobInbox   common.Address      // the "rollup" blob transactions go to
@@ -145,7 +146,7 @@ func (g *generator) genesis(cc *params.ChainConfig, timestamp uint64) *core.Gene
 	return &core.Genesis{
 		Config:     cc,
 		Timestamp:  timestamp,
-		GasLimit:   ethconfigGasCeil,
+		GasLimit:   gasLimit,
 		Difficulty: new(big.Int),
 		BaseFee:    big.NewInt(params.InitialBaseFee),
 		ExtraData:  []byte("ethidx devchain"),
@@ -153,8 +154,8 @@ func (g *generator) genesis(cc *params.ChainConfig, timestamp uint64) *core.Gene
 	}
 }
 
-// ethconfigGasCeil is the block gas limit, go-ethereum's default target.
-const ethconfigGasCeil = 60_000_000
+// gasLimit is the block gas limit, go-ethereum's default target.
+const gasLimit = 60_000_000
 
 // blockWork is what the generator decided for one block.
 type blockWork struct {
@@ -274,7 +275,11 @@ func (b *blockTraffic) make(k kind) (*types.Transaction, error) {
 		return b.dynamic(from, ptr(b.newFresh()), params.TxGas, b.amount(ether/20, ether), nil)
 	case kindFromFresh:
 		if fresh := b.fundedFresh(); fresh != nil {
-			return b.dynamic(fresh, ptr(b.recipient()), params.TxGas, b.amount(ether/1000, ether/100), nil)
+			to := b.address(b.sender())
+			if b.rng.IntN(3) == 0 {
+				to = b.newFresh()
+			}
+			return b.dynamic(fresh, &to, params.TxGas, b.amount(ether/1000, ether/100), nil)
 		}
 	case kindToken:
 		return b.dynamic(from, ptr(b.token()), 60_000, nil, transferCalldata(b.recipient(), b.tokenAmount()))
@@ -402,10 +407,12 @@ func (b *blockTraffic) sender() *ecdsa.PrivateKey {
 }
 
 // recipient is a known account most of the time and a brand-new address
-// otherwise.
+// otherwise. No key is kept for the new ones: token receivers hold no ether
+// to send with.
 func (b *blockTraffic) recipient() common.Address {
 	if b.rng.IntN(4) == 0 {
-		return b.newFresh()
+		b.strangers++
+		return b.derivedAddress("stranger", b.strangers)
 	}
 	return b.address(b.sender())
 }
