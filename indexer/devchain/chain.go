@@ -6,7 +6,12 @@
 // 7702 set-code transactions, ERC-20 transfers with logs, contract
 // deployments, failed transactions, payments to never-seen addresses, and
 // withdrawals. Reorg replaces the newest blocks with a longer branch, and
-// ServeRPC exposes the node's own JSON-RPC server over HTTP and websocket.
+// ServeRPC exposes go-ethereum's own JSON-RPC API (eth, net, web3, txpool,
+// debug) over HTTP and websocket.
+//
+// Limits: the chain lives in memory (about 50 KB per block of traffic), and
+// transactions sent with eth_sendRawTransaction wait in the pool forever,
+// because blocks hold only generated traffic.
 //
 // The chain is assembled from the same go-ethereum parts that
 // ethclient/simulated wires together (node, eth service, filter system), but
