@@ -93,6 +93,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	// pre-encoded results, which are never copied into a response buffer.
 	var pieces [][]byte
 	var env []byte
+	sent := 0 // result bytes, for BatchResponseLimit
 	if batch {
 		env = append(env, '[')
 	}
@@ -101,6 +102,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			env = append(env, ',')
 		}
 		result, rerr := s.answer(c)
+		if lim := s.opts.BatchResponseLimit; batch && lim > 0 {
+			// Like geth: the call that crosses the limit is answered, the
+			// ones after it are refused.
+			if sent > lim {
+				result, rerr = nil, &rpcError{-32003, "response too large"}
+			}
+			sent += len(result)
+		}
 		env = append(env, `{"jsonrpc":"2.0","id":`...)
 		if len(c.ID) == 0 {
 			env = append(env, "null"...)

@@ -28,6 +28,10 @@ type Options struct {
 	// like nodes that predate it, so clients must fall back to
 	// eth_getTransactionReceipt.
 	NoBlockReceipts bool
+	// BatchResponseLimit, if set, answers the calls of a batch past this
+	// many bytes of results with error -32003, as geth does past its
+	// 25 MB default (--rpc.batch-response-max-size).
+	BatchResponseLimit int
 	// CacheBlocks bounds how many generated blocks are kept encoded;
 	// default 256.
 	CacheBlocks int

@@ -51,9 +51,11 @@ func (s *Source) Blocks(ctx context.Context, from, to uint64) ([]*indexer.Block,
 func (s *Source) fetch(ctx context.Context, ep *endpoint, slots []slot, held *bodies) error {
 	var calls []*call
 	var owners []*slot
+	doneBefore := 0
 	for i := range slots {
 		sl := &slots[i]
 		if sl.out != nil {
+			doneBefore++
 			continue
 		}
 		sl.err = nil
@@ -123,10 +125,19 @@ func (s *Source) fetch(ctx context.Context, ep *endpoint, slots []slot, held *bo
 		}
 	}
 	checkLinks(slots)
+	done := 0
+	for i := range slots {
+		if slots[i].out != nil {
+			done++
+		}
+	}
 	for i := range slots {
 		if slots[i].out == nil {
 			if slots[i].err == nil {
 				slots[i].err = fmt.Errorf("block %d: no answer", slots[i].n)
+			}
+			if done > doneBefore {
+				return &progressError{slots[i].err}
 			}
 			return slots[i].err
 		}

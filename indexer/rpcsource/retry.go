@@ -45,6 +45,13 @@ func (s *Source) retryFrom(ctx context.Context, pinned *endpoint, fn func(contex
 		if ctx.Err() != nil {
 			return errors.Join(ctx.Err(), err)
 		}
+		var pe *progressError
+		if errors.As(err, &pe) {
+			// Part of the work got done: this attempt does not count
+			// against the budget. Progress is finite, so this ends.
+			err = pe.err
+			attempt = -1
+		}
 		kind := classify(err)
 		switch {
 		case kind == transient && attempt < s.opts.MaxRetries:
@@ -57,7 +64,7 @@ func (s *Source) retryFrom(ctx context.Context, pinned *endpoint, fn func(contex
 			// Move on from this URL, unless a concurrent call already did.
 			s.cur.CompareAndSwap(idx, idx+1)
 		}
-		wait := s.backoff(attempt)
+		wait := s.backoff(max(attempt, 0))
 		if kind != transient {
 			wait = 0
 		}
@@ -83,6 +90,13 @@ func (s *Source) backoff(attempt int) time.Duration {
 	}
 	return d/2 + rand.N(d/2+1)
 }
+
+// progressError wraps the failure of an attempt that still got part of
+// the work done, such as some blocks of a batch.
+type progressError struct{ err error }
+
+func (e *progressError) Error() string { return e.err.Error() }
+func (e *progressError) Unwrap() error { return e.err }
 
 type errKind int
 

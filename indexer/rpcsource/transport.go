@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/ethereum/go-ethereum/rpc"
@@ -237,11 +236,12 @@ func readAnswer(s *scanner) (id int, result []byte, err error) {
 	for first := true; s.next('}', &first); {
 		switch string(s.key()) {
 		case "id":
-			start := s.peek()
+			s.ws()
 			begin := s.i
 			s.skip()
-			v := strings.Trim(string(s.b[begin:s.i]), `"`)
-			if n, perr := strconv.Atoi(v); perr == nil && start != 0 {
+			// Ids are sent as numbers; some proxies echo them as strings.
+			v := bytes.Trim(s.b[begin:s.i], `"`)
+			if n, perr := strconv.Atoi(string(v)); perr == nil && n >= 0 {
 				id = n
 			}
 		case "result":
