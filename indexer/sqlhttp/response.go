@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/ClickHouse/ch-go/compress"
 	"github.com/andybalholm/brotli"
@@ -82,7 +83,26 @@ func (rw *resultWriter) Write(p []byte) (int, error) {
 	if !rw.started {
 		rw.start()
 	}
+	// A client that stops reading must not hold an engine connection for
+	// ever: each write gets its own deadline.
+	_ = http.NewResponseController(rw.w).SetWriteDeadline(time.Now().Add(stallTimeout))
 	return rw.out.Write(p)
+}
+
+// stallTimeout is how long a client may leave the endpoint waiting, with
+// an engine connection taken, for it to read output or send insert data.
+const stallTimeout = 2 * time.Minute
+
+// stallReader reads an insert body, renewing the connection's read
+// deadline per read, for the same reason.
+type stallReader struct {
+	r  io.Reader
+	rc *http.ResponseController
+}
+
+func (s stallReader) Read(p []byte) (int, error) {
+	_ = s.rc.SetReadDeadline(time.Now().Add(stallTimeout))
+	return s.r.Read(p)
 }
 
 // finish ends the response: flushes the encoders, or reports err.

@@ -188,6 +188,10 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		queryID = randomHex(16)
 	}
 	rw := newResultWriter(w, req)
+	// Stall deadlines are per request; a keep-alive connection's next
+	// request must not inherit one.
+	rc := http.NewResponseController(w)
+	defer rc.SetWriteDeadline(time.Time{})
 	rw.headers.Set("X-ClickHouse-Query-Id", queryID)
 	user, err := s.authenticate(req)
 	if err != nil {
@@ -230,7 +234,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 			_, err = rw.Write(encodeHello(info, req.ProtocolVersion))
 		}
 	case req.Insert:
-		stats, err = s.engine.RunInsert(ctx, st, req.Data)
+		stats, err = s.engine.RunInsert(ctx, st, stallReader{req.Data, rc})
 	default:
 		if req.DefaultFormat != "" {
 			st.Format = req.DefaultFormat
