@@ -258,7 +258,10 @@ func readAnswer(s *scanner) (id int, result []byte, err error) {
 			s.skip()
 		}
 	}
-	if err == nil && !hasResult {
+	switch {
+	case err != nil:
+		result = nil // an answer with both is an error
+	case !hasResult:
 		err = rpc.ErrNoResult
 	}
 	return
