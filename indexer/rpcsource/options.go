@@ -15,7 +15,9 @@ type Options struct {
 	// RPS caps JSON-RPC calls per second across all URLs (a batch of k
 	// calls counts k, as providers count them); 0 means no limit.
 	RPS float64
-	// MaxRetries is how many times a failed call is retried (default 5).
+	// MaxRetries is how many times a failed call is retried (default 5;
+	// negative: never). Attempts that make progress (some blocks of a
+	// range arrive) are not counted.
 	MaxRetries int
 	// Timeout bounds each HTTP request (default 30s).
 	Timeout time.Duration

@@ -123,7 +123,7 @@ func (s *Source) ChainID(ctx context.Context) (uint64, error) {
 
 // Head returns the newest block at finality f.
 func (s *Source) Head(ctx context.Context, f indexer.Finality) (indexer.Header, error) {
-	h, err := s.header(ctx, string(f))
+	h, err := s.header(ctx, string(f), absent)
 	if err != nil {
 		return indexer.Header{}, fmt.Errorf("getting %s head: %w", f, err)
 	}
@@ -133,17 +133,16 @@ func (s *Source) Head(ctx context.Context, f indexer.Finality) (indexer.Header, 
 // Header returns the header of block n, or an error wrapping
 // indexer.ErrNotFound if the node does not have it.
 func (s *Source) Header(ctx context.Context, n uint64) (indexer.Header, error) {
-	h, err := s.header(ctx, hexNumber(n))
+	h, err := s.header(ctx, hexNumber(n), n)
 	if err != nil {
 		return indexer.Header{}, fmt.Errorf("getting header %d: %w", n, err)
-	}
-	if h.Number != n {
-		return indexer.Header{}, &indexer.BlockError{Number: n, Reason: fmt.Sprintf("node returned header %d", h.Number)}
 	}
 	return h, nil
 }
 
-func (s *Source) header(ctx context.Context, tag string) (indexer.Header, error) {
+// header gets a header by tag or number; want, unless absent, is the
+// number the node must answer with.
+func (s *Source) header(ctx context.Context, tag string, want uint64) (indexer.Header, error) {
 	var h indexer.Header
 	err := s.retry(ctx, func(ctx context.Context, ep *endpoint) error {
 		var raw json.RawMessage
@@ -151,8 +150,13 @@ func (s *Source) header(ctx context.Context, tag string) (indexer.Header, error)
 			return err
 		}
 		var err error
-		h, err = decodeHeader(raw)
-		return err
+		if h, err = decodeHeader(raw); err != nil {
+			return err
+		}
+		if want != absent && h.Number != want {
+			return &indexer.BlockError{Number: want, Reason: fmt.Sprintf("node returned header %d", h.Number)}
+		}
+		return nil
 	})
 	if errors.Is(err, indexer.ErrNotFound) {
 		err = s.behind(ctx, err)
