@@ -182,7 +182,8 @@ func (f *follower) step(ctx context.Context) (bool, error) {
 	}
 	f.opt.Observer.Head(h)
 	if h.Number < f.next {
-		return true, f.checkTip(ctx, h)
+		reorged, err := f.checkTip(ctx, h)
+		return !reorged, err
 	}
 	if lag := h.Number - f.next + 1; lag > f.opt.CatchUp && f.opt.Finality != Latest {
 		// Far behind, on settled blocks: load in parallel like a backfill,
@@ -230,26 +231,24 @@ func (f *follower) step(ctx context.Context) (bool, error) {
 }
 
 // checkTip, when caught up under Latest, makes sure the stored tip is still
-// canonical: a reorg to a chain no longer than ours shows up only here.
-func (f *follower) checkTip(ctx context.Context, horizon Header) error {
+// canonical: a reorg to a chain no longer than ours shows up only here. It
+// reports whether it repaired one.
+func (f *follower) checkTip(ctx context.Context, horizon Header) (bool, error) {
 	if f.tip == nil || f.opt.Finality != Latest {
-		return nil
+		return false, nil
 	}
 	cur := horizon
 	if horizon.Number != f.tip.Number {
 		var err error
 		cur, err = f.src.Header(ctx, f.tip.Number)
-		if errors.Is(err, ErrNotFound) {
-			return f.reorg(ctx)
-		}
-		if err != nil {
-			return fmt.Errorf("checking stored tip %d: %w", f.tip.Number, err)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return false, fmt.Errorf("checking stored tip %d: %w", f.tip.Number, err)
 		}
 	}
-	if cur.Hash != f.tip.Hash {
-		return f.reorg(ctx)
+	if cur.Hash == f.tip.Hash {
+		return false, nil
 	}
-	return nil
+	return true, f.reorg(ctx)
 }
 
 func (f *follower) afterCatchUp(ctx context.Context, r Range) error {
