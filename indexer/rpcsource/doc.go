@@ -1,7 +1,9 @@
-// Package rpcsource reads checked blocks from Ethereum nodes over JSON-RPC
-// (go-ethereum's rpc client): eth_getBlockByNumber with full transactions
-// plus eth_getBlockReceipts, falling back to per-transaction
-// eth_getTransactionReceipt on nodes that lack it.
+// Package rpcsource reads checked blocks from Ethereum nodes over JSON-RPC:
+// eth_getBlockByNumber with full transactions plus eth_getBlockReceipts,
+// falling back to per-transaction eth_getTransactionReceipt on nodes that
+// lack it. Single calls and ws/IPC endpoints go through go-ethereum's rpc
+// client; bulk block batches over HTTP go through a lean transport that
+// reads each response once (transport.go says why, with numbers).
 //
 // Nodes lie and fail: they return truncated bodies, the wrong block,
 // receipts of another fork, 429s and 5xxs. Every block is checked before it
