@@ -2,6 +2,7 @@ package queries_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -15,29 +16,48 @@ import (
 )
 
 // open returns a migrated database with the saved queries installed.
-func open(t *testing.T) (driver.Conn, string) {
+func open(t *testing.T) driver.Conn {
 	t.Helper()
-	conn, addr := chsinktest.Conn(t)
+	conn, _ := chsinktest.Conn(t)
 	if err := queries.Install(context.Background(), conn); err != nil {
 		t.Fatal(err)
 	}
-	return conn, addr
+	return conn
 }
 
 func write(t *testing.T, conn driver.Conn, blocks []*indexer.Block) {
 	t.Helper()
-	if err := chsink.New(conn).Write(context.Background(), blocks); err != nil {
-		t.Fatal(err)
+	for len(blocks) > 0 { // in batches, as the pipeline writes
+		n := min(len(blocks), 40)
+		if err := chsink.New(conn).Write(context.Background(), blocks[:n]); err != nil {
+			t.Fatal(err)
+		}
+		blocks = blocks[n:]
 	}
 }
 
-func daily(t *testing.T, conn driver.Conn, from, to string) []dayRow {
+func withRange(from, to string) context.Context {
+	return clickhouse.Context(context.Background(), clickhouse.WithParameters(clickhouse.Parameters{"from": from, "to": to}))
+}
+
+func daily(t *testing.T, conn driver.Conn) []dayRow {
 	t.Helper()
-	ctx := clickhouse.Context(context.Background(), clickhouse.WithParameters(clickhouse.Parameters{"from": from, "to": to}))
 	var got []dayRow
-	if err := conn.Select(ctx, &got, "SELECT * FROM daily_activity_between(from = {from:Date}, to = {to:Date})"); err != nil {
+	if err := conn.Select(context.Background(), &got, "SELECT * FROM daily_activity"); err != nil {
 		t.Fatal(err)
 	}
+	// The parameterized view over a sub-range agrees with the full one.
+	var part []dayRow
+	if err := conn.Select(withRange("2026-01-10", "2026-01-20"), &part, "SELECT * FROM daily_activity_between(from = {from:Date}, to = {to:Date})"); err != nil {
+		t.Fatal(err)
+	}
+	var want []dayRow
+	for _, r := range got {
+		if d := r.Day.UTC().Format(time.DateOnly); d >= "2026-01-10" && d <= "2026-01-20" {
+			want = append(want, r)
+		}
+	}
+	checkDaily(t, "daily_activity_between 2026-01-10..20 vs daily_activity", part, want)
 	return got
 }
 
@@ -48,18 +68,155 @@ func checkDaily(t *testing.T, what string, got, want []dayRow) {
 	}
 	for i := range want {
 		g, w := got[i], want[i]
-		g.Day = g.Day.UTC()
+		g.Day, w.Day = g.Day.UTC(), w.Day.UTC()
 		if g != w {
 			t.Errorf("%s: day %s:\n got %+v\nwant %+v", what, w.Day.Format(time.DateOnly), g, w)
 		}
 	}
 }
 
-func TestDailyActivitySmoke(t *testing.T) {
-	conn, _ := open(t)
+// check compares both saved views with the figures recomputed from the
+// canonical blocks.
+func check(t *testing.T, what string, conn driver.Conn, canonical []*indexer.Block) {
+	t.Helper()
+	want := expectDaily(canonical)
+	checkDaily(t, what+": daily_activity", daily(t, conn), want)
+	checkMonthly(t, what+": monthly_growth", monthly(t, conn), expectMonthly(want))
+}
+
+// cachedDays counts the days the views currently read from the cache.
+func cachedDays(t *testing.T, conn driver.Conn) uint64 {
+	t.Helper()
+	var n uint64
+	if err := conn.QueryRow(withRange("1970-01-01", "2105-12-31"), "SELECT countIf(cached = 1) FROM _daily_cache(from = {from:Date}, to = {to:Date})").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func refresh(t *testing.T, conn driver.Conn) int {
+	t.Helper()
+	n, err := queries.Refresh(context.Background(), conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func completeDays(rows []dayRow) int {
+	n := 0
+	for _, r := range rows {
+		n += int(r.Complete)
+	}
+	return n
+}
+
+// TestExactUnderRewritesAndReorgs walks one index through what the
+// pipeline does to it: batches, re-written ranges, a reorg repaired by the
+// sink's Rewind, with and without the day cache, checking every figure
+// against a recomputation from the canonical blocks after each step.
+func TestExactUnderRewritesAndReorgs(t *testing.T) {
+	conn := open(t)
 	chain := makeChain(0, 330, 1)
 	write(t, conn, chain)
-	got := daily(t, conn, "1970-01-01", "2105-12-31")
-	t.Logf("%d days; first %+v; last %+v", len(got), got[0], got[len(got)-1])
-	checkDaily(t, "fresh", got, expectDaily(chain))
+	check(t, "fresh, uncached", conn, chain)
+
+	complete := completeDays(expectDaily(chain))
+	if n := refresh(t, conn); n != complete {
+		t.Errorf("Refresh cached %d days, want the %d complete ones", n, complete)
+	}
+	if n := refresh(t, conn); n != 0 {
+		t.Errorf("second Refresh cached %d days, want 0", n)
+	}
+	if n := cachedDays(t, conn); n != uint64(complete) {
+		t.Errorf("%d days read from the cache, want %d", n, complete)
+	}
+	check(t, "fresh, cached", conn, chain)
+
+	// Re-writing blocks (a re-run range, a retried batch) changes nothing,
+	// not even the cache's validity.
+	write(t, conn, chain[100:181])
+	write(t, conn, chain[7:8])
+	write(t, conn, chain[320:])
+	check(t, "re-written", conn, chain)
+	if n := cachedDays(t, conn); n != uint64(complete) {
+		t.Errorf("after re-writes %d days read from the cache, want %d", n, complete)
+	}
+
+	// A reorg: the sink rewinds to the fork and writes the other branch,
+	// shorter, with other transactions and hashes.
+	const fork = 231 // 2026-01-16 03:00
+	if err := chsink.New(conn).Rewind(context.Background(), fork); err != nil {
+		t.Fatal(err)
+	}
+	canonical := append(append([]*indexer.Block(nil), chain[:fork]...), makeChain(fork, 330-fork-6, 2)...)
+	write(t, conn, canonical[fork:])
+	check(t, "after reorg, stale cache", conn, canonical)
+	if n := refresh(t, conn); n == 0 {
+		t.Error("Refresh after a reorg cached nothing")
+	}
+	check(t, "after reorg, cached", conn, canonical)
+}
+
+// TestLateBackfill indexes recent history first: new addresses are
+// flagged inexact, and become exact (and smaller) once earlier history is
+// written, cached or not.
+func TestLateBackfill(t *testing.T) {
+	conn := open(t)
+	chain := makeChain(0, 330, 1)
+	write(t, conn, chain[100:])
+	check(t, "recent only", conn, chain[100:])
+	for _, r := range daily(t, conn) {
+		if r.NewAddressesExact != 0 {
+			t.Fatalf("day %s: new_addresses_exact = 1 without history from genesis", r.Day.Format(time.DateOnly))
+		}
+	}
+	refresh(t, conn)
+	check(t, "recent only, cached", conn, chain[100:])
+
+	write(t, conn, chain[:100])
+	check(t, "backfilled, stale cache", conn, chain)
+	refresh(t, conn)
+	check(t, "backfilled, cached", conn, chain)
+}
+
+func monthly(t *testing.T, conn driver.Conn) []monthRow {
+	t.Helper()
+	var got []monthRow
+	if err := conn.Select(context.Background(), &got, "SELECT * FROM monthly_growth"); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func checkMonthly(t *testing.T, what string, got, want []monthRow) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d months, want %d", what, len(got), len(want))
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		g.Month = g.Month.UTC()
+		if show(g) != show(w) {
+			t.Errorf("%s: month %s:\n got %s\nwant %s", what, w.Month.Format("2006-01"), show(g), show(w))
+		}
+	}
+}
+
+// show prints a row with its pointers dereferenced.
+func show(r monthRow) string {
+	deref := func(p *float64) string {
+		if p == nil {
+			return "NULL"
+		}
+		return fmt.Sprint(*p)
+	}
+	prev := "NULL"
+	if r.PrevPartial != nil {
+		prev = fmt.Sprint(*r.PrevPartial)
+	}
+	s := fmt.Sprintf("prev_partial=%s growth=%s/%s/%s/%s/%s/%s", prev,
+		deref(r.ActiveGrowth), deref(r.SendersGrowth), deref(r.NewGrowth), deref(r.TxGrowth), deref(r.NewPerDayGrowth), deref(r.TxPerDayGrowth))
+	r.PrevPartial, r.ActiveGrowth, r.SendersGrowth, r.NewGrowth, r.TxGrowth, r.NewPerDayGrowth, r.TxPerDayGrowth = nil, nil, nil, nil, nil, nil, nil
+	return fmt.Sprintf("%+v %s", r, s)
 }

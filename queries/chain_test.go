@@ -1,6 +1,7 @@
 package queries_test
 
 import (
+	"math"
 	"math/big"
 	"math/rand/v2"
 	"sort"
@@ -176,4 +177,91 @@ func expectDaily(blocks []*indexer.Block) []dayRow {
 		out = append(out, r)
 	}
 	return out
+}
+
+// monthRow is a row of monthly_growth.
+type monthRow struct {
+	Month             time.Time `ch:"month"`
+	DaysCovered       uint64    `ch:"days_covered"`
+	DaysInMonth       uint8     `ch:"days_in_month"`
+	Partial           uint8     `ch:"partial"`
+	ActiveMean        float64   `ch:"active_addresses_mean"`
+	SendersMean       float64   `ch:"active_senders_mean"`
+	NewAddresses      uint64    `ch:"new_addresses"`
+	Transactions      uint64    `ch:"transactions"`
+	NewPerDay         float64   `ch:"new_addresses_per_day"`
+	TxPerDay          float64   `ch:"transactions_per_day"`
+	NewAddressesExact uint8     `ch:"new_addresses_exact"`
+	PrevPartial       *uint8    `ch:"prev_partial"`
+	ActiveGrowth      *float64  `ch:"active_addresses_growth_pct"`
+	SendersGrowth     *float64  `ch:"active_senders_growth_pct"`
+	NewGrowth         *float64  `ch:"new_addresses_growth_pct"`
+	TxGrowth          *float64  `ch:"transactions_growth_pct"`
+	NewPerDayGrowth   *float64  `ch:"new_addresses_per_day_growth_pct"`
+	TxPerDayGrowth    *float64  `ch:"transactions_per_day_growth_pct"`
+}
+
+// expectMonthly computes monthly_growth from daily rows by the definitions
+// in monthly_growth.sql.
+func expectMonthly(days []dayRow) []monthRow {
+	var out []monthRow
+	idx := map[time.Time]int{}
+	for _, d := range days {
+		m := time.Date(d.Day.Year(), d.Day.Month(), 1, 0, 0, 0, 0, time.UTC)
+		i, ok := idx[m]
+		if !ok {
+			i = len(out)
+			idx[m] = i
+			out = append(out, monthRow{Month: m, DaysInMonth: uint8(m.AddDate(0, 1, -1).Day()), NewAddressesExact: 1})
+		}
+		r := &out[i]
+		if d.Complete == 0 {
+			continue
+		}
+		r.DaysCovered++
+		r.ActiveMean += float64(d.ActiveAddresses) // a sum until divided below
+		r.SendersMean += float64(d.ActiveSenders)
+		r.NewAddresses += d.NewAddresses
+		r.Transactions += d.TxCount
+		r.NewAddressesExact &= d.NewAddressesExact
+	}
+	for i := range out {
+		r := &out[i]
+		if r.DaysCovered < uint64(r.DaysInMonth) {
+			r.Partial = 1
+		}
+		if r.DaysCovered == 0 {
+			r.ActiveMean, r.SendersMean, r.NewAddressesExact = 0, 0, 0
+			continue
+		}
+		n := float64(r.DaysCovered)
+		r.ActiveMean /= n
+		r.SendersMean /= n
+		r.NewPerDay = float64(r.NewAddresses) / n
+		r.TxPerDay = float64(r.Transactions) / n
+	}
+	for i := 1; i < len(out); i++ {
+		r, p := &out[i], out[i-1]
+		if !p.Month.Equal(r.Month.AddDate(0, -1, 0)) {
+			continue
+		}
+		pp := p.Partial
+		r.PrevPartial = &pp
+		r.ActiveGrowth = growth(r.ActiveMean, p.ActiveMean)
+		r.SendersGrowth = growth(r.SendersMean, p.SendersMean)
+		r.NewGrowth = growth(float64(r.NewAddresses), float64(p.NewAddresses))
+		r.TxGrowth = growth(float64(r.Transactions), float64(p.Transactions))
+		r.NewPerDayGrowth = growth(r.NewPerDay, p.NewPerDay)
+		r.TxPerDayGrowth = growth(r.TxPerDay, p.TxPerDay)
+	}
+	return out
+}
+
+// growth is 100·(cur/prev − 1) to one decimal, half away from zero.
+func growth(cur, prev float64) *float64 {
+	if prev <= 0 {
+		return nil
+	}
+	g := math.Round(100*(cur/prev-1)*10) / 10
+	return &g
 }

@@ -54,11 +54,11 @@ FROM
         *,
         lagInFrame(last_block + 1, 1, 0) OVER neighbours AS prev_next_block,
         leadInFrame(first_block, 1, 0) OVER neighbours AS next_first_block,
-        (
+        toUInt64(ifNull((
             SELECT count()
             FROM blocks FINAL
             WHERE timestamp + INTERVAL 1 DAY < toDateTime({from:Date}, 'UTC')
-        ) + sum(blocks) OVER earlier - blocks AS prior_blocks
+        ), 0) + sum(blocks) OVER earlier - blocks) AS prior_blocks
     FROM
     (
         SELECT

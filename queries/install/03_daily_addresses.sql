@@ -33,13 +33,19 @@ LEFT JOIN
 --   active_addresses  distinct addresses of address_activity that day, any
 --                     role (sender, recipient, created contract)
 --   active_senders    the same, role sender only
---   new_addresses     active addresses whose first appearance anywhere
---                     (min first_time over address_first_seen) is that day
+--   new_addresses     addresses whose first appearance anywhere (min
+--                     first_time over all their address_first_seen rows)
+--                     falls on that day
 --
 -- Both address tables keep min(first_block) per key and may hold several
--- unmerged rows per key, so both are grouped by their key here; a reorg
--- repair that deletes rows with first_block >= F leaves exactly the
--- canonical appearances, so these figures stay exact.
+-- unmerged rows per key; the figures depend only on distinct keys and on
+-- minimums, never on row counts, so duplicates cannot change them, and a
+-- reorg repair that deletes rows with first_block >= F leaves exactly the
+-- canonical appearances.
+--
+-- New addresses of a day are among the addresses with some row on that
+-- day; only those are looked up (by a 64-bit hash first, which is cheap,
+-- and exact because the final test reads the full address's rows).
 CREATE OR REPLACE VIEW _daily_addresses AS
 WITH stale AS
 (
@@ -48,30 +54,33 @@ WITH stale AS
 SELECT
     c.day AS day,
     c.cached AS cached,
-    if(c.cached = 1, c.active_addresses, l.active_addresses) AS active_addresses,
-    if(c.cached = 1, c.active_senders, l.active_senders) AS active_senders,
-    if(c.cached = 1, c.new_addresses, l.new_addresses) AS new_addresses
+    if(c.cached = 1, c.active_addresses, a.active_addresses) AS active_addresses,
+    if(c.cached = 1, c.active_senders, a.active_senders) AS active_senders,
+    if(c.cached = 1, c.new_addresses, n.new_addresses) AS new_addresses
 FROM _daily_cache(from = {from:Date}, to = {to:Date}) AS c
 LEFT JOIN
 (
     SELECT
-        a.day AS day,
-        count() AS active_addresses,
-        countIf(a.sender = 1) AS active_senders,
-        countIf(toDate(f.first_time) = a.day) AS new_addresses
+        day,
+        uniqExact(address) AS active_addresses,
+        uniqExactIf(address, is_sender = 1) AS active_senders
+    FROM address_activity
+    WHERE day IN stale
+    GROUP BY day
+) AS a ON a.day = c.day
+LEFT JOIN
+(
+    SELECT toDate(first_time) AS day, count() AS new_addresses
     FROM
-    (
-        SELECT day, address, max(is_sender) AS sender
-        FROM address_activity
-        WHERE day IN stale
-        GROUP BY day, address
-    ) AS a
-    LEFT JOIN
     (
         SELECT address, min(first_time) AS first_time
         FROM address_first_seen
-        WHERE address IN (SELECT address FROM address_activity WHERE day IN stale)
+        WHERE cityHash64(address) IN
+        (
+            SELECT cityHash64(address) FROM address_first_seen WHERE toDate(first_time) IN stale
+        )
         GROUP BY address
-    ) AS f ON f.address = a.address
-    GROUP BY a.day
-) AS l ON l.day = c.day;
+    )
+    WHERE day IN stale
+    GROUP BY day
+) AS n ON n.day = c.day;
