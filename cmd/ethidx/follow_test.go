@@ -75,6 +75,7 @@ func TestFollowSurvivesSIGKILL(t *testing.T) {
 	}
 	stopMining()
 	wg.Wait()
+	t.Logf("%d of 20 kills interrupted a running follower", interrupted)
 	if interrupted < 18 {
 		t.Fatalf("only %d of 20 kills hit a running follower", interrupted)
 	}

@@ -38,7 +38,7 @@ func TestBackfillSurvivesSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A little latency per request stretches the load over the trials.
-	srv.AddFault(replay.Fault{Kind: replay.FaultLatency, Delay: 15 * time.Millisecond})
+	srv.AddFault(replay.Fault{Kind: replay.FaultLatency, Delay: 40 * time.Millisecond})
 	url, stop, err := srv.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +56,7 @@ func TestBackfillSurvivesSIGKILL(t *testing.T) {
 			interrupted++
 		}
 	}
+	t.Logf("%d of 20 kills interrupted a running backfill", interrupted)
 	if interrupted < 15 {
 		t.Fatalf("only %d of 20 kills interrupted a running backfill; the test needs a longer load", interrupted)
 	}
