@@ -1,0 +1,57 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethidx/ethidx/indexer/replay"
+)
+
+// A node that lies about one block (receipts of foreign transactions, a
+// wrong block, a short receipt list): the backfill fails with exit 1 after
+// its retries, names the block and the problem, and writes no row of the
+// bad block's batch. Once the node behaves, a rerun completes, and verify
+// finds the stored range complete and canonical.
+func TestBackfillRefusesBadBlocks(t *testing.T) {
+	for _, tc := range []struct {
+		kind replay.FaultKind
+		want string
+	}{
+		{replay.FaultForeignReceipts, "block 25"},
+		{replay.FaultWrongBlock, "block 25"},
+		{replay.FaultShortReceipts, "block 25"},
+		{replay.FaultTruncate, "block"},
+	} {
+		srv := replay.New(replay.Options{})
+		if err := srv.Generate(replay.GenOptions{From: 1, Count: 40, TxPerBlock: 20, Seed: 9}); err != nil {
+			t.Fatal(err)
+		}
+		srv.AddFault(replay.Fault{Kind: tc.kind, Blocks: []uint64{25}})
+		url, stop, err := srv.Start("127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		args := []string{"--data-dir", dir, "--http-addr", "127.0.0.1:0", "backfill", "--rpc", url,
+			"--from", "1", "--to", "40", "--batch", "10", "--workers", "1"}
+		out, code := run(t, 3*time.Minute, args...)
+		if code != 1 || !strings.Contains(out, tc.want) {
+			stop()
+			t.Fatalf("fault %d: exit %d, want 1 naming %q; output:\n%s", tc.kind, code, tc.want, out)
+		}
+		snap := snapshotDir(t, dir)
+		if !strings.HasPrefix(snap["blocks"], "20 rows") {
+			t.Errorf("fault %d: stored blocks %s, want exactly the 20 before the bad batch", tc.kind, snap["blocks"])
+		}
+		srv.ClearFaults()
+		if out, code := run(t, 3*time.Minute, args...); code != 0 {
+			t.Fatalf("rerun after the node recovered: exit %d\n%s", code, out)
+		}
+		out, code = run(t, 3*time.Minute, "--data-dir", dir, "--http-addr", "127.0.0.1:0", "verify", "--rpc", url, "--from", "1", "--to", "40")
+		if code != 0 || !strings.Contains(out, "all present, canonical and complete") {
+			t.Errorf("verify after recovery: exit %d\n%s", code, out)
+		}
+		stop()
+	}
+}
