@@ -13,6 +13,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/queries/querytest"
 )
 
 // open returns a migrated database with the saved queries installed.
@@ -40,18 +41,18 @@ func withRange(from, to string) context.Context {
 	return clickhouse.Context(context.Background(), clickhouse.WithParameters(clickhouse.Parameters{"from": from, "to": to}))
 }
 
-func daily(t *testing.T, conn driver.Conn) []dayRow {
+func daily(t *testing.T, conn driver.Conn) []querytest.DayRow {
 	t.Helper()
-	var got []dayRow
+	var got []querytest.DayRow
 	if err := conn.Select(context.Background(), &got, "SELECT * FROM daily_activity"); err != nil {
 		t.Fatal(err)
 	}
 	// The parameterized view over a sub-range agrees with the full one.
-	var part []dayRow
+	var part []querytest.DayRow
 	if err := conn.Select(withRange("2026-01-10", "2026-01-20"), &part, "SELECT * FROM daily_activity_between(from = {from:Date}, to = {to:Date})"); err != nil {
 		t.Fatal(err)
 	}
-	var want []dayRow
+	var want []querytest.DayRow
 	for _, r := range got {
 		if d := r.Day.UTC().Format(time.DateOnly); d >= "2026-01-10" && d <= "2026-01-20" {
 			want = append(want, r)
@@ -61,7 +62,7 @@ func daily(t *testing.T, conn driver.Conn) []dayRow {
 	return got
 }
 
-func checkDaily(t *testing.T, what string, got, want []dayRow) {
+func checkDaily(t *testing.T, what string, got, want []querytest.DayRow) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d days, want %d", what, len(got), len(want))
@@ -79,9 +80,9 @@ func checkDaily(t *testing.T, what string, got, want []dayRow) {
 // canonical blocks.
 func check(t *testing.T, what string, conn driver.Conn, canonical []*indexer.Block) {
 	t.Helper()
-	want := expectDaily(canonical)
+	want := querytest.ExpectDaily(canonical)
 	checkDaily(t, what+": daily_activity", daily(t, conn), want)
-	checkMonthly(t, what+": monthly_growth", monthly(t, conn), expectMonthly(want))
+	checkMonthly(t, what+": monthly_growth", monthly(t, conn), querytest.ExpectMonthly(want))
 }
 
 // cachedDays counts the days the views currently read from the cache.
@@ -103,7 +104,7 @@ func refresh(t *testing.T, conn driver.Conn) int {
 	return n
 }
 
-func completeDays(rows []dayRow) int {
+func completeDays(rows []querytest.DayRow) int {
 	n := 0
 	for _, r := range rows {
 		n += int(r.Complete)
@@ -117,11 +118,11 @@ func completeDays(rows []dayRow) int {
 // against a recomputation from the canonical blocks after each step.
 func TestExactUnderRewritesAndReorgs(t *testing.T) {
 	conn := open(t)
-	chain := makeChain(0, 330, 1)
+	chain := querytest.Chain(0, 330, 1)
 	write(t, conn, chain)
 	check(t, "fresh, uncached", conn, chain)
 
-	complete := completeDays(expectDaily(chain))
+	complete := completeDays(querytest.ExpectDaily(chain))
 	if n := refresh(t, conn); n != complete {
 		t.Errorf("Refresh cached %d days, want the %d complete ones", n, complete)
 	}
@@ -149,7 +150,7 @@ func TestExactUnderRewritesAndReorgs(t *testing.T) {
 	if err := chsink.New(conn).Rewind(context.Background(), fork); err != nil {
 		t.Fatal(err)
 	}
-	canonical := append(append([]*indexer.Block(nil), chain[:fork]...), makeChain(fork, 330-fork-6, 2)...)
+	canonical := append(append([]*indexer.Block(nil), chain[:fork]...), querytest.Chain(fork, 330-fork-6, 2)...)
 	write(t, conn, canonical[fork:])
 	check(t, "after reorg, stale cache", conn, canonical)
 	if n := refresh(t, conn); n == 0 {
@@ -163,7 +164,7 @@ func TestExactUnderRewritesAndReorgs(t *testing.T) {
 // written, cached or not.
 func TestLateBackfill(t *testing.T) {
 	conn := open(t)
-	chain := makeChain(0, 330, 1)
+	chain := querytest.Chain(0, 330, 1)
 	write(t, conn, chain[100:])
 	check(t, "recent only", conn, chain[100:])
 	for _, r := range daily(t, conn) {
@@ -180,16 +181,16 @@ func TestLateBackfill(t *testing.T) {
 	check(t, "backfilled, cached", conn, chain)
 }
 
-func monthly(t *testing.T, conn driver.Conn) []monthRow {
+func monthly(t *testing.T, conn driver.Conn) []querytest.MonthRow {
 	t.Helper()
-	var got []monthRow
+	var got []querytest.MonthRow
 	if err := conn.Select(context.Background(), &got, "SELECT * FROM monthly_growth"); err != nil {
 		t.Fatal(err)
 	}
 	return got
 }
 
-func checkMonthly(t *testing.T, what string, got, want []monthRow) {
+func checkMonthly(t *testing.T, what string, got, want []querytest.MonthRow) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d months, want %d", what, len(got), len(want))
@@ -204,7 +205,7 @@ func checkMonthly(t *testing.T, what string, got, want []monthRow) {
 }
 
 // show prints a row with its pointers dereferenced.
-func show(r monthRow) string {
+func show(r querytest.MonthRow) string {
 	deref := func(p *float64) string {
 		if p == nil {
 			return "NULL"

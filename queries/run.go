@@ -19,6 +19,7 @@ import (
 // clickhouse-go's driver.Conn satisfies it.
 type DB interface {
 	Query(ctx context.Context, query string, args ...any) (driver.Rows, error)
+	Select(ctx context.Context, dest any, query string, args ...any) error
 	Exec(ctx context.Context, query string, args ...any) error
 	PrepareBatch(ctx context.Context, query string, opts ...driver.PrepareBatchOption) (driver.Batch, error)
 }

@@ -1,4 +1,7 @@
-package queries_test
+// Package querytest builds a small chain for tests of the saved queries
+// and reports, and recomputes the saved views' figures from it in Go, by
+// their definitions only, for comparison.
+package querytest
 
 import (
 	"math"
@@ -18,14 +21,15 @@ import (
 // transactions, an address pool that grows so some addresses are new each
 // day while others return.
 
-var chainStart = time.Date(2025, 11, 29, 0, 0, 0, 0, time.UTC)
+// ChainStart is the timestamp of block 0.
+var ChainStart = time.Date(2025, 11, 29, 0, 0, 0, 0, time.UTC)
 
 const blockTime = 5 * 3600
 
-// makeChain returns blocks first..first+n-1 as a chain whose history
-// starts at chainStart. seed picks the traffic, so two seeds from the same
+// Chain returns blocks first..first+n-1 as a chain whose history
+// starts at ChainStart. seed picks the traffic, so two seeds from the same
 // first block give competing forks (different hashes and transactions).
-func makeChain(first, n uint64, seed uint64) []*indexer.Block {
+func Chain(first, n uint64, seed uint64) []*indexer.Block {
 	var out []*indexer.Block
 	parent := common.Hash{}
 	for num := first; num < first+n; num++ {
@@ -34,7 +38,7 @@ func makeChain(first, n uint64, seed uint64) []*indexer.Block {
 			Number:        num,
 			Hash:          common.BigToHash(new(big.Int).SetUint64(num<<20 | seed<<8 | 0xb)),
 			ParentHash:    parent,
-			Timestamp:     uint64(chainStart.Unix()) + num*blockTime,
+			Timestamp:     uint64(ChainStart.Unix()) + num*blockTime,
 			GasLimit:      30_000_000,
 			BaseFeePerGas: big.NewInt(int64(1_000_000_000 + num)),
 			Difficulty:    new(big.Int),
@@ -91,8 +95,8 @@ func addr(i int) common.Address {
 	return common.BigToAddress(big.NewInt(int64(0xa0000 + i)))
 }
 
-// dayRow is a row of daily_activity, recomputed in Go for comparison.
-type dayRow struct {
+// DayRow is a row of daily_activity, recomputed in Go for comparison.
+type DayRow struct {
 	Day               time.Time `ch:"day"`
 	Complete          uint8     `ch:"complete"`
 	Blocks            uint64    `ch:"blocks"`
@@ -105,9 +109,9 @@ type dayRow struct {
 	Creations         uint64    `ch:"contract_creations"`
 }
 
-// expectDaily computes daily_activity from the stored canonical blocks, by
+// ExpectDaily computes daily_activity from the stored canonical blocks, by
 // the definitions in daily_activity.sql and nothing else.
-func expectDaily(blocks []*indexer.Block) []dayRow {
+func ExpectDaily(blocks []*indexer.Block) []DayRow {
 	sorted := append([]*indexer.Block(nil), blocks...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Number < sorted[j].Number })
 	stored := map[uint64]bool{}
@@ -115,7 +119,7 @@ func expectDaily(blocks []*indexer.Block) []dayRow {
 		stored[b.Number] = true
 	}
 	type acc struct {
-		row                      dayRow
+		row                      DayRow
 		first, last              uint64
 		active, senders, newSeen map[common.Address]bool
 	}
@@ -158,7 +162,7 @@ func expectDaily(blocks []*indexer.Block) []dayRow {
 			}
 		}
 	}
-	var out []dayRow
+	var out []DayRow
 	for _, d := range order {
 		a := days[d]
 		r := a.row
@@ -179,8 +183,8 @@ func expectDaily(blocks []*indexer.Block) []dayRow {
 	return out
 }
 
-// monthRow is a row of monthly_growth.
-type monthRow struct {
+// MonthRow is a row of monthly_growth.
+type MonthRow struct {
 	Month             time.Time `ch:"month"`
 	DaysCovered       uint64    `ch:"days_covered"`
 	DaysInMonth       uint8     `ch:"days_in_month"`
@@ -201,10 +205,10 @@ type monthRow struct {
 	TxPerDayGrowth    *float64  `ch:"transactions_per_day_growth_pct"`
 }
 
-// expectMonthly computes monthly_growth from daily rows by the definitions
+// ExpectMonthly computes monthly_growth from daily rows by the definitions
 // in monthly_growth.sql.
-func expectMonthly(days []dayRow) []monthRow {
-	var out []monthRow
+func ExpectMonthly(days []DayRow) []MonthRow {
+	var out []MonthRow
 	idx := map[time.Time]int{}
 	for _, d := range days {
 		m := time.Date(d.Day.Year(), d.Day.Month(), 1, 0, 0, 0, 0, time.UTC)
@@ -212,7 +216,7 @@ func expectMonthly(days []dayRow) []monthRow {
 		if !ok {
 			i = len(out)
 			idx[m] = i
-			out = append(out, monthRow{Month: m, DaysInMonth: uint8(m.AddDate(0, 1, -1).Day()), NewAddressesExact: 1})
+			out = append(out, MonthRow{Month: m, DaysInMonth: uint8(m.AddDate(0, 1, -1).Day()), NewAddressesExact: 1})
 		}
 		r := &out[i]
 		if d.Complete == 0 {

@@ -1,0 +1,169 @@
+// Package report answers the question ethidx exists for, in the form the
+// press uses: how did a month's daily active addresses, new addresses and
+// transactions compare with the month before. Monthly reads the saved
+// views (monthly_growth, daily_activity, daily_coverage), so the report,
+// `ethidx query` and a BI dashboard always agree; WriteText prints the
+// summary and WriteChart draws the daily series as SVG or PNG.
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/ethidx/ethidx/queries"
+)
+
+// Month is one row of the monthly_growth view.
+type Month struct {
+	Month        time.Time `ch:"month"`
+	DaysCovered  uint64    `ch:"days_covered"`
+	DaysInMonth  uint8     `ch:"days_in_month"`
+	Partial      uint8     `ch:"partial"`
+	ActiveMean   float64   `ch:"active_addresses_mean"`
+	SendersMean  float64   `ch:"active_senders_mean"`
+	NewAddresses uint64    `ch:"new_addresses"`
+	Transactions uint64    `ch:"transactions"`
+	NewPerDay    float64   `ch:"new_addresses_per_day"`
+	TxPerDay     float64   `ch:"transactions_per_day"`
+	NewExact     uint8     `ch:"new_addresses_exact"`
+	PrevPartial  *uint8    `ch:"prev_partial"`
+	// Month-over-month growth in percent, one decimal; nil when there is
+	// nothing to compare with.
+	ActiveGrowth    *float64 `ch:"active_addresses_growth_pct"`
+	SendersGrowth   *float64 `ch:"active_senders_growth_pct"`
+	NewGrowth       *float64 `ch:"new_addresses_growth_pct"`
+	TxGrowth        *float64 `ch:"transactions_growth_pct"`
+	NewPerDayGrowth *float64 `ch:"new_addresses_per_day_growth_pct"`
+	TxPerDayGrowth  *float64 `ch:"transactions_per_day_growth_pct"`
+}
+
+// Day is one row of the daily_activity view.
+type Day struct {
+	Day               time.Time `ch:"day"`
+	Complete          uint8     `ch:"complete"`
+	Blocks            uint64    `ch:"blocks"`
+	TxCount           uint64    `ch:"tx_count"`
+	TxSuccess         uint64    `ch:"tx_success"`
+	ActiveAddresses   uint64    `ch:"active_addresses"`
+	ActiveSenders     uint64    `ch:"active_senders"`
+	NewAddresses      uint64    `ch:"new_addresses"`
+	NewAddressesExact uint8     `ch:"new_addresses_exact"`
+	ContractCreations uint64    `ch:"contract_creations"`
+}
+
+// Report is a month compared with the month before.
+type Report struct {
+	Month Month
+	// Prev is the month before; its zero value (DaysCovered 0) when none
+	// of its days is indexed.
+	Prev Month
+	// Days is the daily series of both months, for the chart.
+	Days []Day
+}
+
+// ErrNoCompleteMonth is returned by Monthly("") when no calendar month in
+// the last year of the index has every day stored.
+var ErrNoCompleteMonth = errors.New("no fully indexed month")
+
+// Monthly builds the report for month "YYYY-MM", or for the latest month
+// whose every day is indexed when month is "". A month given explicitly
+// may be partial; the report says so.
+func Monthly(ctx context.Context, db queries.DB, month string) (*Report, error) {
+	var m time.Time
+	if month == "" {
+		var err error
+		if m, err = latestCompleteMonth(ctx, db); err != nil {
+			return nil, err
+		}
+	} else {
+		var err error
+		m, err = time.Parse("2006-01", month)
+		if err != nil || m.Year() < 1970 || m.Year() > 2105 {
+			return nil, fmt.Errorf("%w: month %q: want YYYY-MM", queries.ErrInput, month)
+		}
+	}
+	prev := m.AddDate(0, -1, 0)
+	end := m.AddDate(0, 1, -1)
+	var months []Month
+	if err := selectView(ctx, db, &months, "monthly_growth", "*", prev, end); err != nil {
+		return nil, err
+	}
+	r := &Report{}
+	found := false
+	for _, row := range months {
+		switch row.Month.UTC() {
+		case m:
+			r.Month, found = row, true
+		case prev:
+			r.Prev = row
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("%w: no block of %s is indexed", queries.ErrInput, m.Format("January 2006"))
+	}
+	r.Month.Month, r.Prev.Month = m, prev
+	if r.Prev.DaysInMonth == 0 {
+		r.Prev.DaysInMonth = uint8(m.AddDate(0, 0, -1).Day())
+	}
+	if err := selectView(ctx, db, &r.Days, "daily_activity", "*", prev, end); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// selectView reads the saved query's parameterized view over [from, to].
+func selectView(ctx context.Context, db queries.DB, dest any, name, columns string, from, to time.Time) error {
+	q, _ := queries.Get(name)
+	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{
+		"from": from.Format(time.DateOnly), "to": to.Format(time.DateOnly),
+	}))
+	if err := db.Select(ctx, dest, "SELECT "+columns+" FROM "+q.View+"(from = {from:Date}, to = {to:Date})"); err != nil {
+		return fmt.Errorf("reading %s: %w", name, err)
+	}
+	return nil
+}
+
+// latestCompleteMonth looks back a year from the newest stored block for
+// a month with every day complete, reading block coverage only.
+func latestCompleteMonth(ctx context.Context, db queries.DB) (time.Time, error) {
+	var newest []struct {
+		T time.Time `ch:"newest"`
+	}
+	if err := db.Select(ctx, &newest, "SELECT max(timestamp) AS newest FROM blocks"); err != nil {
+		return time.Time{}, fmt.Errorf("finding the newest block: %w", err)
+	}
+	if len(newest) == 0 || newest[0].T.Unix() <= 0 {
+		return time.Time{}, fmt.Errorf("%w: no block is indexed", ErrNoCompleteMonth)
+	}
+	last := monthOf(newest[0].T)
+	first := last.AddDate(-1, 0, 0)
+	var days []struct {
+		Day      time.Time `ch:"day"`
+		Complete uint8     `ch:"complete"`
+	}
+	if err := selectView(ctx, db, &days, "daily_coverage", "day, complete", first, last.AddDate(0, 1, -1)); err != nil {
+		return time.Time{}, err
+	}
+	complete := map[time.Time]int{}
+	for _, d := range days {
+		if d.Complete == 1 {
+			complete[monthOf(d.Day)]++
+		}
+	}
+	for m := last; !m.Before(first); m = m.AddDate(0, -1, 0) {
+		if complete[m] == m.AddDate(0, 1, -1).Day() {
+			return m, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%w between %s and %s; pass a month (YYYY-MM) to report a partial one",
+		ErrNoCompleteMonth, first.Format("2006-01"), last.Format("2006-01"))
+}
+
+func monthOf(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}

@@ -1,0 +1,94 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ethidx/ethidx/indexer/chsink"
+	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
+	"github.com/ethidx/ethidx/indexer/report"
+	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/queries/querytest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n%s", name, got)
+	}
+}
+
+func TestMonthly(t *testing.T) {
+	ctx := context.Background()
+	conn, _ := chsinktest.Conn(t)
+	if err := queries.Install(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	chain := querytest.Chain(0, 330, 1)
+	if err := chsink.New(conn).Write(ctx, chain); err != nil {
+		t.Fatal(err)
+	}
+
+	// The latest complete month is January: February's last day is at the
+	// head of the index.
+	r, err := report.Monthly(ctx, conn, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Month.Month.Format("2006-01"); got != "2026-01" {
+		t.Fatalf("latest complete month = %s, want 2026-01", got)
+	}
+	want := querytest.ExpectMonthly(querytest.ExpectDaily(chain))
+	if r.Month.Transactions != want[2].Transactions || r.Month.NewAddresses != want[2].NewAddresses || r.Prev.ActiveMean != want[1].ActiveMean {
+		t.Errorf("report disagrees with the recomputation: %+v vs %+v", r.Month, want[2])
+	}
+	var text bytes.Buffer
+	if err := r.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "2026-01.txt", text.Bytes())
+
+	dir := t.TempDir()
+	svg := filepath.Join(dir, "chart.svg")
+	if err := r.WriteChart(svg); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(svg)
+	golden(t, "2026-01.svg", b)
+	png := filepath.Join(dir, "chart.png")
+	if os.Getenv("ETHIDX_CHART_DIR") != "" { // to look at it
+		png = filepath.Join(os.Getenv("ETHIDX_CHART_DIR"), "2026-01.png")
+	}
+	if err := r.WriteChart(png); err != nil {
+		t.Fatal(err)
+	}
+
+	// A partial month says so.
+	r, err = report.Monthly(ctx, conn, "2026-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text.Reset()
+	if err := r.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "2026-02.txt", text.Bytes())
+}

@@ -1,0 +1,136 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// WriteText prints the summary the way it gets quoted:
+//
+//	January 2026 vs December 2025 (31/31 days indexed; new addresses exact: history from genesis)
+//	  daily active addresses (mean)     613,904   +27.5%
+//	  new addresses                   5,278,119   +26.8%
+//	  transactions                   46,425,600   +36.0%
+//
+// then both months per day (the fair comparison when months differ in
+// length or one is partial) and the one-sentence version.
+func (r *Report) WriteText(w io.Writer) error {
+	m, p := r.Month, r.Prev
+	name, prevName := m.Month.Format("January 2006"), p.Month.Format("January 2006")
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "%s vs %s (%d/%d days indexed; new addresses exact: %s)\n",
+		name, prevName, m.DaysCovered, m.DaysInMonth, exactness(m.NewExact))
+	if m.Partial == 1 {
+		fmt.Fprintf(bw, "  PARTIAL MONTH: %d of %d days fully indexed; totals cover those days only, compare per day\n",
+			m.DaysCovered, m.DaysInMonth)
+	}
+	switch {
+	case p.DaysCovered == 0:
+		fmt.Fprintf(bw, "  %s has no fully indexed day: no growth figures\n", prevName)
+	case p.Partial == 1:
+		fmt.Fprintf(bw, "  PARTIAL PREVIOUS MONTH: %s has %d of %d days fully indexed; compare per day\n",
+			prevName, p.DaysCovered, p.DaysInMonth)
+	}
+	if p.DaysCovered > 0 && p.NewExact == 0 && m.NewExact == 1 {
+		fmt.Fprintf(bw, "  new addresses of %s are not exact (%s), nor is their growth\n", prevName, exactness(0))
+	}
+	fmt.Fprintf(bw, "  %-29s %12s   %s\n", "daily active addresses (mean)", thousands(m.ActiveMean), pct(m.ActiveGrowth))
+	fmt.Fprintf(bw, "  %-29s %12s   %s\n", "new addresses", thousands(float64(m.NewAddresses)), pct(m.NewGrowth))
+	fmt.Fprintf(bw, "  %-29s %12s   %s\n", "transactions", thousands(float64(m.Transactions)), pct(m.TxGrowth))
+
+	fmt.Fprintf(bw, "\n  %-29s %14s %14s\n", "per day", name, prevName)
+	perDay := []struct {
+		label     string
+		cur, prev float64
+		g         *float64
+	}{
+		{"daily active addresses", m.ActiveMean, p.ActiveMean, m.ActiveGrowth},
+		{"daily active senders", m.SendersMean, p.SendersMean, m.SendersGrowth},
+		{"new addresses", m.NewPerDay, p.NewPerDay, m.NewPerDayGrowth},
+		{"transactions", m.TxPerDay, p.TxPerDay, m.TxPerDayGrowth},
+	}
+	for _, l := range perDay {
+		prev := "-"
+		if p.DaysCovered > 0 {
+			prev = thousands(l.prev)
+		}
+		fmt.Fprintf(bw, "  %-29s %14s %14s   %s\n", l.label, thousands(l.cur), prev, pct(l.g))
+	}
+	fmt.Fprintf(bw, "  %-29s %14s %14s\n", "days fully indexed",
+		fmt.Sprintf("%d/%d", m.DaysCovered, m.DaysInMonth), fmt.Sprintf("%d/%d", p.DaysCovered, p.DaysInMonth))
+	if s := r.Sentence(); s != "" {
+		fmt.Fprintf(bw, "\n%s\n", s)
+	}
+	return bw.Flush()
+}
+
+// Sentence is the report in one line, e.g. "In January 2026 daily active
+// addresses rose 27.5%, new addresses 26.8% and transactions 36.0% month
+// on month." With a partial month on either side it compares per-day
+// means. It is empty when there is nothing to compare.
+func (r *Report) Sentence() string {
+	m := r.Month
+	newG, txG, basis := m.NewGrowth, m.TxGrowth, ""
+	if m.Partial == 1 || r.Prev.Partial == 1 {
+		newG, txG, basis = m.NewPerDayGrowth, m.TxPerDayGrowth, " (per day: a month is partial)"
+	}
+	if m.ActiveGrowth == nil || newG == nil || txG == nil {
+		return ""
+	}
+	return fmt.Sprintf("In %s%s daily active addresses %s, new addresses %s and transactions %s month on month.",
+		m.Month.Format("January 2006"), basis, change(*m.ActiveGrowth), change(*newG), change(*txG))
+}
+
+func change(g float64) string {
+	switch {
+	case g > 0:
+		return fmt.Sprintf("rose %.1f%%", g)
+	case g < 0:
+		return fmt.Sprintf("fell %.1f%%", -g)
+	}
+	return "were unchanged"
+}
+
+func exactness(exact uint8) string {
+	if exact == 1 {
+		return "history from genesis"
+	}
+	return "no, the index does not reach back to genesis"
+}
+
+// pct formats a growth figure as +27.5% / -3.1%, or n/a.
+func pct(g *float64) string {
+	if g == nil || math.IsNaN(*g) {
+		return "n/a"
+	}
+	if *g == 0 {
+		return "+0.0%" // never "-0.0%"
+	}
+	return fmt.Sprintf("%+.1f%%", *g)
+}
+
+// thousands rounds to a whole number and groups digits: 1,234,567. Below
+// 100 it keeps one decimal, so small means stay distinguishable.
+func thousands(v float64) string {
+	if math.Abs(v) < 100 && v != math.Round(v) {
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	s := strconv.FormatFloat(math.Round(v), 'f', 0, 64)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg && b.String() != "0" {
+		return "-" + b.String()
+	}
+	return b.String()
+}
