@@ -91,6 +91,7 @@ type Engine struct {
 	log     *slog.Logger
 	lock    *os.File
 	slots   chan struct{} // one token per running statement
+	done    chan struct{} // closed by Close
 
 	mu     sync.Mutex
 	idle   []*conn // least recently used first
@@ -157,6 +158,7 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 		log:     opts.Logger,
 		lock:    lock,
 		slots:   make(chan struct{}, opts.Conns),
+		done:    make(chan struct{}),
 	}
 	// The first connection boots the engine on dir; keep it idle for reuse.
 	start := time.Now()
@@ -189,6 +191,7 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.closed = true
+	close(e.done)
 	e.mu.Unlock()
 	e.kills.Wait()
 	for range cap(e.slots) {
@@ -318,6 +321,9 @@ func (e *Engine) RunInsert(ctx context.Context, st Statement, body io.Reader) (S
 	return stats, err
 }
 
+// ErrClosed is returned for statements on a closed Engine.
+var ErrClosed = errors.New("chdb: engine closed")
+
 // errNUL refuses statement text with a NUL byte: the engine would stop
 // reading there and run what precedes it.
 var errNUL = NewError(CodeSyntaxError, "SYNTAX_ERROR", "Query contains a NUL byte")
@@ -358,12 +364,14 @@ func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
 	case e.slots <- struct{}{}:
 	case <-ctx.Done():
 		return nil, cancelled(ctx)
+	case <-e.done:
+		return nil, ErrClosed
 	}
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
 		<-e.slots
-		return nil, errors.New("engine closed")
+		return nil, ErrClosed
 	}
 	var c *conn
 	for i := len(e.idle) - 1; i >= 0; i-- {

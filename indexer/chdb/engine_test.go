@@ -138,3 +138,19 @@ func TestCancelLongStatement(t *testing.T) {
 		}
 	}
 }
+
+func TestChdbtestReopen(t *testing.T) {
+	// A test may Open twice: the first engine is closed, the second is fresh.
+	e1 := chdbtest.Open(t)
+	if err := e1.Exec(context.Background(), "CREATE TABLE x (a UInt8) ENGINE = Memory", nil); err != nil {
+		t.Fatal(err)
+	}
+	e2 := chdbtest.Open(t)
+	out, err := e2.Query(context.Background(), "EXISTS TABLE x", "TSV", nil)
+	if err != nil || string(out) != "0\n" {
+		t.Fatalf("%q %v", out, err)
+	}
+	if _, err := e1.Query(context.Background(), "SELECT 1", "TSV", nil); err == nil {
+		t.Fatal("closed engine still answers")
+	}
+}

@@ -3,7 +3,9 @@
 // Each Open gets a fresh, empty data directory. The engine serves one data
 // directory per process, so engines are handed out one at a time: a
 // parallel test calling Open waits until the previous holder's test ends,
-// and a test calling Open twice gets its first engine closed. Booting the
+// and a test calling Open twice gets its first engine closed. A subtest
+// cannot Open while its parent holds an engine (that would deadlock); it
+// fails saying so: pass the parent's engine down instead. Booting the
 // engine on a new directory costs ~30 ms; loading the library, once per test
 // binary, ~0.3 s.
 //
@@ -13,8 +15,10 @@ package chdbtest
 
 import (
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ethidx/ethidx/indexer/chdb"
 )
@@ -58,12 +62,20 @@ func openDir(t testing.TB, dir string, opts chdb.Options) (*chdb.Engine, string)
 		t.Fatalf("chdbtest: %v", err)
 	}
 	mu.Lock()
-	mine := holder == t
+	h := holder
 	mu.Unlock()
-	if mine {
+	switch {
+	case h == t:
 		closeCurrent(t)
+	case h != nil && strings.HasPrefix(t.Name(), h.Name()+"/"):
+		// Waiting would deadlock: the parent holds the engine until it ends.
+		t.Fatalf("chdbtest: %s already holds the engine (one per process); pass the parent's engine to subtests", h.Name())
 	}
-	turn <- struct{}{}
+	select {
+	case turn <- struct{}{}:
+	case <-time.After(5 * time.Minute):
+		t.Fatalf("chdbtest: waited 5 minutes for the engine held by %s", holderName())
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -77,6 +89,15 @@ func openDir(t testing.TB, dir string, opts chdb.Options) (*chdb.Engine, string)
 	mu.Unlock()
 	t.Cleanup(func() { closeCurrentIf(t, e) })
 	return e, dir
+}
+
+func holderName() string {
+	mu.Lock()
+	defer mu.Unlock()
+	if holder == nil {
+		return "nobody"
+	}
+	return holder.Name()
 }
 
 func closeCurrent(t testing.TB) {
