@@ -66,7 +66,7 @@ func TestCurlBasics(t *testing.T) {
 	if code, _, body := do(t, "GET", "http://"+addr+"/ping", "", nil); code != 200 || body != "Ok.\n" {
 		t.Fatalf("ping: %d %q", code, body)
 	}
-	if code, h, body := do(t, "GET", q(addr, "SELECT 1"), "", nil); code != 200 || body != "1\n" || h.Get("X-ClickHouse-Query-Id") == "" {
+	if code, h, body := do(t, "GET", q(addr, "SELECT 1"), "", nil); code != 200 || body != "1\n" || h.Get("X-ClickHouse-Query-Id") == "" || h.Get("X-ClickHouse-Timezone") == "" {
 		t.Fatalf("GET SELECT 1: %d %q %v", code, body, h)
 	}
 	if code, _, body := do(t, "POST", base, "SELECT 1", nil); code != 200 || body != "1\n" {

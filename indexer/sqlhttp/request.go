@@ -77,7 +77,7 @@ var httpParams = map[string]bool{
 	"cancel_http_readonly_queries_on_client_close": true, "add_http_cors_header": true,
 	"async_insert": true, "wait_for_async_insert": true, "async_insert_busy_timeout_ms": true,
 	"stacktrace": true, "role": true, "http_wait_end_of_query": true, "http_response_buffer_size": true,
-	"enable_http_compression_level": true, "output_format_write_statistics": false,
+	"enable_http_compression_level": true,
 }
 
 // allowedSettings are engine settings a client may set per request. The

@@ -193,6 +193,11 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	defer rc.SetWriteDeadline(time.Time{})
 	rw.headers.Set("X-ClickHouse-Query-Id", queryID)
+	if info, err := s.info(r.Context()); err == nil {
+		// Clients such as the JDBC driver take the server time zone from here.
+		rw.headers.Set("X-ClickHouse-Server-Display-Name", info.displayName)
+		rw.headers.Set("X-ClickHouse-Timezone", info.timezone)
+	}
 	user, err := s.authenticate(req)
 	if err != nil {
 		rw.finish(chdb.Stats{}, err)

@@ -192,3 +192,34 @@ def test_readonly_user_cannot_write(client):
     assert client.command("SELECT count() FROM blocks") == before
     assert client.command("SELECT count() FROM ranges_done WHERE from_block = 1000000") == 0
     assert "driver_test_probe" not in client.command("SHOW TABLES")
+
+
+def test_grafana_dashboard_queries(client):
+    """deploy/grafana/ethidx-dashboard.json: every panel's SQL, with the macros
+    expanded as the ClickHouse plugin expands them, runs as the read-only user."""
+    import json
+    import pathlib
+    import re
+    import time
+
+    path = pathlib.Path(__file__).resolve().parents[5] / "deploy" / "grafana" / "ethidx-dashboard.json"
+    dash = json.loads(path.read_text())
+    assert {v["name"]: v["type"] for v in dash["templating"]["list"]}["datasource"] == "datasource"
+    now = int(time.time())
+    macros = {"$__fromTime": f"toDateTime({now - 90 * 86400})", "$__toTime": f"toDateTime({now})",
+              "${database}": ENV["database"]}
+    seen = 0
+    for panel in dash["panels"]:
+        for target in panel["targets"]:
+            assert target["datasource"]["type"] == "grafana-clickhouse-datasource"
+            sql = target["rawSql"]
+            for k, v in macros.items():
+                sql = sql.replace(k, v)
+            assert not re.search(r"\$\{?\w", sql), f"unexpanded macro in {panel['title']}: {sql}"
+            res = client.query(sql)
+            assert res.result_rows, f"{panel['title']}: no rows"
+            if panel["type"] == "timeseries":
+                assert res.column_names[0] == "time" and type(res.result_rows[0][0]) is datetime.datetime
+                assert all(type(v) is int for row in res.result_rows for v in row[1:]), panel["title"]
+            seen += 1
+    assert seen == 4
