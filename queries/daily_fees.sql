@@ -32,7 +32,7 @@ SELECT
     if(base_fee_blocks > 0, toFloat64(base_fee_sum) / base_fee_blocks / 1e9, NULL) AS avg_base_fee_gwei,
     burned_wei,
     fees_wei,
-    if(fees_wei >= burned_wei, fees_wei - burned_wei, toUInt256(0)) AS tips_wei,
+    if(fees_wei >= burned_wei, toUInt256(fees_wei - burned_wei), toUInt256(0)) AS tips_wei,
     toFloat64(burned_wei) / 1e18 AS burned_eth,
     toFloat64(fees_wei) / 1e18 AS fees_eth,
     toFloat64(tips_wei) / 1e18 AS tips_eth

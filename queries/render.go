@@ -23,7 +23,7 @@ import (
 // asking the server for a format, so the output is the same whichever
 // protocol (native TCP or HTTP) and server the connection uses.
 
-var renderers = map[string]func(io.Writer, driver.Rows) error{
+var renderers = map[string]func(io.Writer, *scanner) error{
 	"table": renderTable,
 	"csv":   renderCSV,
 	"tsv":   renderTSV,
@@ -46,12 +46,17 @@ type scanner struct {
 	dest  []any
 }
 
-func newScanner(rows driver.Rows) *scanner {
+// newScanner reads rows; names stands in for the column names when the
+// result carries none (an empty result over HTTP).
+func newScanner(rows driver.Rows, names []string) *scanner {
 	s := &scanner{rows: rows}
 	for _, ct := range rows.ColumnTypes() {
 		s.names = append(s.names, ct.Name())
 		s.types = append(s.types, ct.DatabaseTypeName())
 		s.dest = append(s.dest, reflect.New(ct.ScanType()).Interface())
+	}
+	if len(s.names) == 0 {
+		s.names = names
 	}
 	return s
 }
@@ -128,8 +133,7 @@ func format(v reflect.Value, dbType string) cell {
 	return cell{text: string(b), json: string(b)}
 }
 
-func renderCSV(w io.Writer, rows driver.Rows) error {
-	s := newScanner(rows)
+func renderCSV(w io.Writer, s *scanner) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(s.names); err != nil {
 		return err
@@ -160,8 +164,7 @@ func renderCSV(w io.Writer, rows driver.Rows) error {
 // back with FORMAT TSVWithNames.
 var tsvEscape = strings.NewReplacer("\\", `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`)
 
-func renderTSV(w io.Writer, rows driver.Rows) error {
-	s := newScanner(rows)
+func renderTSV(w io.Writer, s *scanner) error {
 	bw := bufio.NewWriter(w)
 	for i, n := range s.names {
 		if i > 0 {
@@ -194,8 +197,7 @@ func renderTSV(w io.Writer, rows driver.Rows) error {
 
 // renderJSON writes an array of objects, one per line, keys in column
 // order.
-func renderJSON(w io.Writer, rows driver.Rows) error {
-	s := newScanner(rows)
+func renderJSON(w io.Writer, s *scanner) error {
 	keys := make([]string, len(s.names))
 	for i, n := range s.names {
 		b, _ := json.Marshal(n)
@@ -232,8 +234,7 @@ func renderJSON(w io.Writer, rows driver.Rows) error {
 }
 
 // renderTable aligns columns for a terminal: numbers right, text left.
-func renderTable(w io.Writer, rows driver.Rows) error {
-	s := newScanner(rows)
+func renderTable(w io.Writer, s *scanner) error {
 	var body [][]cell
 	for {
 		row, err := s.next()

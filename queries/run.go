@@ -52,15 +52,42 @@ func Run(ctx context.Context, db DB, name string, params map[string]string, form
 	if err != nil {
 		return err
 	}
-	rows, err := db.Query(clickhouse.Context(ctx, clickhouse.WithParameters(bound)), q.SQL)
+	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(bound))
+	rows, err := db.Query(ctx, q.SQL)
 	if err != nil {
 		return fmt.Errorf("running %s: %w", name, err)
 	}
 	defer rows.Close()
-	if err := render(w, rows); err != nil {
+	var names []string
+	if len(rows.ColumnTypes()) == 0 {
+		// Over HTTP an empty result carries no columns; ask for them, so
+		// even an empty CSV has its header.
+		if names, err = describe(ctx, db, q.SQL); err != nil {
+			return fmt.Errorf("running %s: %w", name, err)
+		}
+	}
+	if err := render(w, newScanner(rows, names)); err != nil {
 		return fmt.Errorf("running %s: %w", name, err)
 	}
 	return nil
+}
+
+// describe returns the column names of sql's result.
+func describe(ctx context.Context, db DB, sql string) ([]string, error) {
+	rows, err := db.Query(ctx, "DESCRIBE TABLE ("+sql+")")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	s := newScanner(rows, nil)
+	var names []string
+	for {
+		row, err := s.next()
+		if err != nil || row == nil {
+			return names, err
+		}
+		names = append(names, row[0].text) // DESCRIBE's first column is the name
+	}
 }
 
 // Bind checks params against q's parameters and returns the full set, with

@@ -1,0 +1,273 @@
+// Command bench measures the saved queries and the monthly report against
+// DESIGN.md's targets on a synthetic month at mainnet scale: December 2025
+// and January 2026, ~38M and ~46M transactions, ~7,200 blocks, ~1.5M
+// transactions and ~614k active addresses a day, in the embedded engine.
+//
+//	go run ./queries/bench [-data-dir DIR] [-runs N]
+//
+// The data (about 9 GB) is generated once by SQL (synthetic_*.sql: INSERT
+// ... SELECT FROM numbers(), so the materialized views fill the address
+// tables as real writes do) and kept in DIR for the next run. Each run
+// measures the uncached path (the day cache emptied), Refresh, then every
+// query with the cache warm. It reports; it never fails on a timing.
+package main
+
+import (
+	"context"
+	"embed"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/ethidx/ethidx/indexer/chdb"
+	"github.com/ethidx/ethidx/indexer/report"
+	"github.com/ethidx/ethidx/indexer/sqlhttp"
+	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/schema"
+)
+
+//go:embed synthetic_*.sql
+var sqlFiles embed.FS
+
+func main() {
+	cache, _ := os.UserCacheDir()
+	dataDir := flag.String("data-dir", filepath.Join(cache, "ethidx", "bench-month"), "where the synthetic data is kept between runs")
+	runs := flag.Int("runs", 5, "timed runs per query (the median is reported)")
+	flag.Parse()
+	if err := run(context.Background(), *dataDir, *runs); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// dataset is the synthetic index, versioned so a change to the generator
+// regenerates it.
+const dataset = 1
+
+// part is one generated stretch of chain.
+type part struct {
+	name       string
+	firstBlock uint64
+	start      time.Time
+	blocks     uint32
+	txPerBlock uint32
+	dayIndex   uint32
+}
+
+// The two months, plus a block on each side so their first and last days
+// count as complete (a day's neighbours must be stored).
+var parts = func() []part {
+	dec := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)
+	jan := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var out []part
+	out = append(out, part{"2025-11-30 last block", 23_676_799, dec.Add(-12 * time.Second), 1, 170, 0})
+	for d := 0; d < 31; d += 4 {
+		n := min(4, 31-d)
+		out = append(out, part{fmt.Sprintf("2025-12-%02d..%02d", d+1, d+n), 23_676_800 + uint64(d)*7200, dec.AddDate(0, 0, d), uint32(n * 7200), 170, uint32(d)})
+	}
+	for d := 0; d < 31; d += 4 {
+		n := min(4, 31-d)
+		out = append(out, part{fmt.Sprintf("2026-01-%02d..%02d", d+1, d+n), 23_900_000 + uint64(d)*7200, jan.AddDate(0, 0, d), uint32(n * 7200), 208, uint32(31 + d)})
+	}
+	return append(out, part{"2026-02-01 first block", 24_123_200, jan.AddDate(0, 1, 0), 1, 208, 62})
+}()
+
+func run(ctx context.Context, dataDir string, runs int) error {
+	conn, closeAll, err := connect(ctx, dataDir)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	if err := generate(ctx, conn); err != nil {
+		return err
+	}
+	if err := queries.Install(ctx, conn); err != nil {
+		return err
+	}
+	var counts struct {
+		Tx     uint64 `ch:"tx"`
+		Active uint64 `ch:"active"`
+	}
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count() FROM transactions) AS tx,
+		(SELECT count() FROM address_activity) AS active`).ScanStruct(&counts); err != nil {
+		return err
+	}
+	fmt.Printf("data: %s transactions, %s address_activity rows, in %s\n\n", group(counts.Tx), group(counts.Active), dataDir)
+
+	jan := map[string]string{"from": "2026-01-01", "to": "2026-01-31"}
+	dailyMonth := func(name string) func() error {
+		return func() error { return queries.Run(ctx, conn, name, jan, "csv", io.Discard) }
+	}
+	reportMonth := func(month string) func() error {
+		return func() error {
+			r, err := report.Monthly(ctx, conn, month)
+			if err != nil {
+				return err
+			}
+			return r.WriteText(io.Discard)
+		}
+	}
+
+	fmt.Println("uncached (day cache emptied: every day computed from the address tables)")
+	if err := conn.Exec(ctx, "TRUNCATE TABLE _daily_rollup_v1"); err != nil {
+		return err
+	}
+	measure("daily_activity, 2026-01", 1, 0, dailyMonth("daily_activity"))
+	measure("report --month 2026-01", 1, 0, reportMonth("2026-01"))
+	measure("Refresh (cache 62 days)", 1, 0, func() error {
+		_, err := queries.Refresh(ctx, conn)
+		return err
+	})
+	measure("Refresh, nothing to do", runs, 0, func() error {
+		_, err := queries.Refresh(ctx, conn)
+		return err
+	})
+
+	fmt.Println("\ncached (steady state: Refresh ran after the last write)")
+	measure("report --month 2026-01", runs, time.Second, reportMonth("2026-01"))
+	measure("report (latest complete month)", runs, time.Second, reportMonth(""))
+	for _, q := range []string{"daily_activity", "daily_coverage", "daily_fees", "daily_blobs"} {
+		measure(q+", 2026-01", runs, 500*time.Millisecond, dailyMonth(q))
+	}
+	measure("monthly_growth, 2026-01", runs, 0, dailyMonth("monthly_growth"))
+	measure("daily_activity, every day (plain view)", runs, 0, func() error {
+		return queries.Run(ctx, conn, "daily_activity", nil, "csv", io.Discard)
+	})
+	measure("top_contracts, 2026-01 (scans transactions)", 3, 0, func() error {
+		return queries.Run(ctx, conn, "top_contracts", jan, "csv", io.Discard)
+	})
+	return nil
+}
+
+// measure runs f n times and prints the median, min and max, and the
+// verdict against target when there is one.
+func measure(name string, n int, target time.Duration, f func() error) {
+	var ds []time.Duration
+	for i := 0; i < n; i++ {
+		t := time.Now()
+		if err := f(); err != nil {
+			fmt.Printf("  %-46s error: %v\n", name, err)
+			return
+		}
+		ds = append(ds, time.Since(t))
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	line := fmt.Sprintf("  %-46s median %8s  min %8s  max %8s", name, ms(ds[len(ds)/2]), ms(ds[0]), ms(ds[len(ds)-1]))
+	if target > 0 {
+		verdict := "meets"
+		if ds[len(ds)/2] >= target {
+			verdict = "MISSES"
+		}
+		line += fmt.Sprintf("  (target < %s: %s)", ms(target), verdict)
+	}
+	fmt.Println(line)
+}
+
+func ms(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + "ms" }
+
+func group(n uint64) string {
+	s := strconv.FormatUint(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// connect opens the engine on dataDir, serves it on a loopback port and
+// returns a clickhouse-go connection to database eth with the schema
+// applied: the path the CLI takes.
+func connect(ctx context.Context, dataDir string) (driver.Conn, func(), error) {
+	eng, err := chdb.Open(dataDir, chdb.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		eng.Close()
+		return nil, nil, err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() {
+		served <- sqlhttp.New(eng, sqlhttp.Config{Logger: slog.New(slog.DiscardHandler)}).Serve(sctx, ln)
+	}()
+	open := func(db string) (driver.Conn, error) {
+		return clickhouse.Open(&clickhouse.Options{
+			Protocol: clickhouse.HTTP, Addr: []string{ln.Addr().String()},
+			Auth:        clickhouse.Auth{Database: db, Username: "default"},
+			DialTimeout: 10 * time.Second, ReadTimeout: time.Hour,
+		})
+	}
+	closeAll := func() { stop(); <-served; eng.Close() }
+	boot, err := open("default")
+	if err == nil {
+		err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS eth")
+		boot.Close()
+	}
+	var conn driver.Conn
+	if err == nil {
+		conn, err = open("eth")
+	}
+	if err == nil {
+		_, err = schema.Migrate(ctx, conn)
+	}
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	return conn, func() { conn.Close(); closeAll() }, nil
+}
+
+// generate writes the parts not yet recorded in _bench_dataset.
+func generate(ctx context.Context, conn driver.Conn) error {
+	if err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS _bench_dataset
+		(version UInt32, part String) ENGINE = ReplacingMergeTree ORDER BY (version, part)`); err != nil {
+		return err
+	}
+	var done []struct {
+		Part string `ch:"part"`
+	}
+	if err := conn.Select(ctx, &done, "SELECT part FROM _bench_dataset FINAL WHERE version = ?", uint32(dataset)); err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, d := range done {
+		have[d.Part] = true
+	}
+	txSQL, _ := sqlFiles.ReadFile("synthetic_transactions.sql")
+	blockSQL, _ := sqlFiles.ReadFile("synthetic_blocks.sql")
+	for _, p := range parts {
+		if have[p.name] {
+			continue
+		}
+		t := time.Now()
+		fmt.Fprintf(os.Stderr, "generating %s (%d blocks × %d tx) ... ", p.name, p.blocks, p.txPerBlock)
+		pctx := clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{
+			"first_block": strconv.FormatUint(p.firstBlock, 10), "start": strconv.FormatInt(p.start.Unix(), 10),
+			"blocks": strconv.Itoa(int(p.blocks)), "tx_per_block": strconv.Itoa(int(p.txPerBlock)),
+			"day_index": strconv.Itoa(int(p.dayIndex)),
+		}))
+		// A part interrupted half way is written again whole: the tables
+		// are keyed by chain position, so that replaces its rows.
+		for _, q := range [][]byte{txSQL, blockSQL} {
+			if err := conn.Exec(pctx, string(q)); err != nil {
+				return fmt.Errorf("generating %s: %w", p.name, err)
+			}
+		}
+		if err := conn.Exec(ctx, "INSERT INTO _bench_dataset VALUES (?, ?)", uint32(dataset), p.name); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "%s\n", time.Since(t).Round(time.Second))
+	}
+	return nil
+}
