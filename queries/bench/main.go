@@ -173,7 +173,9 @@ func measure(name string, n int, target time.Duration, f func() error) {
 	fmt.Println(line)
 }
 
-func ms(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + "ms" }
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + "ms"
+}
 
 func group(n uint64) string {
 	s := strconv.FormatUint(n, 10)
