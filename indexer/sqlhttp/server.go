@@ -178,6 +178,13 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		writeError(w, chdb.NewError(1, "UNSUPPORTED_METHOD", "HTTP method %s is not supported", r.Method), nil)
 		return
 	}
+	// Authenticate before reading the body: a stranger gets nothing read.
+	name, password := credentials(r)
+	user, err := s.authenticate(name, password)
+	if err != nil {
+		writeError(w, err, nil)
+		return
+	}
 	req, err := ParseRequest(r)
 	if err != nil {
 		writeError(w, err, nil)
@@ -197,11 +204,6 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		// Clients such as the JDBC driver take the server time zone from here.
 		rw.headers.Set("X-ClickHouse-Server-Display-Name", info.displayName)
 		rw.headers.Set("X-ClickHouse-Timezone", info.timezone)
-	}
-	user, err := s.authenticate(req)
-	if err != nil {
-		rw.finish(chdb.Stats{}, err)
-		return
 	}
 	settings, err := s.settings(req, user)
 	if err != nil {
@@ -263,18 +265,18 @@ func (s *Server) logRequest(req *Request, queryID string, stats chdb.Stats, err 
 }
 
 // authenticate checks the request's credentials against the users.
-func (s *Server) authenticate(req *Request) (User, error) {
+func (s *Server) authenticate(name, password string) (User, error) {
 	users := s.cfg.Users
 	if len(users) == 0 {
 		users = []User{{Name: "default"}}
 	}
 	for _, u := range users {
-		if u.Name == req.User && subtle.ConstantTimeCompare([]byte(u.Password), []byte(req.Password)) == 1 {
+		if u.Name == name && subtle.ConstantTimeCompare([]byte(u.Password), []byte(password)) == 1 {
 			return u, nil
 		}
 	}
 	return User{}, chdb.NewError(chdb.CodeAuthenticationError, "AUTHENTICATION_FAILED",
-		"%s: Authentication failed: password is incorrect, or there is no user with such name", req.User)
+		"%s: Authentication failed: password is incorrect, or there is no user with such name", name)
 }
 
 // settings merges the request's settings with the endpoint's limits. A
