@@ -25,7 +25,7 @@ SELECT
     first_block,
     last_block,
     blocks,
-    last_block - first_block + 1 - blocks AS missing_blocks,
+    toUInt64(last_block + 1 - first_block - blocks) AS missing_blocks,
     complete,
     from_genesis
 FROM _daily_blocks(from = {from:Date}, to = {to:Date})

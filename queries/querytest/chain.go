@@ -82,6 +82,16 @@ func Chain(first, n uint64, seed uint64) []*indexer.Block {
 				to := addr(r.IntN(pool))
 				t.To = &to
 			}
+			if t.To != nil && t.To.Big().Int64() < 0xa0000+4 {
+				t.Input = []byte{0xa9, 0x05, 0x9c, 0xbb} // a call to one of four "contracts"
+			}
+			if t.BlobGasUsed != nil {
+				bg := *t.BlobGasUsed
+				if b.BlobGasUsed != nil {
+					bg += *b.BlobGasUsed
+				}
+				b.BlobGasUsed = &bg
+			}
 			b.GasUsed += t.GasUsed
 			t.CumulativeGasUsed = b.GasUsed
 			b.Transactions = append(b.Transactions, t)
