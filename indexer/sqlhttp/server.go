@@ -14,6 +14,12 @@
 //
 // clickhouse-go's connection hello is answered by the endpoint itself; see
 // hello.go for why.
+//
+// Not supported: HTTP sessions (session_id; every request is its own
+// session), external tables (multipart bodies), wait_end_of_query
+// buffering and progress headers. Settings outside an allow-list are
+// ignored (and logged at debug level) rather than refused, because BI tools
+// send many that do not matter here.
 package sqlhttp
 
 import (
