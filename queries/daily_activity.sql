@@ -28,18 +28,17 @@
 --   contract_creations   top-level transactions that created a contract
 --
 -- Exact under re-inserts and reorgs: blocks are read with FINAL and the
--- address tables are grouped by their key (see _daily_addresses).
+-- address tables are grouped by their key (see _daily).
 SELECT
-    b.day AS day,
-    b.complete AS complete,
-    b.blocks AS blocks,
-    b.tx_count AS tx_count,
-    b.tx_success AS tx_success,
-    a.active_addresses AS active_addresses,
-    a.active_senders AS active_senders,
-    a.new_addresses AS new_addresses,
-    toUInt8(b.complete = 1 AND b.from_genesis = 1) AS new_addresses_exact,
-    b.contract_creations AS contract_creations
-FROM _daily_blocks(from = {from:Date}, to = {to:Date}) AS b
-LEFT JOIN _daily_addresses(from = {from:Date}, to = {to:Date}) AS a ON a.day = b.day
+    day,
+    complete,
+    blocks,
+    tx_count,
+    tx_success,
+    active_addresses,
+    active_senders,
+    new_addresses,
+    toUInt8(complete = 1 AND from_genesis = 1) AS new_addresses_exact,
+    contract_creations
+FROM _daily(from = {from:Date}, to = {to:Date})
 ORDER BY day

@@ -134,7 +134,7 @@ func refreshDays(ctx context.Context, db DB, days []dayBlocks) error {
 	from, to := days[0].Day.Format(time.DateOnly), days[len(days)-1].Day.Format(time.DateOnly)
 	qctx := clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"from": from, "to": to}))
 	rows, err := db.Query(qctx, `SELECT day, active_addresses, active_senders, new_addresses
-		FROM _daily_addresses(from = {from:Date}, to = {to:Date})`)
+		FROM _daily(from = {from:Date}, to = {to:Date})`)
 	if err != nil {
 		return fmt.Errorf("computing days %s..%s: %w", from, to, err)
 	}

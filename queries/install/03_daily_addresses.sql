@@ -4,19 +4,35 @@
 CREATE OR REPLACE VIEW _daily_cache AS
 SELECT
     b.day AS day,
-    b.complete AS complete,
     b.first_block AS first_block,
     b.last_block AS last_block,
     b.blocks AS blocks,
     b.fingerprint AS fingerprint,
+    b.complete AS complete,
     b.prior_blocks AS prior_blocks,
+    b.from_genesis AS from_genesis,
+    b.tx_count AS tx_count,
+    b.tx_success AS tx_success,
+    b.contract_creations AS contract_creations,
+    b.blob_tx_count AS blob_tx_count,
+    b.blob_count AS blob_count,
+    b.blob_blocks AS blob_blocks,
+    b.blob_gas_used AS blob_gas_used,
+    b.gas_used AS gas_used,
+    b.gas_limit AS gas_limit,
+    b.base_fee_sum AS base_fee_sum,
+    b.base_fee_blocks AS base_fee_blocks,
+    b.burned_wei AS burned_wei,
+    b.fees_wei AS fees_wei,
+    b.log_count AS log_count,
+    b.withdrawal_count AS withdrawal_count,
     toUInt8(r.found = 1 AND b.complete = 1
         AND r.first_block = b.first_block AND r.last_block = b.last_block
         AND r.blocks = b.blocks AND r.fingerprint = b.fingerprint
         AND r.prior_blocks = b.prior_blocks) AS cached,
-    r.active_addresses AS active_addresses,
-    r.active_senders AS active_senders,
-    r.new_addresses AS new_addresses
+    r.active_addresses AS cached_active_addresses,
+    r.active_senders AS cached_active_senders,
+    r.new_addresses AS cached_new_addresses
 FROM _daily_blocks(from = {from:Date}, to = {to:Date}) AS b
 LEFT JOIN
 (
@@ -25,10 +41,11 @@ LEFT JOIN
     WHERE day BETWEEN {from:Date} AND {to:Date}
 ) AS r ON r.day = b.day;
 
--- _daily_addresses(from, to): the address figures of each day in
--- _daily_blocks, from the cache where it applies and computed live from
--- the address tables for the other days (incomplete days, days never
--- refreshed, days changed by a reorg or a backfill since).
+-- _daily(from, to): every figure of each day in _daily_blocks: its block
+-- sums and coverage, and its address figures, from the cache where it
+-- applies and computed live from the address tables for the other days
+-- (incomplete days, days never refreshed, days changed by a reorg or a
+-- backfill since):
 --
 --   active_addresses  distinct addresses of address_activity that day, any
 --                     role (sender, recipient, created contract)
@@ -46,17 +63,43 @@ LEFT JOIN
 -- New addresses of a day are among the addresses with some row on that
 -- day; only those are looked up (by a 64-bit hash first, which is cheap,
 -- and exact because the final test reads the full address's rows).
-CREATE OR REPLACE VIEW _daily_addresses AS
-WITH stale AS
-(
-    SELECT day FROM _daily_cache(from = {from:Date}, to = {to:Date}) WHERE cached = 0
-)
+-- The days to compute are read once, as a constant array; the range test
+-- beside has() lets the primary key skip the other days.
+CREATE OR REPLACE VIEW _daily AS
+WITH
+    (
+        SELECT groupArray(day) FROM _daily_cache(from = {from:Date}, to = {to:Date}) WHERE cached = 0
+    ) AS stale,
+    arrayMin(stale) AS stale_from,
+    arrayMax(stale) AS stale_to
 SELECT
     c.day AS day,
+    c.first_block AS first_block,
+    c.last_block AS last_block,
+    c.blocks AS blocks,
+    c.fingerprint AS fingerprint,
+    c.complete AS complete,
+    c.prior_blocks AS prior_blocks,
+    c.from_genesis AS from_genesis,
+    c.tx_count AS tx_count,
+    c.tx_success AS tx_success,
+    c.contract_creations AS contract_creations,
+    c.blob_tx_count AS blob_tx_count,
+    c.blob_count AS blob_count,
+    c.blob_blocks AS blob_blocks,
+    c.blob_gas_used AS blob_gas_used,
+    c.gas_used AS gas_used,
+    c.gas_limit AS gas_limit,
+    c.base_fee_sum AS base_fee_sum,
+    c.base_fee_blocks AS base_fee_blocks,
+    c.burned_wei AS burned_wei,
+    c.fees_wei AS fees_wei,
+    c.log_count AS log_count,
+    c.withdrawal_count AS withdrawal_count,
     c.cached AS cached,
-    if(c.cached = 1, c.active_addresses, a.active_addresses) AS active_addresses,
-    if(c.cached = 1, c.active_senders, a.active_senders) AS active_senders,
-    if(c.cached = 1, c.new_addresses, n.new_addresses) AS new_addresses
+    if(c.cached = 1, c.cached_active_addresses, a.active_addresses) AS active_addresses,
+    if(c.cached = 1, c.cached_active_senders, a.active_senders) AS active_senders,
+    if(c.cached = 1, c.cached_new_addresses, n.new_addresses) AS new_addresses
 FROM _daily_cache(from = {from:Date}, to = {to:Date}) AS c
 LEFT JOIN
 (
@@ -65,7 +108,7 @@ LEFT JOIN
         uniqExact(address) AS active_addresses,
         uniqExactIf(address, is_sender = 1) AS active_senders
     FROM address_activity
-    WHERE day IN stale
+    WHERE day BETWEEN stale_from AND stale_to AND has(stale, day)
     GROUP BY day
 ) AS a ON a.day = c.day
 LEFT JOIN
@@ -77,10 +120,14 @@ LEFT JOIN
         FROM address_first_seen
         WHERE cityHash64(address) IN
         (
-            SELECT cityHash64(address) FROM address_first_seen WHERE toDate(first_time) IN stale
+            SELECT cityHash64(address)
+            FROM address_first_seen
+            WHERE first_time >= toDateTime(stale_from, 'UTC')
+              AND first_time < toDateTime(stale_to, 'UTC') + INTERVAL 1 DAY
+              AND has(stale, toDate(first_time))
         )
         GROUP BY address
     )
-    WHERE day IN stale
+    WHERE has(stale, day)
     GROUP BY day
 ) AS n ON n.day = c.day;
