@@ -78,6 +78,7 @@ func runBackfill(c *cli.Context) error {
 		}
 		return err
 	}
+	st.refresh(c.Context)
 	return nil
 }
 

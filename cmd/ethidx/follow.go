@@ -30,6 +30,7 @@ func followCommand() *cli.Command {
 			&cli.Uint64Flag{Name: "confirmations", Usage: "with --finality latest: stay N blocks behind the head"},
 			&cli.BoolFlag{Name: "once", Usage: "catch up to the horizon, then exit 0"},
 			&cli.DurationFlag{Name: "poll", Usage: "how often to poll for a new head (websocket URLs also subscribe to newHeads)", Value: time.Second},
+			&cli.DurationFlag{Name: "refresh", Usage: "how often to cache the daily figures of changed days", Value: time.Minute},
 			&cli.Uint64Flag{Name: "ready-lag", Usage: "/readyz fails when more than this many blocks behind the horizon", Value: 64},
 		},
 		Action: runFollow,
@@ -80,10 +81,25 @@ func runFollow(c *cli.Context) error {
 		Progress: newProgress("follow"), Observer: m, Logger: slog.Default(),
 	}
 	sink := chsink.New(st.conn)
+	if !opts.Once {
+		go func() {
+			for {
+				select {
+				case <-c.Context.Done():
+					return
+				case <-time.After(c.Duration("refresh")):
+					st.refresh(c.Context)
+				}
+			}
+		}()
+	}
 	backoff := time.Second
 	for {
 		err := indexer.Follow(c.Context, src, sink, opts)
 		if err == nil || c.Context.Err() != nil {
+			if err == nil && opts.Once {
+				st.refresh(c.Context)
+			}
 			slog.Info("follow stopped", "indexed_block", m.indexedN.Load())
 			return nil
 		}

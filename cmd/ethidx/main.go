@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -19,10 +20,35 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newApp().RunContext(ctx, os.Args)
+	err := newApp().RunContext(ctx, namesLast(os.Args))
 	stop()
 	os.Exit(exitCode(err))
 }
+
+// namesLast lets `ethidx query NAME --from D` and `ethidx sql "SQL"
+// --format csv` work as documented: urfave/cli stops reading flags at the
+// first argument, so the argument right after those commands moves to the
+// end.
+func namesLast(args []string) []string {
+	out := append([]string(nil), args...)
+	for i := 1; i < len(out); i++ {
+		a := out[i]
+		if strings.HasPrefix(a, "-") {
+			if !strings.Contains(a, "=") && globalValueFlags[strings.TrimLeft(a, "-")] {
+				i++ // skip the flag's value
+			}
+			continue
+		}
+		if (a == "query" || a == "sql") && i+1 < len(out) && !strings.HasPrefix(out[i+1], "-") {
+			name := out[i+1]
+			out = append(append(out[:i+1], out[i+2:]...), name)
+		}
+		break // the first non-flag is the command
+	}
+	return out
+}
+
+var globalValueFlags = map[string]bool{"clickhouse": true, "data-dir": true, "database": true, "http-addr": true, "log-format": true}
 
 // usageError marks bad input (a malformed flag, DSN, date or range): exit 2.
 type usageError struct{ err error }
@@ -80,6 +106,9 @@ func newApp() *cli.App {
 			schemaCommand(),
 			backfillCommand(),
 			followCommand(),
+			queryCommand(),
+			reportCommand(),
+			sqlCommand(),
 			verifyCommand(),
 			devnetCommand(),
 		},

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ethidx/ethidx/indexer/chdb"
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
+	"github.com/ethidx/ethidx/queries"
 	"github.com/ethidx/ethidx/schema"
 )
 
@@ -108,7 +109,25 @@ func (s *store) connect(ctx context.Context, opts *clickhouse.Options, readOnly 
 	if n > 0 {
 		slog.Info("schema migrated", "database", s.database, "applied", n)
 	}
-	return nil
+	// The saved queries' views follow this binary's definitions.
+	return queries.Install(ctx, conn)
+}
+
+// refresh caches the per-day address figures of days that changed, so the
+// saved queries read them instead of computing them; it never changes a
+// figure, so a failure only costs speed.
+func (s *store) refresh(ctx context.Context) {
+	start := time.Now()
+	n, err := queries.Refresh(ctx, s.conn)
+	if err != nil {
+		if ctx.Err() == nil {
+			slog.Warn("caching daily figures failed; queries stay exact, only slower", "err", err)
+		}
+		return
+	}
+	if n > 0 {
+		slog.Info("daily figures cached", "days", n, "seconds", fmt.Sprintf("%.1f", time.Since(start).Seconds()))
+	}
 }
 
 // parseDSN accepts clickhouse-go's DSN forms: clickhouse:// (native TCP),
