@@ -9,7 +9,7 @@ BIN=${BIN:-bin/ethidx}
 DATA=${DATA:-demo-data}
 RPC=${RPC:-127.0.0.1:18545}
 SQL=${SQL:-127.0.0.1:18123}
-HISTORY=${HISTORY:-62d}
+HISTORY=${HISTORY:-100d}
 STEP=${STEP:-6h}
 
 rm -rf "$DATA" && mkdir -p "$DATA"
@@ -32,7 +32,7 @@ ethidx follow --rpc "http://$RPC" --finality latest --start 0 --once
 echo "==> following the live chain for 6 seconds (websocket newHeads)"
 timeout -s TERM 6 "$BIN" --data-dir "$DATA/engine" --http-addr "$SQL" --log-format json \
   follow --rpc "ws://$RPC" --finality latest --metrics-addr 127.0.0.1:0 >"$DATA/follow.log" 2>&1 || true
-grep -c '"msg":"reorg"' "$DATA/follow.log" >/dev/null || true
+grep '"msg":"follow stopped"' "$DATA/follow.log" | sed 's/.*indexed_block":\([0-9]*\).*/    followed live up to block \1/' || true
 
 echo
 echo "==> ethidx report --chart $DATA/activity.svg"

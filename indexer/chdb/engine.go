@@ -169,7 +169,7 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 	}
 	e.idle = append(e.idle, c)
 	procDir, procOpen = dir, procOpen+1
-	e.log.Info("engine open", "data_dir", dir, "library", l.path,
+	e.log.Debug("engine open", "data_dir", dir, "library", l.path,
 		"load_ms", l.loadTime.Milliseconds(), "boot_ms", time.Since(start).Milliseconds())
 	return e, nil
 }
@@ -206,7 +206,7 @@ func (e *Engine) Close() error {
 	procMu.Lock()
 	procOpen--
 	procMu.Unlock()
-	e.log.Info("engine closed", "data_dir", e.dataDir)
+	e.log.Debug("engine closed", "data_dir", e.dataDir)
 	return e.lock.Close()
 }
 

@@ -140,7 +140,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			srv.Close()
 		}
 	}()
-	s.log.Info("SQL endpoint listening", "addr", ln.Addr().String(), "data_dir", s.engine.DataDir())
+	s.log.Debug("SQL endpoint listening", "addr", ln.Addr().String(), "data_dir", s.engine.DataDir())
 	err := srv.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		<-done
