@@ -23,6 +23,7 @@ const rows = async (query, params) =>
   (await client.query({ query, format: 'JSONEachRow', query_params: params })).json()
 const scalar = async (query) => Number(Object.values((await rows(query))[0])[0])
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/
+const VIEWS = ['daily_activity', 'monthly_growth']
 
 test('ping and server identity', async () => {
   assert.deepEqual(await client.ping(), { success: true })
@@ -44,13 +45,12 @@ test('a wrong password is refused', async () => {
 test('SHOW TABLES lists the tables and the views', async () => {
   const names = new Set((await rows('SHOW TABLES')).map((r) => r.name))
   for (const t of ['blocks', 'transactions', 'logs', 'withdrawals', 'blocks_hex', 'transactions_hex',
-    'logs_hex', 'withdrawals_hex', 'daily_activity', 'monthly_growth']) {
+    'logs_hex', 'withdrawals_hex', ...VIEWS]) {
     assert.ok(names.has(t), `${t} missing from ${[...names]}`)
   }
   const engines = Object.fromEntries((await rows(
     'SELECT name, engine FROM system.tables WHERE database = currentDatabase()')).map((r) => [r.name, r.engine]))
-  assert.equal(engines.daily_activity, 'View')
-  assert.equal(engines.monthly_growth, 'View')
+  for (const v of ['transactions_hex', ...VIEWS]) assert.equal(engines[v], 'View', v)
   assert.equal(engines.transactions, 'ReplacingMergeTree')
 })
 
@@ -166,8 +166,8 @@ test('a read-only user may set max_execution_time (Grafana)', {
   skip: process.env.ETHIDX_DRIVERS_KNOWN_BUGS ? false : 'known endpoint bug: read-only users cannot set max_execution_time',
 }, async () => {
   const rs = await client.query({
-    query: 'SELECT count() AS n FROM daily_activity', format: 'JSONEachRow',
+    query: 'SELECT count() AS n FROM transactions_hex', format: 'JSONEachRow',
     clickhouse_settings: { max_execution_time: 65 },
   })
-  assert.ok(Number((await rs.json())[0].n) >= 60)
+  assert.ok(Number((await rs.json())[0].n) > 0)
 })

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
 ENV = {k: os.environ[f"ETHIDX_CH_{k.upper()}"] for k in ("host", "port", "user", "password", "database")}
+VIEWS = ["daily_activity", "monthly_growth"]
 
 DAILY_COLUMNS = ["day", "tx_count", "tx_success", "active_addresses", "active_senders", "new_addresses"]
 MONTHLY_COLUMNS = ["month", "days_covered", "days_in_month", "partial", "active_addresses_mean",
@@ -52,12 +53,13 @@ def test_wrong_password_is_refused():
 def test_show_tables_lists_tables_and_views(client):
     tables = set(client.command("SHOW TABLES").split("\n"))
     for name in ["blocks", "transactions", "logs", "withdrawals",
-                 "blocks_hex", "transactions_hex", "logs_hex", "withdrawals_hex",
-                 "daily_activity", "monthly_growth"]:
+                 "blocks_hex", "transactions_hex", "logs_hex", "withdrawals_hex"] + VIEWS:
         assert name in tables, f"{name} missing from SHOW TABLES: {sorted(tables)}"
     kinds = dict(client.query(
         "SELECT name, engine FROM system.tables WHERE database = currentDatabase()").result_rows)
-    assert kinds["daily_activity"] == "View" and kinds["monthly_growth"] == "View", kinds
+    for name in ["transactions_hex"] + VIEWS:
+        assert kinds[name] == "View", kinds
+    assert kinds["transactions"] == "ReplacingMergeTree", kinds
 
 
 def test_sqlalchemy_inspector_as_superset(client):
@@ -71,8 +73,11 @@ def test_sqlalchemy_inspector_as_superset(client):
         views = insp.get_view_names(schema=ENV["database"])
         for name in ["blocks", "transactions", "logs", "withdrawals"]:
             assert name in tables, tables
-        for name in ["daily_activity", "monthly_growth", "transactions_hex"]:
+        for name in ["transactions_hex"] + VIEWS:
             assert name in views, views
+        cols = {c["name"]: (str(c["type"]), c["nullable"]) for c in insp.get_columns("transactions", schema=ENV["database"])}
+        assert cols["block_timestamp"][0].startswith("DateTime"), cols
+        assert cols["to"] == ("Nullable(FixedString(20))", True), cols
         cols = {c["name"]: (str(c["type"]), c["nullable"]) for c in insp.get_columns("monthly_growth", schema=ENV["database"])}
         assert cols["month"] == ("Date", False), cols
         assert cols["transactions"] == ("UInt64", False), cols

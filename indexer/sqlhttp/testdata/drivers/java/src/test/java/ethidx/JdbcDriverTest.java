@@ -87,11 +87,21 @@ class JdbcDriverTest {
             }
         }
         for (String t : List.of("blocks", "transactions", "logs", "withdrawals")) assertEquals("TABLE", types.get(t), t + " in " + types);
-        for (String v : List.of("blocks_hex", "transactions_hex", "logs_hex", "withdrawals_hex", "daily_activity", "monthly_growth"))
+        for (String v : List.of("blocks_hex", "transactions_hex", "logs_hex", "withdrawals_hex"))
             assertEquals("VIEW", types.get(v), v + " in " + types);
 
         // Metabase syncs columns through getColumns.
         Map<String, String> cols = new HashMap<>();
+        try (ResultSet rs = conn.getMetaData().getColumns(null, DB, "transactions_hex", "%")) {
+            while (rs.next()) cols.put(rs.getString("COLUMN_NAME"), rs.getString("TYPE_NAME"));
+        }
+        assertEquals("Date", cols.get("day"), cols.toString());
+        assertEquals("String", cols.get("hash"), cols.toString());
+        assertEquals("UInt256", cols.get("value_wei"), cols.toString());
+
+        for (String v : List.of("daily_activity", "monthly_growth"))
+            assertEquals("VIEW", types.get(v), v + " in " + types);
+        cols.clear();
         try (ResultSet rs = conn.getMetaData().getColumns(null, DB, "daily_activity", "%")) {
             while (rs.next()) cols.put(rs.getString("COLUMN_NAME"), rs.getString("TYPE_NAME"));
         }
