@@ -224,6 +224,15 @@ func TestAuth(t *testing.T) {
 	if code, _, body := do(t, "POST", base, "SELECT count() FROM t", viewer); code != 200 || body != "0\n" {
 		t.Fatalf("viewer SELECT: %d %q", code, body)
 	}
+	// A viewer may still limit and format its own results: clickhouse-go
+	// (Grafana) sends max_execution_time with every deadline-bound request.
+	if code, _, body := do(t, "POST", q(addr, "SELECT toUInt64(1) AS n FORMAT JSONEachRow", "max_execution_time", "60",
+		"output_format_json_quote_64bit_integers", "1"), "", viewer); code != 200 || body != "{\"n\":\"1\"}\n" {
+		t.Errorf("viewer with result settings: %d %q", code, body)
+	}
+	if code, _, body := do(t, "POST", q(addr, "INSERT INTO t VALUES (2)", "max_execution_time", "60"), "", viewer); code != 403 {
+		t.Errorf("viewer INSERT with max_execution_time: %d %q", code, body)
+	}
 }
 
 func TestConcurrentQueries(t *testing.T) {

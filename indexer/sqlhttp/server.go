@@ -46,7 +46,8 @@ const DefaultAddr = "127.0.0.1:8123"
 // User is an account on the endpoint.
 type User struct {
 	Name, Password string
-	// ReadOnly users can only read, and cannot change settings.
+	// ReadOnly users can only read, and change only the settings that limit
+	// or format their own results (readOnlySettings).
 	ReadOnly bool
 }
 
@@ -285,13 +286,28 @@ func (s *Server) authenticate(name, password string) (User, error) {
 		"%s: Authentication failed: password is incorrect, or there is no user with such name", name)
 }
 
+// readOnlySettings are the settings a read-only user may still send: the
+// limits a client puts on its own queries and how results are formatted.
+// clickhouse-go (so Grafana's plugin) sends max_execution_time with every
+// request that has a deadline, and JavaScript clients quote 64-bit integers
+// to keep wei exact. None of them can write or widen access; the limits
+// stay clamped to the endpoint's below.
+var readOnlySettings = map[string]bool{
+	"max_execution_time": true, "max_memory_usage": true, "max_result_rows": true,
+	"max_result_bytes": true, "result_overflow_mode": true, "timeout_overflow_mode": true,
+	"output_format_json_quote_64bit_integers": true, "output_format_json_quote_denormals": true,
+	"output_format_json_quote_decimals": true, "date_time_output_format": true,
+}
+
 // settings merges the request's settings with the endpoint's limits. A
-// read-only user cannot change settings at all; others may lower a limit,
+// read-only user may send only readOnlySettings; everyone may lower a limit,
 // not raise it.
 func (s *Server) settings(req *Request, user User) (map[string]string, error) {
 	if user.ReadOnly {
 		for k := range req.Settings {
-			return nil, chdb.NewError(chdb.CodeReadonly, "READONLY", "Cannot modify '%s' setting in readonly mode", k)
+			if !readOnlySettings[k] {
+				return nil, chdb.NewError(chdb.CodeReadonly, "READONLY", "Cannot modify '%s' setting in readonly mode", k)
+			}
 		}
 	}
 	out := make(map[string]string, len(req.Settings)+2)

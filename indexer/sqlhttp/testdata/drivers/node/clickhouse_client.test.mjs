@@ -160,11 +160,8 @@ test('the read-only user cannot write', async () => {
 
 // Grafana's ClickHouse plugin runs every query through clickhouse-go with a
 // context deadline, and clickhouse-go then sends max_execution_time; a
-// read-only user that may not set it cannot run any Grafana panel. Known
-// endpoint bug (reported); run with ETHIDX_DRIVERS_KNOWN_BUGS=1 to check it.
-test('a read-only user may set max_execution_time (Grafana)', {
-  skip: process.env.ETHIDX_DRIVERS_KNOWN_BUGS ? false : 'known endpoint bug: read-only users cannot set max_execution_time',
-}, async () => {
+// read-only user that may not set it could not run any Grafana panel.
+test('a read-only user may set max_execution_time (Grafana)', async () => {
   const rs = await client.query({
     query: 'SELECT count() AS n FROM transactions_hex', format: 'JSONEachRow',
     clickhouse_settings: { max_execution_time: 65 },
