@@ -127,40 +127,45 @@ func selectView(ctx context.Context, db queries.DB, dest any, name, columns stri
 	return nil
 }
 
-// latestCompleteMonth looks back a year from the newest stored block for
-// a month with every day complete, reading block coverage only.
+// latestCompleteMonth looks back from the newest stored block for a month
+// with every day complete, reading block coverage only: the last two
+// months first (the usual answer), then the year before them.
 func latestCompleteMonth(ctx context.Context, db queries.DB) (time.Time, error) {
 	var newest []struct {
 		T time.Time `ch:"newest"`
 	}
-	if err := db.Select(ctx, &newest, "SELECT max(timestamp) AS newest FROM blocks"); err != nil {
+	// max(number) comes from part metadata; the row from the primary key.
+	if err := db.Select(ctx, &newest, `SELECT timestamp AS newest FROM blocks
+		WHERE number = (SELECT max(number) FROM blocks) LIMIT 1`); err != nil {
 		return time.Time{}, fmt.Errorf("finding the newest block: %w", err)
 	}
-	if len(newest) == 0 || newest[0].T.Unix() <= 0 {
+	if len(newest) == 0 {
 		return time.Time{}, fmt.Errorf("%w: no block is indexed", ErrNoCompleteMonth)
 	}
 	last := monthOf(newest[0].T)
-	first := last.AddDate(-1, 0, 0)
-	var days []struct {
-		Day      time.Time `ch:"day"`
-		Complete uint8     `ch:"complete"`
-	}
-	if err := selectView(ctx, db, &days, "daily_coverage", "day, complete", first, last.AddDate(0, 1, -1)); err != nil {
-		return time.Time{}, err
-	}
-	complete := map[time.Time]int{}
-	for _, d := range days {
-		if d.Complete == 1 {
-			complete[monthOf(d.Day)]++
+	for _, span := range [][2]int{{0, 1}, {2, 13}} {
+		hi, lo := last.AddDate(0, -span[0], 0), last.AddDate(0, -span[1], 0)
+		var days []struct {
+			Day      time.Time `ch:"day"`
+			Complete uint8     `ch:"complete"`
 		}
-	}
-	for m := last; !m.Before(first); m = m.AddDate(0, -1, 0) {
-		if complete[m] == m.AddDate(0, 1, -1).Day() {
-			return m, nil
+		if err := selectView(ctx, db, &days, "daily_coverage", "day, complete", lo, hi.AddDate(0, 1, -1)); err != nil {
+			return time.Time{}, err
+		}
+		complete := map[time.Time]int{}
+		for _, d := range days {
+			if d.Complete == 1 {
+				complete[monthOf(d.Day)]++
+			}
+		}
+		for m := hi; !m.Before(lo); m = m.AddDate(0, -1, 0) {
+			if complete[m] == m.AddDate(0, 1, -1).Day() {
+				return m, nil
+			}
 		}
 	}
 	return time.Time{}, fmt.Errorf("%w between %s and %s; pass a month (YYYY-MM) to report a partial one",
-		ErrNoCompleteMonth, first.Format("2006-01"), last.Format("2006-01"))
+		ErrNoCompleteMonth, last.AddDate(0, -13, 0).Format("2006-01"), last.Format("2006-01"))
 }
 
 func monthOf(t time.Time) time.Time {

@@ -43,8 +43,9 @@ func main() {
 	cache, _ := os.UserCacheDir()
 	dataDir := flag.String("data-dir", filepath.Join(cache, "ethidx", "bench-month"), "where the synthetic data is kept between runs")
 	runs := flag.Int("runs", 5, "timed runs per query (the median is reported)")
+	tsIndex := flag.Bool("timestamp-index", false, "measure with a minmax skip index on blocks.timestamp (proposed for the schema)")
 	flag.Parse()
-	if err := run(context.Background(), *dataDir, *runs); err != nil {
+	if err := run(context.Background(), *dataDir, *runs, *tsIndex); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -54,7 +55,7 @@ func main() {
 // regenerates it.
 const dataset = 1
 
-// part is one generated stretch of chain.
+// part is one generated stretch of chain; history parts have blocks only.
 type part struct {
 	name       string
 	firstBlock uint64
@@ -62,27 +63,31 @@ type part struct {
 	blocks     uint32
 	txPerBlock uint32
 	dayIndex   uint32
+	history    bool
 }
 
-// The two months, plus a block on each side so their first and last days
-// count as complete (a day's neighbours must be stored).
+// The chain from genesis as blocks only, then the two months with their
+// transactions, then one block of February so January 31 is complete (a
+// day counts as complete once the next day's first block is stored).
 var parts = func() []part {
 	dec := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)
 	jan := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	var out []part
-	out = append(out, part{"2025-11-30 last block", 23_676_799, dec.Add(-12 * time.Second), 1, 170, 0})
-	for d := 0; d < 31; d += 4 {
-		n := min(4, 31-d)
-		out = append(out, part{fmt.Sprintf("2025-12-%02d..%02d", d+1, d+n), 23_676_800 + uint64(d)*7200, dec.AddDate(0, 0, d), uint32(n * 7200), 170, uint32(d)})
+	out := []part{
+		{name: "history: blocks 0-23,676,798, blocks table only", blocks: 23_676_799, start: dec.Add(-24 * time.Second), history: true},
+		{"2025-11-30 last block", 23_676_799, dec.Add(-12 * time.Second), 1, 170, 0, false},
 	}
 	for d := 0; d < 31; d += 4 {
 		n := min(4, 31-d)
-		out = append(out, part{fmt.Sprintf("2026-01-%02d..%02d", d+1, d+n), 23_900_000 + uint64(d)*7200, jan.AddDate(0, 0, d), uint32(n * 7200), 208, uint32(31 + d)})
+		out = append(out, part{fmt.Sprintf("2025-12-%02d..%02d", d+1, d+n), 23_676_800 + uint64(d)*7200, dec.AddDate(0, 0, d), uint32(n * 7200), 170, uint32(d), false})
 	}
-	return append(out, part{"2026-02-01 first block", 24_123_200, jan.AddDate(0, 1, 0), 1, 208, 62})
+	for d := 0; d < 31; d += 4 {
+		n := min(4, 31-d)
+		out = append(out, part{fmt.Sprintf("2026-01-%02d..%02d", d+1, d+n), 23_900_000 + uint64(d)*7200, jan.AddDate(0, 0, d), uint32(n * 7200), 208, uint32(31 + d), false})
+	}
+	return append(out, part{"2026-02-01 first block", 24_123_200, jan.AddDate(0, 1, 0), 1, 208, 62, false})
 }()
 
-func run(ctx context.Context, dataDir string, runs int) error {
+func run(ctx context.Context, dataDir string, runs int, tsIndex bool) error {
 	conn, closeAll, err := connect(ctx, dataDir)
 	if err != nil {
 		return err
@@ -94,15 +99,30 @@ func run(ctx context.Context, dataDir string, runs int) error {
 	if err := queries.Install(ctx, conn); err != nil {
 		return err
 	}
+	index := []string{"ALTER TABLE blocks DROP INDEX IF EXISTS bench_timestamp_minmax"}
+	if tsIndex {
+		index = []string{
+			"ALTER TABLE blocks ADD INDEX IF NOT EXISTS bench_timestamp_minmax timestamp TYPE minmax GRANULARITY 1",
+			"ALTER TABLE blocks MATERIALIZE INDEX bench_timestamp_minmax SETTINGS mutations_sync = 2",
+		}
+	}
+	for _, q := range index {
+		if err := conn.Exec(ctx, q); err != nil {
+			return err
+		}
+	}
 	var counts struct {
+		Blocks uint64 `ch:"blocks"`
 		Tx     uint64 `ch:"tx"`
 		Active uint64 `ch:"active"`
 	}
-	if err := conn.QueryRow(ctx, `SELECT (SELECT count() FROM transactions) AS tx,
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count() FROM blocks) AS blocks,
+		(SELECT count() FROM transactions) AS tx,
 		(SELECT count() FROM address_activity) AS active`).ScanStruct(&counts); err != nil {
 		return err
 	}
-	fmt.Printf("data: %s transactions, %s address_activity rows, in %s\n\n", group(counts.Tx), group(counts.Active), dataDir)
+	fmt.Printf("data: %s blocks, %s transactions, %s address_activity rows, in %s\n", group(counts.Blocks), group(counts.Tx), group(counts.Active), dataDir)
+	fmt.Printf("blocks.timestamp skip index: %v\n\n", tsIndex)
 
 	jan := map[string]string{"from": "2026-01-01", "to": "2026-01-31"}
 	dailyMonth := func(name string) func() error {
@@ -248,20 +268,27 @@ func generate(ctx context.Context, conn driver.Conn) error {
 	}
 	txSQL, _ := sqlFiles.ReadFile("synthetic_transactions.sql")
 	blockSQL, _ := sqlFiles.ReadFile("synthetic_blocks.sql")
+	historySQL, _ := sqlFiles.ReadFile("synthetic_history.sql")
 	for _, p := range parts {
 		if have[p.name] {
 			continue
 		}
 		t := time.Now()
-		fmt.Fprintf(os.Stderr, "generating %s (%d blocks × %d tx) ... ", p.name, p.blocks, p.txPerBlock)
-		pctx := clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{
+		fmt.Fprintf(os.Stderr, "generating %s ... ", p.name)
+		params := clickhouse.Parameters{
 			"first_block": strconv.FormatUint(p.firstBlock, 10), "start": strconv.FormatInt(p.start.Unix(), 10),
 			"blocks": strconv.Itoa(int(p.blocks)), "tx_per_block": strconv.Itoa(int(p.txPerBlock)),
 			"day_index": strconv.Itoa(int(p.dayIndex)),
-		}))
+		}
+		stmts := [][]byte{txSQL, blockSQL}
+		if p.history {
+			params = clickhouse.Parameters{"blocks": params["blocks"], "end": params["start"]}
+			stmts = [][]byte{historySQL}
+		}
+		pctx := clickhouse.Context(ctx, clickhouse.WithParameters(params))
 		// A part interrupted half way is written again whole: the tables
 		// are keyed by chain position, so that replaces its rows.
-		for _, q := range [][]byte{txSQL, blockSQL} {
+		for _, q := range stmts {
 			if err := conn.Exec(pctx, string(q)); err != nil {
 				return fmt.Errorf("generating %s: %w", p.name, err)
 			}

@@ -64,12 +64,33 @@ LEFT JOIN
 -- day; only those are looked up (by a 64-bit hash first, which is cheap,
 -- and exact because the final test reads the full address's rows).
 -- The days to compute are read once, as a constant array; the range test
--- beside has() lets the primary key skip the other days.
+-- beside has() lets the primary key skip the other days, and notEmpty()
+-- lets a fully cached range skip the address tables altogether.
 CREATE OR REPLACE VIEW _daily AS
 WITH
+    -- Every day's block figures and cache state, computed once and held as
+    -- a constant array: the live part below must know the stale days
+    -- before it runs, and a subquery would be computed again at each use.
     (
-        SELECT groupArray(day) FROM _daily_cache(from = {from:Date}, to = {to:Date}) WHERE cached = 0
-    ) AS stale,
+        SELECT groupArray(CAST(tuple(
+            day, first_block, last_block, blocks, fingerprint, complete, prior_blocks,
+            from_genesis, tx_count, tx_success, contract_creations, blob_tx_count, blob_count,
+            blob_blocks, blob_gas_used, gas_used, gas_limit, base_fee_sum, base_fee_blocks,
+            burned_wei, fees_wei, log_count, withdrawal_count, cached, cached_active_addresses,
+            cached_active_senders, cached_new_addresses
+        ), 'Tuple(
+            day Date, first_block UInt64, last_block UInt64, blocks UInt64,
+            fingerprint UInt64, complete UInt8, prior_blocks UInt64, from_genesis UInt8,
+            tx_count UInt64, tx_success UInt64, contract_creations UInt64,
+            blob_tx_count UInt64, blob_count UInt64, blob_blocks UInt64,
+            blob_gas_used UInt64, gas_used UInt64, gas_limit UInt64, base_fee_sum UInt256,
+            base_fee_blocks UInt64, burned_wei UInt256, fees_wei UInt256, log_count UInt64,
+            withdrawal_count UInt64, cached UInt8, cached_active_addresses UInt64,
+            cached_active_senders UInt64, cached_new_addresses UInt64
+        )'))
+        FROM _daily_cache(from = {from:Date}, to = {to:Date})
+    ) AS days,
+    arrayMap(d -> d.day, arrayFilter(d -> d.cached = 0, days)) AS stale,
     arrayMin(stale) AS stale_from,
     arrayMax(stale) AS stale_to
 SELECT
@@ -100,7 +121,38 @@ SELECT
     if(c.cached = 1, c.cached_active_addresses, a.active_addresses) AS active_addresses,
     if(c.cached = 1, c.cached_active_senders, a.active_senders) AS active_senders,
     if(c.cached = 1, c.cached_new_addresses, n.new_addresses) AS new_addresses
-FROM _daily_cache(from = {from:Date}, to = {to:Date}) AS c
+FROM
+(
+    SELECT
+        d.day AS day,
+        d.first_block AS first_block,
+        d.last_block AS last_block,
+        d.blocks AS blocks,
+        d.fingerprint AS fingerprint,
+        d.complete AS complete,
+        d.prior_blocks AS prior_blocks,
+        d.from_genesis AS from_genesis,
+        d.tx_count AS tx_count,
+        d.tx_success AS tx_success,
+        d.contract_creations AS contract_creations,
+        d.blob_tx_count AS blob_tx_count,
+        d.blob_count AS blob_count,
+        d.blob_blocks AS blob_blocks,
+        d.blob_gas_used AS blob_gas_used,
+        d.gas_used AS gas_used,
+        d.gas_limit AS gas_limit,
+        d.base_fee_sum AS base_fee_sum,
+        d.base_fee_blocks AS base_fee_blocks,
+        d.burned_wei AS burned_wei,
+        d.fees_wei AS fees_wei,
+        d.log_count AS log_count,
+        d.withdrawal_count AS withdrawal_count,
+        d.cached AS cached,
+        d.cached_active_addresses AS cached_active_addresses,
+        d.cached_active_senders AS cached_active_senders,
+        d.cached_new_addresses AS cached_new_addresses
+    FROM (SELECT arrayJoin(days) AS d)
+) AS c
 LEFT JOIN
 (
     SELECT
@@ -108,7 +160,7 @@ LEFT JOIN
         uniqExact(address) AS active_addresses,
         uniqExactIf(address, is_sender = 1) AS active_senders
     FROM address_activity
-    WHERE day BETWEEN stale_from AND stale_to AND has(stale, day)
+    WHERE notEmpty(stale) AND day BETWEEN stale_from AND stale_to AND has(stale, day)
     GROUP BY day
 ) AS a ON a.day = c.day
 LEFT JOIN
@@ -118,11 +170,12 @@ LEFT JOIN
     (
         SELECT address, min(first_time) AS first_time
         FROM address_first_seen
-        WHERE cityHash64(address) IN
+        WHERE notEmpty(stale) AND cityHash64(address) IN
         (
             SELECT cityHash64(address)
             FROM address_first_seen
-            WHERE first_time >= toDateTime(stale_from, 'UTC')
+            WHERE notEmpty(stale)
+              AND first_time >= toDateTime(stale_from, 'UTC')
               AND first_time < toDateTime(stale_to, 'UTC') + INTERVAL 1 DAY
               AND has(stale, toDate(first_time))
         )
