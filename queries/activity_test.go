@@ -153,8 +153,13 @@ func TestExactUnderRewritesAndReorgs(t *testing.T) {
 	canonical := append(append([]*indexer.Block(nil), chain[:fork]...), querytest.Chain(fork, 330-fork-6, 2)...)
 	write(t, conn, canonical[fork:])
 	check(t, "after reorg, stale cache", conn, canonical)
-	if n := refresh(t, conn); n == 0 {
-		t.Error("Refresh after a reorg cached nothing")
+	// The follower's way: only the recent days.
+	n, err := queries.RefreshRange(context.Background(), conn, time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || n == 0 {
+		t.Errorf("RefreshRange after a reorg cached %d days, err %v", n, err)
+	}
+	if n := refresh(t, conn); n != 0 {
+		t.Errorf("Refresh after RefreshRange over the changed days cached %d more", n)
 	}
 	check(t, "after reorg, cached", conn, canonical)
 }

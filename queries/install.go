@@ -73,7 +73,8 @@ const refreshChunk = 31
 // Refresh computes and caches the address figures of every complete day
 // whose cached row is missing or no longer applies, and returns how many
 // days it cached. Views are exact without it; it makes them fast. Call it
-// after a backfill and every few minutes while following.
+// after a backfill, and while following call RefreshRange over the last
+// few days (Refresh checks every day, reading the whole blocks table).
 //
 // Each day's cache row records the block fingerprint read before the
 // figures are computed. If the blocks change in between (a reorg, a
@@ -81,7 +82,12 @@ const refreshChunk = 31
 // computing that day live until the next Refresh: a race can cost speed,
 // never exactness.
 func Refresh(ctx context.Context, db DB) (int, error) {
-	stale, err := staleDays(ctx, db)
+	return RefreshRange(ctx, db, time.Unix(0, 0), time.Date(2105, 12, 31, 0, 0, 0, 0, time.UTC))
+}
+
+// RefreshRange is Refresh for the UTC days from through to.
+func RefreshRange(ctx context.Context, db DB, from, to time.Time) (int, error) {
+	stale, err := staleDays(ctx, db, from.UTC().Format(time.DateOnly), to.UTC().Format(time.DateOnly))
 	if err != nil {
 		return 0, err
 	}
@@ -109,8 +115,8 @@ type dayBlocks struct {
 	PriorBlocks uint64    `ch:"prior_blocks"`
 }
 
-func staleDays(ctx context.Context, db DB) ([]dayBlocks, error) {
-	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"from": "1970-01-01", "to": "2105-12-31"}))
+func staleDays(ctx context.Context, db DB, from, to string) ([]dayBlocks, error) {
+	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"from": from, "to": to}))
 	rows, err := db.Query(ctx, `SELECT day, first_block, last_block, blocks, fingerprint, prior_blocks
 		FROM _daily_cache(from = {from:Date}, to = {to:Date})
 		WHERE complete = 1 AND cached = 0 ORDER BY day`)

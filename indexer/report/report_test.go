@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -73,12 +75,16 @@ func TestMonthly(t *testing.T) {
 	}
 	b, _ := os.ReadFile(svg)
 	golden(t, "2026-01.svg", b)
-	png := filepath.Join(dir, "chart.png")
+	pngPath := filepath.Join(dir, "chart.png")
 	if os.Getenv("ETHIDX_CHART_DIR") != "" { // to look at it
-		png = filepath.Join(os.Getenv("ETHIDX_CHART_DIR"), "2026-01.png")
+		pngPath = filepath.Join(os.Getenv("ETHIDX_CHART_DIR"), "2026-01.png")
 	}
-	if err := r.WriteChart(png); err != nil {
+	if err := r.WriteChart(pngPath); err != nil {
 		t.Fatal(err)
+	}
+	checkPNG(t, pngPath)
+	if err := r.WriteChart(filepath.Join(dir, "chart.gif")); err == nil {
+		t.Error("WriteChart(.gif) succeeded, want an error naming the formats")
 	}
 
 	// A partial month says so.
@@ -91,4 +97,37 @@ func TestMonthly(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "2026-02.txt", text.Bytes())
+}
+
+// checkPNG decodes the chart and looks for each series' colour: the lines
+// were drawn, not just the frame.
+func checkPNG(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 2400 || b.Dy() != 1920 {
+		t.Errorf("PNG is %dx%d, want 2400x1920", b.Dx(), b.Dy())
+	}
+	want := map[color.RGBA]int{{0x1f, 0x6f, 0xb4, 0xff}: 0, {0x2c, 0x8c, 0x2c, 0xff}: 0, {0xe0, 0x6c, 0x00, 0xff}: 0}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+			if _, ok := want[c]; ok {
+				want[c]++
+			}
+		}
+	}
+	for c, n := range want {
+		if n < 1000 {
+			t.Errorf("series colour %v covers %d pixels: its line is missing", c, n)
+		}
+	}
 }
