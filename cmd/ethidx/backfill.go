@@ -11,6 +11,7 @@ import (
 
 	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/chsink"
+	"github.com/ethidx/ethidx/indexer/rpcsource"
 )
 
 func backfillCommand() *cli.Command {
@@ -44,14 +45,7 @@ func runBackfill(c *cli.Context) error {
 	if c.Uint64("batch") == 0 || c.Int("workers") <= 0 {
 		return badInput("--batch and --workers must be positive")
 	}
-	if err := checkRangeFlags(c); err != nil {
-		return err
-	}
-	src, err := openSource(c)
-	if err != nil {
-		return err
-	}
-	r, err := resolveRange(c, src)
+	src, r, err := sourceAndRange(c)
 	if err != nil {
 		return err
 	}
@@ -80,6 +74,20 @@ func runBackfill(c *cli.Context) error {
 	}
 	st.refresh(c.Context)
 	return nil
+}
+
+// sourceAndRange checks the range flags, connects to the node and resolves
+// the range to blocks it has.
+func sourceAndRange(c *cli.Context) (*rpcsource.Source, indexer.Range, error) {
+	if err := checkRangeFlags(c); err != nil {
+		return nil, indexer.Range{}, err
+	}
+	src, err := openSource(c)
+	if err != nil {
+		return nil, indexer.Range{}, err
+	}
+	r, err := resolveRange(c, src)
+	return src, r, err
 }
 
 // checkRangeFlags validates the range flags' shape before any network use.

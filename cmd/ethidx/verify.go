@@ -25,14 +25,7 @@ func verifyCommand() *cli.Command {
 			&cli.StringFlag{Name: "to", Usage: "last block (inclusive)", Required: true},
 		},
 		Action: func(c *cli.Context) error {
-			if err := checkRangeFlags(c); err != nil {
-				return err
-			}
-			src, err := openSource(c)
-			if err != nil {
-				return err
-			}
-			r, err := resolveRange(c, src)
+			src, r, err := sourceAndRange(c)
 			if err != nil {
 				return err
 			}
