@@ -49,6 +49,7 @@ func runBackfill(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	defer src.Close()
 	st, err := openStore(c, false, endpointConfig{})
 	if err != nil {
 		return err

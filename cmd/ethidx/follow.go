@@ -60,6 +60,7 @@ func runFollow(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	defer src.Close()
 	st, err := openStore(c, false, endpointConfig{})
 	if err != nil {
 		return err

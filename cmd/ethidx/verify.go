@@ -29,6 +29,7 @@ func verifyCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			defer src.Close()
 			st, err := openStore(c, true, endpointConfig{})
 			if err != nil {
 				return err
