@@ -64,11 +64,15 @@ func firstLine(s string) string {
 	return s
 }
 
-// refreshChunk is the most days one computation covers. Looking up new
-// addresses costs one pass over address_first_seen whatever the number of
-// days, so chunks are large; memory grows with the distinct addresses of
-// the chunk's days (about 40 MB a day at mainnet's 600k).
-const refreshChunk = 31
+// A refresh computes consecutive stale days together, up to these bounds.
+// Looking up new addresses costs one pass over address_first_seen whatever
+// the number of days, so chunks are large; memory grows with the distinct
+// addresses of the chunk's days (about 40 MB a day at mainnet's 600k),
+// which the transaction bound keeps near 1.5 GB however quiet the days.
+const (
+	refreshMaxDays = 366
+	refreshMaxTx   = 50_000_000
+)
 
 // Refresh computes and caches the address figures of every complete day
 // whose cached row is missing or no longer applies, and returns how many
@@ -93,8 +97,10 @@ func RefreshRange(ctx context.Context, db DB, from, to time.Time) (int, error) {
 	}
 	total := len(stale)
 	for len(stale) > 0 {
-		n := 1
-		for n < len(stale) && n < refreshChunk && stale[n].Day.Equal(stale[n-1].Day.AddDate(0, 0, 1)) {
+		n, tx := 1, stale[0].TxCount
+		for n < len(stale) && n < refreshMaxDays && tx+stale[n].TxCount <= refreshMaxTx &&
+			stale[n].Day.Equal(stale[n-1].Day.AddDate(0, 0, 1)) {
+			tx += stale[n].TxCount
 			n++
 		}
 		if err := refreshDays(ctx, db, stale[:n]); err != nil {
@@ -113,11 +119,12 @@ type dayBlocks struct {
 	Blocks      uint64    `ch:"blocks"`
 	Fingerprint uint64    `ch:"fingerprint"`
 	PriorBlocks uint64    `ch:"prior_blocks"`
+	TxCount     uint64    `ch:"tx_count"`
 }
 
 func staleDays(ctx context.Context, db DB, from, to string) ([]dayBlocks, error) {
 	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"from": from, "to": to}))
-	rows, err := db.Query(ctx, `SELECT day, first_block, last_block, blocks, fingerprint, prior_blocks
+	rows, err := db.Query(ctx, `SELECT day, first_block, last_block, blocks, fingerprint, prior_blocks, tx_count
 		FROM _daily_cache(from = {from:Date}, to = {to:Date})
 		WHERE complete = 1 AND cached = 0 ORDER BY day`)
 	if err != nil {

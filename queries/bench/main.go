@@ -44,8 +44,9 @@ func main() {
 	dataDir := flag.String("data-dir", filepath.Join(cache, "ethidx", "bench-month"), "where the synthetic data is kept between runs")
 	runs := flag.Int("runs", 5, "timed runs per query (the median is reported)")
 	tsIndex := flag.Bool("timestamp-index", false, "measure with a minmax skip index on blocks.timestamp (proposed for the schema)")
+	chart := flag.String("chart", "", "also write the January report's chart to this .svg or .png file, and print the report")
 	flag.Parse()
-	if err := run(context.Background(), *dataDir, *runs, *tsIndex); err != nil {
+	if err := run(context.Background(), *dataDir, *runs, *tsIndex, *chart); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -87,7 +88,7 @@ var parts = func() []part {
 	return append(out, part{"2026-02-01 first block", 24_123_200, jan.AddDate(0, 1, 0), 1, 208, 62, false})
 }()
 
-func run(ctx context.Context, dataDir string, runs int, tsIndex bool) error {
+func run(ctx context.Context, dataDir string, runs int, tsIndex bool, chart string) error {
 	conn, closeAll, err := connect(ctx, dataDir)
 	if err != nil {
 		return err
@@ -144,10 +145,13 @@ func run(ctx context.Context, dataDir string, runs int, tsIndex bool) error {
 	}
 	measure("daily_activity, 2026-01", 1, 0, dailyMonth("daily_activity"))
 	measure("report --month 2026-01", 1, 0, reportMonth("2026-01"))
-	measure("Refresh (cache 62 days)", 1, 0, func() error {
-		_, err := queries.Refresh(ctx, conn)
+	var cached int
+	measure("Refresh (every complete day)", 1, 0, func() error {
+		var err error
+		cached, err = queries.Refresh(ctx, conn)
 		return err
 	})
+	fmt.Printf("  %-46s %d\n", "days cached", cached)
 	measure("Refresh, nothing to do", runs, 0, func() error {
 		_, err := queries.Refresh(ctx, conn)
 		return err
@@ -166,7 +170,18 @@ func run(ctx context.Context, dataDir string, runs int, tsIndex bool) error {
 	measure("top_contracts, 2026-01 (scans transactions)", 3, 0, func() error {
 		return queries.Run(ctx, conn, "top_contracts", jan, "csv", io.Discard)
 	})
-	return nil
+	if chart == "" {
+		return nil
+	}
+	r, err := report.Monthly(ctx, conn, "2026-01")
+	if err != nil {
+		return err
+	}
+	fmt.Println()
+	if err := r.WriteText(os.Stdout); err != nil {
+		return err
+	}
+	return r.WriteChart(chart)
 }
 
 // measure runs f n times and prints the median, min and max, and the
