@@ -29,6 +29,7 @@ type store struct {
 	conn     driver.Conn
 	database string
 	addr     string // the embedded endpoint, when this process serves one
+	shared   string // the endpoint of the ethidx that owns the data dir, when another does
 	close    []func() error
 }
 
@@ -89,6 +90,9 @@ func (s *store) connect(ctx context.Context, opts *clickhouse.Options, readOnly 
 		err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+s.database)
 		boot.Close()
 		if err != nil {
+			if s.shared != "" && strings.Contains(err.Error(), "AUTHENTICATION_FAILED") {
+				return fmt.Errorf("the ethidx serving this data dir at %s requires a user: pass --clickhouse http://USER:PASSWORD@%s/%s", s.shared, s.shared, s.database)
+			}
 			return fmt.Errorf("connecting to ClickHouse at %s: %w", strings.Join(opts.Addr, ","), err)
 		}
 	}
@@ -176,7 +180,7 @@ func openEmbedded(c *cli.Context, ep endpointConfig) (*store, *clickhouse.Option
 			return nil, nil, fmt.Errorf("data dir %s is in use by another process that serves no SQL endpoint; stop it or use another --data-dir", dataDir)
 		}
 		slog.Info("data dir owned by a running ethidx; using its endpoint", "addr", locked.Addr)
-		return &store{}, httpOptions(locked.Addr), nil
+		return &store{shared: locked.Addr}, httpOptions(locked.Addr), nil
 	}
 	if err != nil {
 		return nil, nil, err
