@@ -24,10 +24,17 @@
 -- blocks is read with FINAL: a re-written block counts once.
 CREATE OR REPLACE VIEW _daily_blocks AS
 WITH
-    -- The scan starts a day early, for the neighbour of the first day; the
-    -- bounds are constants (not functions of the column) so an index on
-    -- timestamp can prune, and 1970-01-01 has no day before it.
-    if({from:Date} = toDate(0), toDateTime(0, 'UTC'), toDateTime({from:Date}, 'UTC') - INTERVAL 1 DAY) AS scan_from
+    -- The scan covers a day more on each side, for the neighbours of the
+    -- first and last days (1970-01-01 has none before it).
+    if({from:Date} = toDate(0), toDateTime(0, 'UTC'), toDateTime({from:Date}, 'UTC') - INTERVAL 1 DAY) AS scan_from,
+    toDateTime({to:Date}, 'UTC') + INTERVAL 2 DAY AS scan_to,
+    -- blocks is keyed by number, and FINAL reads every column of every row
+    -- before a filter on timestamp. So first find the numbers: min and max
+    -- over all row versions without FINAL read only two cheap columns, and
+    -- bound the numbers of the final versions too.
+    (
+        SELECT (min(number), max(number)) FROM blocks WHERE timestamp >= scan_from AND timestamp < scan_to
+    ) AS span
 SELECT
     day,
     first_block,
@@ -89,8 +96,8 @@ FROM
             sum(log_count) AS log_count,
             sum(withdrawal_count) AS withdrawal_count
         FROM blocks FINAL
-        WHERE timestamp >= scan_from
-          AND timestamp < toDateTime({to:Date}, 'UTC') + INTERVAL 2 DAY
+        WHERE number BETWEEN span.1 AND span.2
+          AND timestamp >= scan_from AND timestamp < scan_to
         GROUP BY day
     )
     WINDOW
