@@ -20,7 +20,12 @@ func devnetCommand() *cli.Command {
 			"transfers to new and old addresses, contract deployments, ERC-20 transfers, failed\n" +
 			"transactions, access-list, blob (type 3) and set-code (type 4) transactions.\n" +
 			"JSON-RPC (HTTP and websocket) on --http-addr. With --history, it first lays down\n" +
-			"back-dated blocks covering that span, then mines live every --block-time.",
+			"back-dated blocks covering that span, then mines live every --block-time.\n\n" +
+			"For tests, two JSON-RPC methods shape the chain from outside:\n" +
+			"  devnet_mine()         mine one block now\n" +
+			"  devnet_reorg(depth)   replace the newest depth blocks (1-128) with a longer branch\n" +
+			"e.g. curl -s localhost:8545 -H 'content-type: application/json' \\\n" +
+			"       -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"devnet_reorg\",\"params\":[7]}'",
 		OnUsageError: commandUsageError,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "http-addr", Usage: "JSON-RPC listen address", Value: "127.0.0.1:8545"},

@@ -180,6 +180,10 @@ func New(cfg Config) (*Chain, error) {
 		gen:    gen,
 	}
 	c.updateFinality(c.bc.CurrentBlock())
+	if err := server.RegisterName("devnet", controlAPI{c}); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("registering devnet API: %w", err)
+	}
 	return c, nil
 }
 

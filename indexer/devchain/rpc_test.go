@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/rpc"
@@ -195,4 +196,53 @@ func mustUint(t *testing.T, hex string) uint64 {
 		t.Fatalf("bad quantity %q", hex)
 	}
 	return n.Uint64()
+}
+
+// TestControlAPI drives devnet_mine and devnet_reorg over HTTP, as a test
+// outside the process would, and checks the reorg replaced the blocks.
+func TestControlAPI(t *testing.T) {
+	c := newChain(t, Config{Seed: 9})
+	mine(t, c, 6)
+	addr := serve(t, c)
+	ctx := t.Context()
+	raw, err := rpc.DialContext(ctx, "http://"+addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	cl := ethclient.NewClient(raw)
+
+	var head string
+	if err := raw.CallContext(ctx, &head, "devnet_mine"); err != nil {
+		t.Fatalf("devnet_mine: %v", err)
+	}
+	if got := mustUint(t, head); got != 7 {
+		t.Fatalf("devnet_mine returned head %d, want 7", got)
+	}
+	before := map[int64]common.Hash{}
+	for n := int64(4); n <= 7; n++ {
+		h, err := cl.HeaderByNumber(ctx, big.NewInt(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[n] = h.Hash()
+	}
+	if err := raw.CallContext(ctx, &head, "devnet_reorg", 3); err != nil {
+		t.Fatalf("devnet_reorg: %v", err)
+	}
+	if got := mustUint(t, head); got != 8 {
+		t.Fatalf("devnet_reorg returned head %d, want 8 (depth 3 replaced by 4 blocks)", got)
+	}
+	for n := int64(4); n <= 7; n++ {
+		h, err := cl.HeaderByNumber(ctx, big.NewInt(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if changed := h.Hash() != before[n]; changed != (n >= 5) {
+			t.Errorf("block %d: hash changed %v, want %v", n, changed, n >= 5)
+		}
+	}
+	if err := raw.CallContext(ctx, &head, "devnet_reorg", 0); err == nil {
+		t.Error("devnet_reorg(0) succeeded; want an error")
+	}
 }
