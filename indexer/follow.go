@@ -139,6 +139,7 @@ func (f *follower) resume(ctx context.Context) error {
 		}
 		if h, ok := hashes[last.To]; ok {
 			f.tip = &Header{Number: last.To, Hash: h}
+			f.observeIndexed(ctx, *f.tip)
 		}
 		f.log.Info("follow: resuming", "block", f.next)
 	}
@@ -190,12 +191,15 @@ func (f *follower) step(ctx context.Context) (bool, error) {
 		// leaving the last batch for the sequential path, which checks the
 		// seam against the stored tip.
 		r := Range{f.next, h.Number - f.opt.BatchSize}
-		if _, err := Backfill(ctx, f.src, f.sink, BackfillOptions{
+		start := time.Now()
+		stats, err := Backfill(ctx, f.src, f.sink, BackfillOptions{
 			Range: r, BatchSize: f.opt.BatchSize, Workers: f.opt.Workers,
 			Progress: f.opt.Progress, Logger: f.log,
-		}); err != nil {
+		})
+		if err != nil {
 			return false, err
 		}
+		f.opt.Observer.Wrote(int(stats.Blocks), int(stats.Transactions), time.Since(start))
 		return false, f.afterCatchUp(ctx, r)
 	}
 	to := min(h.Number, f.next+f.opt.BatchSize-1)
@@ -261,7 +265,18 @@ func (f *follower) afterCatchUp(ctx context.Context, r Range) error {
 		return fmt.Errorf("block %d missing after catch-up", r.To)
 	}
 	f.tip, f.next = &Header{Number: r.To, Hash: h}, r.To+1
+	f.observeIndexed(ctx, *f.tip)
 	return nil
+}
+
+// observeIndexed reports a stored tip known only by number and hash. The
+// block's time, for the lag in seconds, comes from the node when it still
+// has that block; metrics never fail a step.
+func (f *follower) observeIndexed(ctx context.Context, tip Header) {
+	if h, err := f.src.Header(ctx, tip.Number); err == nil && h.Hash == tip.Hash {
+		tip = h
+	}
+	f.opt.Observer.Indexed(tip)
 }
 
 // reorg walks back from the stored tip to the newest stored block that is
@@ -304,6 +319,7 @@ func (f *follower) reorg(ctx context.Context) error {
 	}
 	if h, ok := hashes[fork]; ok {
 		f.tip = &Header{Number: fork, Hash: h}
+		f.observeIndexed(ctx, *f.tip)
 	} else {
 		f.tip = nil
 	}

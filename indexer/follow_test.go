@@ -12,15 +12,17 @@ import (
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	"github.com/ethidx/ethidx/indexer/devchain"
 	"github.com/ethidx/ethidx/indexer/rpcsource"
+	"github.com/ethidx/ethidx/queries"
 )
 
 type reorgCounter struct {
 	indexer.Observer
-	depths []uint64
+	depths  []uint64
+	indexed indexer.Header
 }
 
 func (r *reorgCounter) Head(indexer.Header)              {}
-func (r *reorgCounter) Indexed(indexer.Header)           {}
+func (r *reorgCounter) Indexed(h indexer.Header)         { r.indexed = h }
 func (r *reorgCounter) Wrote(int, int, time.Duration)    {}
 func (r *reorgCounter) Reorg(d uint64, _, _ common.Hash) { r.depths = append(r.depths, d) }
 
@@ -44,6 +46,9 @@ func TestFollowReorgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn, sqlAddr := chsinktest.Conn(t)
+	if err := queries.Install(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
 	sink := chsink.New(conn)
 	zero := uint64(0)
 	obs := &reorgCounter{}
@@ -76,15 +81,35 @@ func TestFollowReorgs(t *testing.T) {
 			t.Fatalf("after reorg of depth %d the follower saw reorgs %v", depth, obs.depths)
 		}
 		clean := chsinktest.Database(t, sqlAddr, "clean"+string(rune('a'+i)))
+		if err := queries.Install(ctx, clean); err != nil {
+			t.Fatal(err)
+		}
 		head := chain.Head().Number.Uint64()
+		if obs.indexed.Number != head || obs.indexed.Hash != chain.Head().Hash() || obs.indexed.Timestamp != chain.Head().Time {
+			t.Errorf("reorg depth %d: observer's indexed block %d %s, want the head %d %s", depth, obs.indexed.Number, obs.indexed.Hash, head, chain.Head().Hash())
+		}
 		if _, err := indexer.Backfill(ctx, src, chsink.New(clean), indexer.BackfillOptions{Range: indexer.Range{From: 0, To: head}, BatchSize: 25}); err != nil {
 			t.Fatal(err)
 		}
 		got, want := chsinktest.Snapshot(t, conn), chsinktest.Snapshot(t, clean)
+		if _, ok := want["view monthly_growth"]; !ok {
+			t.Fatal("snapshot lacks the saved views")
+		}
 		for table := range want {
 			if got[table] != want[table] {
 				t.Errorf("reorg depth %d: %s = %s, clean index = %s", depth, table, got[table], want[table])
 			}
 		}
+	}
+
+	// A restarted follower with nothing new to load still reports the
+	// stored tip, so its lag metrics are right from the start.
+	restarted := &reorgCounter{}
+	if err := indexer.Follow(ctx, src, sink, indexer.FollowOptions{Finality: indexer.Latest, Once: true, Observer: restarted}); err != nil {
+		t.Fatal(err)
+	}
+	if head := chain.Head(); restarted.indexed.Number != head.Number.Uint64() || restarted.indexed.Timestamp != head.Time {
+		t.Errorf("restarted follower reported indexed block %d (time %d), want %d (time %d)",
+			restarted.indexed.Number, restarted.indexed.Timestamp, head.Number.Uint64(), head.Time)
 	}
 }

@@ -56,9 +56,13 @@ func runBackfill(c *cli.Context) error {
 	}
 	defer st.Close()
 
+	sink := chsink.New(st.conn)
+	if err := bindChain(c, src, sink); err != nil {
+		return err
+	}
 	prog := newProgress("backfill")
 	start := time.Now()
-	stats, err := indexer.Backfill(c.Context, src, chsink.New(st.conn), indexer.BackfillOptions{
+	stats, err := indexer.Backfill(c.Context, src, sink, indexer.BackfillOptions{
 		Range: r, BatchSize: c.Uint64("batch"), Workers: c.Int("workers"),
 		Shard: shard, Shards: shards, Progress: prog, Logger: slog.Default(),
 	})
@@ -83,7 +87,7 @@ func sourceAndRange(c *cli.Context) (*rpcsource.Source, indexer.Range, error) {
 	if err := checkRangeFlags(c); err != nil {
 		return nil, indexer.Range{}, err
 	}
-	src, err := openSource(c)
+	src, err := openSource(c, nil)
 	if err != nil {
 		return nil, indexer.Range{}, err
 	}

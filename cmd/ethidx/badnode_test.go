@@ -55,3 +55,38 @@ func TestBackfillRefusesBadBlocks(t *testing.T) {
 		stop()
 	}
 }
+
+// A data dir loaded from one chain refuses a node of another chain with
+// exit 2 and writes nothing; so does a failover list mixing two chains.
+func TestBackfillRefusesAnotherChain(t *testing.T) {
+	serveChain := func(id uint64) string {
+		srv := replay.New(replay.Options{ChainID: id})
+		if err := srv.Generate(replay.GenOptions{From: 1, Count: 10, TxPerBlock: 5, Seed: id}); err != nil {
+			t.Fatal(err)
+		}
+		url, stop, err := srv.Start("127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(stop)
+		return url
+	}
+	mainnet, sepolia := serveChain(1), serveChain(11155111)
+	dir := t.TempDir()
+	backfill := func(rpc string) (string, int) {
+		return run(t, 3*time.Minute, "--data-dir", dir, "--http-addr", "127.0.0.1:0", "backfill", "--rpc", rpc, "--from", "1", "--to", "10")
+	}
+	if out, code := backfill(mainnet); code != 0 {
+		t.Fatalf("backfill from chain 1: exit %d\n%s", code, out)
+	}
+	before := snapshotDir(t, dir)
+	out, code := backfill(sepolia)
+	if code != 2 || !strings.Contains(out, "holds chain 1, but the node serves chain 11155111") {
+		t.Errorf("backfill from chain 11155111 into a chain-1 store: exit %d, want 2 naming both chains; output:\n%s", code, out)
+	}
+	out, code = backfill(mainnet + "," + sepolia)
+	if code != 2 || !strings.Contains(out, "every --rpc URL must serve the same chain") {
+		t.Errorf("backfill from a mixed failover list: exit %d, want 2; output:\n%s", code, out)
+	}
+	sameSnapshot(t, "after the refused loads", snapshotDir(t, dir), before)
+}

@@ -56,7 +56,8 @@ func runFollow(c *cli.Context) error {
 		}
 		start = &n
 	}
-	src, err := openSource(c)
+	m := newFollowMetrics(c.Uint64("ready-lag"))
+	src, err := openSource(c, func(error) { m.rpcErrors.Inc() })
 	if err != nil {
 		return err
 	}
@@ -66,8 +67,11 @@ func runFollow(c *cli.Context) error {
 		return err
 	}
 	defer st.Close()
+	sink := chsink.New(st.conn)
+	if err := bindChain(c, src, sink); err != nil {
+		return err
+	}
 
-	m := newFollowMetrics(c.Uint64("ready-lag"))
 	if addr := c.String("metrics-addr"); addr != "" {
 		actual, err := m.serve(c.Context, addr)
 		if err != nil {
@@ -81,7 +85,6 @@ func runFollow(c *cli.Context) error {
 		BatchSize: c.Uint64("batch"), Workers: c.Int("workers"),
 		Progress: newProgress("follow"), Observer: m, Logger: slog.Default(),
 	}
-	sink := chsink.New(st.conn)
 	if !opts.Once {
 		go func() {
 			for {
@@ -109,7 +112,7 @@ func runFollow(c *cli.Context) error {
 		}
 		// A long-running follower outlives node trouble: log, count, back
 		// off, and resume from what is stored.
-		m.rpcError.Inc()
+		m.stepErrors.Inc()
 		slog.Error("follow step failed; retrying", "err", err, "in", backoff.String())
 		select {
 		case <-c.Context.Done():

@@ -21,10 +21,11 @@ import (
 // the health probes: /healthz while the process runs, /readyz while the
 // indexed block is within maxLag of the horizon.
 type followMetrics struct {
-	reg                                         *prometheus.Registry
-	head, indexed, lagBlocks, lagSeconds        prometheus.Gauge
-	blocksWritten, txsWritten, reorgs, rpcError prometheus.Counter
-	reorgDepth, writeSeconds                    prometheus.Histogram
+	reg                                  *prometheus.Registry
+	head, indexed, lagBlocks, lagSeconds prometheus.Gauge
+	blocksWritten, txsWritten, reorgs    prometheus.Counter
+	rpcErrors, stepErrors                prometheus.Counter
+	reorgDepth, writeSeconds             prometheus.Histogram
 
 	maxLag     uint64
 	headN      atomic.Uint64
@@ -54,7 +55,8 @@ func newFollowMetrics(maxLag uint64) *followMetrics {
 	m.blocksWritten = c("blocks_written_total", "Blocks written.")
 	m.txsWritten = c("transactions_written_total", "Transactions written.")
 	m.reorgs = c("reorgs_total", "Reorgs detected and repaired.")
-	m.rpcError = c("rpc_errors_total", "Follower steps that failed on the node.")
+	m.rpcErrors = c("rpc_errors_total", "Failed JSON-RPC call attempts (each is retried, on another node if several are given).")
+	m.stepErrors = c("follow_errors_total", "Follower steps that failed after retries (node or storage); the follower backs off and resumes.")
 	m.reorgDepth = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "ethidx", Name: "reorg_depth_blocks",
 		Help: "Depth of each reorg.", Buckets: []float64{1, 2, 3, 5, 8, 16, 32, 64, 128}})
 	m.writeSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "ethidx", Name: "write_seconds",

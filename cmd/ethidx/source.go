@@ -1,12 +1,15 @@
 package main
 
 import (
+	"errors"
 	"log/slog"
 	"net/url"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/rpcsource"
 )
 
@@ -31,7 +34,7 @@ func rpcURLs(c *cli.Context) ([]string, error) {
 	return urls, nil
 }
 
-func openSource(c *cli.Context) (*rpcsource.Source, error) {
+func openSource(c *cli.Context, onError func(error)) (*rpcsource.Source, error) {
 	urls, err := rpcURLs(c)
 	if err != nil {
 		return nil, err
@@ -39,10 +42,31 @@ func openSource(c *cli.Context) (*rpcsource.Source, error) {
 	if c.Float64("rps") < 0 {
 		return nil, badInput("--rps must not be negative")
 	}
-	return rpcsource.New(c.Context, rpcsource.Options{
+	src, err := rpcsource.New(c.Context, rpcsource.Options{
 		URLs:    urls,
 		ChainID: c.Uint64("chain-id"),
 		RPS:     c.Float64("rps"),
+		OnError: onError,
 		Logger:  slog.Default(),
 	})
+	if errors.Is(err, rpcsource.ErrChainMismatch) {
+		return nil, badInput("%v", err)
+	}
+	return src, err
+}
+
+// bindChain ties the store to the node's chain: the first load records the
+// chain id, and later loads from a node of another chain are refused
+// before anything is written.
+func bindChain(c *cli.Context, src indexer.Source, sink *chsink.Sink) error {
+	id, err := src.ChainID(c.Context)
+	if err != nil {
+		return err
+	}
+	err = sink.BindChain(c.Context, id)
+	var mismatch *chsink.ChainMismatchError
+	if errors.As(err, &mismatch) {
+		return badInput("%v", err)
+	}
+	return err
 }

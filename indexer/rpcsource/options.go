@@ -28,7 +28,11 @@ type Options struct {
 	// RetryBase is the first retry's backoff (default 250ms); it doubles per
 	// retry up to RetryMax (default 10s), with jitter.
 	RetryBase, RetryMax time.Duration
-	Logger              *slog.Logger
+	// OnError, if set, is called for every failed call attempt, retried or
+	// not (e.g. to count RPC errors in metrics). It must be cheap and safe
+	// for concurrent use.
+	OnError func(err error)
+	Logger  *slog.Logger
 }
 
 func (o *Options) setDefaults() {

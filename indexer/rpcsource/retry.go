@@ -45,6 +45,9 @@ func (s *Source) retryFrom(ctx context.Context, pinned *endpoint, fn func(contex
 		if ctx.Err() != nil {
 			return errors.Join(ctx.Err(), err)
 		}
+		if s.opts.OnError != nil {
+			s.opts.OnError(err)
+		}
 		var pe *progressError
 		if errors.As(err, &pe) {
 			// Part of the work got done: this attempt does not count

@@ -37,8 +37,8 @@ type endpoint struct {
 	blockReceipts atomic.Int32
 }
 
-// New dials every URL and, if opts.ChainID is set, checks each node serves
-// that chain.
+// New dials every URL and checks the nodes serve one chain (opts.ChainID,
+// if set).
 func New(ctx context.Context, opts Options) (*Source, error) {
 	opts.setDefaults()
 	if len(opts.URLs) == 0 {
@@ -66,20 +66,44 @@ func New(ctx context.Context, opts Options) (*Source, error) {
 		}
 		s.eps = append(s.eps, ep)
 	}
-	if opts.ChainID != 0 {
-		for _, ep := range s.eps {
-			id, err := s.chainIDOf(ctx, ep)
-			if err != nil {
-				s.Close()
-				return nil, fmt.Errorf("asking %s for its chain id: %w", redact(ep.url), err)
-			}
-			if id != opts.ChainID {
-				s.Close()
-				return nil, fmt.Errorf("node %s serves chain %d, want chain %d: check the --rpc URL", redact(ep.url), id, opts.ChainID)
-			}
-		}
+	if err := s.checkChains(ctx); err != nil {
+		s.Close()
+		return nil, err
 	}
 	return s, nil
+}
+
+// ErrChainMismatch says a node serves another chain than the one asked for
+// or than the other nodes.
+var ErrChainMismatch = errors.New("wrong chain")
+
+// checkChains makes sure every node serves the same chain: opts.ChainID if
+// set, else the first node's. Failing over to a node of another chain
+// would mix two chains' blocks under the same numbers. A single node with
+// no ChainID is not asked here; callers bind its chain to the store.
+func (s *Source) checkChains(ctx context.Context) error {
+	want := s.opts.ChainID
+	if want == 0 && len(s.eps) < 2 {
+		return nil
+	}
+	for i, ep := range s.eps {
+		id, err := s.chainIDOf(ctx, ep)
+		if err != nil {
+			return fmt.Errorf("asking %s for its chain id: %w", redact(ep.url), err)
+		}
+		if i == 0 && want == 0 {
+			want = id
+			continue
+		}
+		if id != want {
+			if s.opts.ChainID == 0 {
+				return fmt.Errorf("%w: node %s serves chain %d, but %s serves chain %d: every --rpc URL must serve the same chain",
+					ErrChainMismatch, redact(ep.url), id, redact(s.eps[0].url), want)
+			}
+			return fmt.Errorf("%w: node %s serves chain %d, want chain %d: check the --rpc URL", ErrChainMismatch, redact(ep.url), id, want)
+		}
+	}
+	return nil
 }
 
 // Close releases the connections.

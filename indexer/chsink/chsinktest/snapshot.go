@@ -22,17 +22,36 @@ var snapshotQueries = map[string]string{
 		"(SELECT address, min(first_block) AS fb, min(first_time) AS ft FROM address_first_seen GROUP BY address)",
 }
 
-// Snapshot returns a fingerprint of every table; two stores holding the
-// same rows have equal snapshots.
+// savedViews are the saved queries' BI views, fingerprinted whole when the
+// store has them installed, so a comparison covers the figures users read
+// and not only the rows behind them.
+var savedViews = []string{"daily_activity", "monthly_growth", "daily_fees", "daily_blobs"}
+
+// Snapshot returns a fingerprint of every table, and of every saved view
+// that is installed; two stores holding the same rows have equal snapshots.
 func Snapshot(t testing.TB, conn driver.Conn) map[string]string {
 	t.Helper()
-	out := map[string]string{}
+	ctx := context.Background()
+	queries := map[string]string{}
 	for table, q := range snapshotQueries {
-		var n, h uint64
-		if err := conn.QueryRow(context.Background(), q).Scan(&n, &h); err != nil {
-			t.Fatalf("snapshot of %s: %v", table, err)
+		queries[table] = q
+	}
+	for _, v := range savedViews {
+		var exists uint8
+		if err := conn.QueryRow(ctx, "SELECT count() > 0 FROM system.tables WHERE database = currentDatabase() AND name = ?", v).Scan(&exists); err != nil {
+			t.Fatalf("looking for view %s: %v", v, err)
 		}
-		out[table] = fmt.Sprintf("%d rows, hash %016x", n, h)
+		if exists == 1 {
+			queries["view "+v] = "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM " + v
+		}
+	}
+	out := map[string]string{}
+	for name, q := range queries {
+		var n, h uint64
+		if err := conn.QueryRow(ctx, q).Scan(&n, &h); err != nil {
+			t.Fatalf("snapshot of %s: %v", name, err)
+		}
+		out[name] = fmt.Sprintf("%d rows, hash %016x", n, h)
 	}
 	return out
 }

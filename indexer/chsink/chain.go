@@ -1,0 +1,53 @@
+package chsink
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ethidx/ethidx/schema"
+)
+
+// ChainMismatchError says the database already holds another chain.
+type ChainMismatchError struct {
+	Stored, Node uint64
+}
+
+func (e *ChainMismatchError) Error() string {
+	return fmt.Sprintf("this database holds chain %d, but the node serves chain %d: point --rpc at a chain-%d node, or use another --database for chain %d",
+		e.Stored, e.Node, e.Stored, e.Node)
+}
+
+// BindChain records chainID as the chain this database holds, or, if one
+// is recorded already, checks it is the same; a different one is a
+// *ChainMismatchError and nothing is written.
+func (s *Sink) BindChain(ctx context.Context, chainID uint64) error {
+	rows, err := s.conn.Query(ctx, schema.OpQuery("chain_ids"))
+	if err != nil {
+		return fmt.Errorf("reading the stored chain id: %w", err)
+	}
+	var stored []uint64
+	for rows.Next() {
+		var id uint64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("reading the stored chain id: %w", err)
+		}
+		stored = append(stored, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading the stored chain id: %w", err)
+	}
+	for _, id := range stored {
+		if id != chainID {
+			return &ChainMismatchError{Stored: id, Node: chainID}
+		}
+	}
+	if len(stored) > 0 {
+		return nil
+	}
+	if err := s.conn.Exec(ctx, "INSERT INTO chain (chain_id) VALUES (?)", chainID); err != nil {
+		return fmt.Errorf("recording chain id %d: %w", chainID, err)
+	}
+	return nil
+}
