@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/urfave/cli/v2"
 
 	"github.com/ethidx/ethidx/indexer/report"
@@ -62,7 +63,7 @@ func runQuery(c *cli.Context) error {
 			params[f] = c.String(f)
 		}
 	}
-	st, err := openStore(c, false, endpointConfig{})
+	st, err := openQueryStore(c)
 	if err != nil {
 		return err
 	}
@@ -71,7 +72,47 @@ func runQuery(c *cli.Context) error {
 	if errors.Is(err, queries.ErrInput) {
 		return usageError{err}
 	}
-	return err
+	return requestError(err)
+}
+
+// openQueryStore opens storage for the read side (query, sql, report). It
+// keeps the schema and views current when the user may, and otherwise
+// reads what is there: a read-only BI user can run these commands too.
+func openQueryStore(c *cli.Context) (*store, error) {
+	st, err := openStore(c, false, endpointConfig{})
+	var ex *clickhouse.Exception
+	if err != nil && errors.As(err, &ex) && (ex.Code == codeReadonly || ex.Code == codeAccessDenied) {
+		slog.Debug("read-only user: not migrating", "err", err)
+		return openStore(c, true, endpointConfig{})
+	}
+	return st, err
+}
+
+// ClickHouse error codes the CLI tells apart.
+const (
+	codeTimeoutExceeded     = 159
+	codeTooSlow             = 160
+	codeTooManyQueries      = 202
+	codeMemoryLimitExceeded = 241
+	codeQueryWasCancelled   = 394
+	codeReadonly            = 164
+	codeAccessDenied        = 497
+)
+
+// requestError makes the server's refusal of a statement (a syntax error,
+// an unknown table or column, a read-only user writing) bad input, exit 2.
+// A valid statement the server failed to finish (time or memory limit,
+// overload) stays a runtime failure, exit 1: rerunning may work.
+func requestError(err error) error {
+	var ex *clickhouse.Exception
+	if !errors.As(err, &ex) {
+		return err
+	}
+	switch ex.Code {
+	case codeTimeoutExceeded, codeTooSlow, codeTooManyQueries, codeMemoryLimitExceeded, codeQueryWasCancelled:
+		return err
+	}
+	return usageError{err}
 }
 
 func listQueries() error {
@@ -102,7 +143,7 @@ func sqlCommand() *cli.Command {
 			if c.NArg() != 1 {
 				return badInput("give the SQL as one argument (quote it)")
 			}
-			st, err := openStore(c, false, endpointConfig{})
+			st, err := openQueryStore(c)
 			if err != nil {
 				return err
 			}
@@ -111,7 +152,7 @@ func sqlCommand() *cli.Command {
 			if errors.Is(err, queries.ErrInput) {
 				return usageError{err}
 			}
-			return err
+			return requestError(err)
 		},
 	}
 }
@@ -142,7 +183,7 @@ func reportCommand() *cli.Command {
 			if chart != "" && !strings.HasSuffix(chart, ".svg") && !strings.HasSuffix(chart, ".png") {
 				return badInput("--chart %q: want a .svg or .png file", chart)
 			}
-			st, err := openStore(c, false, endpointConfig{})
+			st, err := openQueryStore(c)
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"math/big"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The read side through the binary, as a user with a ClickHouse server
+// has it: `ethidx serve` owns a data dir with users; a second ethidx, on a
+// machine with no engine installed, reaches it with --clickhouse and runs
+// query, sql and report. The admin's figures equal the rows; the read-only
+// user reads the same figures and cannot write; bad SQL exits 2; serve
+// stops cleanly on SIGTERM.
+func TestQueryCommandsAgainstServe(t *testing.T) {
+	chain, rpc := devChain(t, 40)
+	dir := t.TempDir()
+	if out, code := run(t, 3*time.Minute, "--data-dir", dir, "--http-addr", "127.0.0.1:0",
+		"follow", "--rpc", rpc, "--finality", "latest", "--start", "0", "--once"); code != 0 {
+		t.Fatalf("follow --once: exit %d\n%s", code, out)
+	}
+	var wantTxs int
+	for n := uint64(0); n <= chain.Head().Number.Uint64(); n++ {
+		b, err := chain.Client().BlockByNumber(context.Background(), new(big.Int).SetUint64(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantTxs += len(b.Transactions())
+	}
+
+	addr := freeAddr(t)
+	serve := exec.Command(ethidxBin, "--data-dir", dir, "--http-addr", addr, "serve", "--user", "admin:adminpw", "--readonly-user", "bi:bipw")
+	var serveOut bytes.Buffer
+	serve.Stdout, serve.Stderr = &serveOut, &serveOut
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- serve.Wait() }()
+	defer serve.Process.Kill()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/ping"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve never answered /ping\n%s", serveOut.String())
+		}
+	}
+
+	// No engine on this "machine": an empty cache and a library path that
+	// does not exist. A client of a server must not need one.
+	home := t.TempDir()
+	env := append(os.Environ(), "HOME="+home, "XDG_CACHE_HOME="+filepath.Join(home, "cache"),
+		"ETHIDX_LIBCHDB="+filepath.Join(home, "no-such-libchdb.so"))
+	client := func(user string, args ...string) (string, int) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, ethidxBin, append([]string{"--clickhouse", "http://" + user + "@" + addr + "/eth"}, args...)...)
+		cmd.Env = env
+		var out bytes.Buffer
+		cmd.Stdout = &out
+		cmd.Stderr = &out
+		err := cmd.Run()
+		var exit *exec.ExitError
+		switch {
+		case err == nil:
+			return out.String(), 0
+		case errors.As(err, &exit):
+			return out.String(), exit.ExitCode()
+		}
+		t.Fatalf("ethidx %v: %v", args, err)
+		return "", -1
+	}
+
+	for _, user := range []string{"admin:adminpw", "bi:bipw"} {
+		out, code := client(user, "sql", "--format", "tsv", "SELECT count() FROM transactions FINAL")
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if code != 0 || lines[len(lines)-1] != strconv.Itoa(wantTxs) {
+			t.Errorf("%s: sql count: exit %d, %q; want %d", user, code, out, wantTxs)
+		}
+		out, code = client(user, "query", "daily_activity", "--format", "csv")
+		if code != 0 {
+			t.Fatalf("%s: query daily_activity: exit %d\n%s", user, code, out)
+		}
+		recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+		if err != nil || len(recs) < 2 {
+			t.Fatalf("%s: daily_activity csv: %v\n%s", user, err, out)
+		}
+		col := map[string]int{}
+		for i, h := range recs[0] {
+			col[h] = i
+		}
+		sum := 0
+		for _, r := range recs[1:] {
+			n, err := strconv.Atoi(r[col["tx_count"]])
+			if err != nil {
+				t.Fatalf("%s: tx_count %q: %v", user, r[col["tx_count"]], err)
+			}
+			sum += n
+		}
+		if sum != wantTxs {
+			t.Errorf("%s: daily_activity tx_count sums to %d over %d days, want %d", user, sum, len(recs)-1, wantTxs)
+		}
+		chart := filepath.Join(t.TempDir(), "activity.svg")
+		month := time.Unix(int64(chain.Head().Time), 0).UTC().Format("2006-01")
+		out, code = client(user, "report", "--month", month, "--chart", chart)
+		if code != 0 || !strings.Contains(out, "transactions") {
+			t.Errorf("%s: report: exit %d\n%s", user, code, out)
+		}
+		if b, err := os.ReadFile(chart); err != nil || !bytes.Contains(b, []byte("<svg")) {
+			t.Errorf("%s: report --chart wrote no SVG: %v", user, err)
+		}
+		if out, code := client(user, "query", "--list"); code != 0 || !strings.Contains(out, "monthly_growth") {
+			t.Errorf("%s: query --list: exit %d\n%s", user, code, out)
+		}
+		if out, code := client(user, "sql", "SELEC 1"); code != 2 || !strings.Contains(out, "Syntax error") {
+			t.Errorf("%s: bad SQL: exit %d, want 2 with the server's message\n%s", user, code, out)
+		}
+	}
+	if out, code := client("bi:bipw", "sql", "INSERT INTO chain (chain_id) VALUES (5)"); code != 2 {
+		t.Errorf("read-only user INSERT: exit %d, want 2\n%s", code, out)
+	}
+	if out, code := client("bi:wrong", "sql", "SELECT 1"); code == 0 {
+		t.Errorf("wrong password: exit 0, want a refusal\n%s", out)
+	}
+	if strings.Contains(serveOut.String(), "panic") {
+		t.Errorf("serve panicked:\n%s", serveOut.String())
+	}
+
+	start := time.Now()
+	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("serve exited with %v after SIGTERM, want 0\n%s", err, serveOut.String())
+		}
+		t.Logf("serve stopped %s after SIGTERM", time.Since(start).Round(time.Millisecond))
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve still running 15 s after SIGTERM")
+	}
+}
