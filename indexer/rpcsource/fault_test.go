@@ -277,3 +277,41 @@ func TestPartialBatches(t *testing.T) {
 		t.Fatalf("%d receipt calls: the limit did not bite", n)
 	}
 }
+
+// Every node behind one Source must serve one chain: nodes that disagree
+// are refused at New, and a node that was down then is checked before its
+// first use, so a failover never reads another chain's blocks.
+func TestChainAgreement(t *testing.T) {
+	_, mainURL := serve(t, replay.Options{ChainID: 1})
+	_, otherURL := serve(t, replay.Options{ChainID: 5})
+	if _, err := New(context.Background(), quick(mainURL, otherURL)); !errors.Is(err, ErrChainMismatch) {
+		t.Fatalf("New over chains 1 and 5: %v; want ErrChainMismatch", err)
+	}
+	if _, err := New(context.Background(), Options{URLs: []string{otherURL}, ChainID: 1}); !errors.Is(err, ErrChainMismatch) {
+		t.Fatalf("New with ChainID 1 on a chain-5 node: %v; want ErrChainMismatch", err)
+	}
+
+	// The chain-5 node is down at New (its first answer is a 502), the
+	// chain-1 node serves until it fails for good; the Source then fails
+	// over, finds the other chain and refuses it rather than read it.
+	main, mainURL := serve(t, replay.Options{ChainID: 1})
+	other, otherURL := serve(t, replay.Options{ChainID: 5})
+	other.AddFault(replay.Fault{Kind: replay.FaultStatus, Status: 502, Times: 1})
+	opts := quick(otherURL, mainURL)
+	opts.MaxRetries = 2
+	src := open(t, opts)
+	if _, err := fetchDencun(src); err != nil {
+		t.Fatalf("with the chain-1 node up: %v", err)
+	}
+	if other.Calls("eth_getBlockByNumber") != 0 {
+		t.Fatal("the unchecked node served blocks")
+	}
+	main.AddFault(replay.Fault{Kind: replay.FaultStatus, Status: 503})
+	_, err := fetchDencun(src)
+	if !errors.Is(err, ErrChainMismatch) {
+		t.Fatalf("after failover to the chain-5 node: %v; want ErrChainMismatch", err)
+	}
+	if n := other.Calls("eth_getBlockByNumber"); n != 0 {
+		t.Errorf("the chain-5 node served %d block calls, want 0", n)
+	}
+}

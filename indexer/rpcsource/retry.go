@@ -19,26 +19,15 @@ import (
 // tried once on each URL, since another node may have it or accept it, but
 // waiting will not help the same one.
 func (s *Source) retry(ctx context.Context, fn func(context.Context, *endpoint) error) error {
-	return s.retryFrom(ctx, nil, fn)
-}
-
-// retryOn is retry pinned to one endpoint (for per-node checks).
-func (s *Source) retryOn(ctx context.Context, ep *endpoint, fn func(context.Context, *endpoint) error) error {
-	return s.retryFrom(ctx, ep, fn)
-}
-
-func (s *Source) retryFrom(ctx context.Context, pinned *endpoint, fn func(context.Context, *endpoint) error) error {
 	tries := 1 // of URLs, for errors that waiting does not fix
 	urls := len(s.eps)
-	if pinned != nil {
-		urls = 1
-	}
 	for attempt := 0; ; attempt++ {
-		ep, idx := pinned, s.cur.Load()
-		if ep == nil {
-			ep = s.eps[idx%uint32(len(s.eps))]
+		idx := s.cur.Load()
+		ep := s.eps[idx%uint32(len(s.eps))]
+		err := s.ensureChain(ctx, ep)
+		if err == nil {
+			err = fn(ctx, ep)
 		}
-		err := fn(ctx, ep)
 		if err == nil {
 			return nil
 		}
@@ -47,6 +36,11 @@ func (s *Source) retryFrom(ctx context.Context, pinned *endpoint, fn func(contex
 		}
 		if s.opts.OnError != nil {
 			s.opts.OnError(err)
+		}
+		if errors.Is(err, ErrChainMismatch) {
+			// A node of another chain in the list is a configuration
+			// error: stop loudly rather than work around it.
+			return err
 		}
 		var pe *progressError
 		if errors.As(err, &pe) {
@@ -63,10 +57,8 @@ func (s *Source) retryFrom(ctx context.Context, pinned *endpoint, fn func(contex
 		default:
 			return err
 		}
-		if pinned == nil {
-			// Move on from this URL, unless a concurrent call already did.
-			s.cur.CompareAndSwap(idx, idx+1)
-		}
+		// Move on from this URL, unless a concurrent call already did.
+		s.cur.CompareAndSwap(idx, idx+1)
 		wait := s.backoff(max(attempt, 0))
 		if kind != transient {
 			wait = 0

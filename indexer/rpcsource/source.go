@@ -23,6 +23,10 @@ type Source struct {
 	eps     []*endpoint
 	cur     atomic.Uint32 // index of the endpoint calls go to
 	limiter *limiter
+	// checkChain says every node's chain id is checked before its first
+	// use, against wantChain (set by the first node to answer if 0).
+	checkChain bool
+	wantChain  atomic.Uint64
 }
 
 var _ indexer.Source = (*Source)(nil)
@@ -35,6 +39,7 @@ type endpoint struct {
 	// blockReceipts says whether the node serves eth_getBlockReceipts:
 	// 0 not known yet, 1 yes, -1 no (use eth_getTransactionReceipt).
 	blockReceipts atomic.Int32
+	chainOK       atomic.Bool // its chain id was checked
 }
 
 // New dials every URL and checks the nodes serve one chain (opts.ChainID,
@@ -78,32 +83,61 @@ func New(ctx context.Context, opts Options) (*Source, error) {
 var ErrChainMismatch = errors.New("wrong chain")
 
 // checkChains makes sure every node serves the same chain: opts.ChainID if
-// set, else the first node's. Failing over to a node of another chain
-// would mix two chains' blocks under the same numbers. A single node with
-// no ChainID is not asked here; callers bind its chain to the store.
+// set, else the first node's that answers. Failing over to a node of
+// another chain would mix two chains' blocks under the same numbers. Each
+// node is asked once here; one that does not answer is checked before its
+// first use instead, so a node that is down does not stop the others, and
+// calls start on the first node that answered. A single node with no
+// ChainID is not asked; callers bind its chain to the store.
 func (s *Source) checkChains(ctx context.Context) error {
-	want := s.opts.ChainID
-	if want == 0 && len(s.eps) < 2 {
+	s.checkChain = s.opts.ChainID != 0 || len(s.eps) > 1
+	s.wantChain.Store(s.opts.ChainID)
+	if !s.checkChain {
 		return nil
 	}
+	first := -1
 	for i, ep := range s.eps {
-		id, err := s.chainIDOf(ctx, ep)
-		if err != nil {
-			return fmt.Errorf("asking %s for its chain id: %w", redact(ep.url), err)
-		}
-		if i == 0 && want == 0 {
-			want = id
-			continue
-		}
-		if id != want {
-			if s.opts.ChainID == 0 {
-				return fmt.Errorf("%w: node %s serves chain %d, but %s serves chain %d: every --rpc URL must serve the same chain",
-					ErrChainMismatch, redact(ep.url), id, redact(s.eps[0].url), want)
-			}
-			return fmt.Errorf("%w: node %s serves chain %d, want chain %d: check the --rpc URL", ErrChainMismatch, redact(ep.url), id, want)
+		err := s.ensureChain(ctx, ep)
+		switch {
+		case errors.Is(err, ErrChainMismatch) || ctx.Err() != nil:
+			return err
+		case err != nil:
+			s.opts.Logger.Warn("node did not tell its chain id; it is checked before its first use", "url", redact(ep.url), "err", err)
+		case first < 0:
+			first = i
 		}
 	}
+	s.cur.Store(uint32(max(first, 0)))
 	return nil
+}
+
+// ensureChain checks a node's chain id before its first use.
+func (s *Source) ensureChain(ctx context.Context, ep *endpoint) error {
+	if !s.checkChain || ep.chainOK.Load() {
+		return nil
+	}
+	var raw json.RawMessage
+	if err := s.limiter.wait(ctx, 1); err != nil {
+		return err
+	}
+	if err := ep.client.CallContext(ctx, &raw, "eth_chainId"); err != nil {
+		return fmt.Errorf("asking %s for its chain id: %w", redact(ep.url), err)
+	}
+	id, err := parseQuantity(raw)
+	if err != nil {
+		return fmt.Errorf("chain id of %s: %w", redact(ep.url), err)
+	}
+	s.wantChain.CompareAndSwap(0, id) // the first node to answer sets it
+	want := s.wantChain.Load()
+	switch {
+	case id == want:
+		ep.chainOK.Store(true)
+		return nil
+	case s.opts.ChainID == 0:
+		return fmt.Errorf("%w: node %s serves chain %d, but the other --rpc nodes serve chain %d: every --rpc URL must serve the same chain",
+			ErrChainMismatch, redact(ep.url), id, want)
+	}
+	return fmt.Errorf("%w: node %s serves chain %d, want chain %d: check the --rpc URL", ErrChainMismatch, redact(ep.url), id, want)
 }
 
 // Close releases the connections.
@@ -111,20 +145,6 @@ func (s *Source) Close() {
 	for _, ep := range s.eps {
 		ep.client.Close()
 	}
-}
-
-func (s *Source) chainIDOf(ctx context.Context, ep *endpoint) (uint64, error) {
-	var raw json.RawMessage
-	err := s.retryOn(ctx, ep, func(ctx context.Context, ep *endpoint) error {
-		if err := s.limiter.wait(ctx, 1); err != nil {
-			return err
-		}
-		return ep.client.CallContext(ctx, &raw, "eth_chainId")
-	})
-	if err != nil {
-		return 0, err
-	}
-	return parseQuantity(raw)
 }
 
 // ChainID returns the chain id of the node calls currently go to.
