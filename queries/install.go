@@ -89,6 +89,17 @@ func Refresh(ctx context.Context, db DB) (int, error) {
 	return RefreshRange(ctx, db, time.Unix(0, 0), time.Date(2105, 12, 31, 0, 0, 0, 0, time.UTC))
 }
 
+// Forget drops the cached figures of the UTC days from on, for when the
+// address tables change under blocks that did not (a rebuild of the
+// derived tables): the day fingerprints would not notice that.
+func Forget(ctx context.Context, db DB, from time.Time) error {
+	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"from": from.UTC().Format(time.DateOnly)}))
+	if err := db.Exec(ctx, "DELETE FROM _daily_rollup_v1 WHERE day >= {from:Date}"); err != nil {
+		return fmt.Errorf("dropping cached days from %s: %w", from.UTC().Format(time.DateOnly), err)
+	}
+	return nil
+}
+
 // RefreshRange is Refresh for the UTC days from through to.
 func RefreshRange(ctx context.Context, db DB, from, to time.Time) (int, error) {
 	stale, err := staleDays(ctx, db, from.UTC().Format(time.DateOnly), to.UTC().Format(time.DateOnly))

@@ -110,6 +110,7 @@ func newApp() *cli.App {
 			reportCommand(),
 			sqlCommand(),
 			verifyCommand(),
+			rebuildCommand(),
 			devnetCommand(),
 		},
 	}

@@ -127,6 +127,18 @@ func (s *Sink) Rewind(ctx context.Context, from uint64) error {
 	return nil
 }
 
+// RebuildDerived derives the address tables again from the stored
+// transactions of blocks >= from (see schema/ops/rebuild_derived.sql).
+func (s *Sink) RebuildDerived(ctx context.Context, from uint64) error {
+	ctx = withParams(ctx, map[string]uint64{"from": from})
+	for _, stmt := range schema.Op("rebuild_derived") {
+		if err := s.conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("rebuilding derived tables from block %d: %w", from, err)
+		}
+	}
+	return nil
+}
+
 // RowsPast reports whether any row of block >= from is stored.
 func (s *Sink) RowsPast(ctx context.Context, from uint64) (bool, error) {
 	ctx = withParams(ctx, map[string]uint64{"from": from})
