@@ -226,4 +226,39 @@ func checkBlock(t *testing.T, conn chsinkConn, num uint64, block map[string]any,
 	if fmt.Sprint(gotB) != fmt.Sprint(wantB) {
 		t.Errorf("block:\n got %v\nwant %v", gotB, wantB)
 	}
+
+	// The bytes and lists the hex views summarise, from the base tables.
+	gotHdr := query(t, conn, fmt.Sprintf(`SELECT toString(gas_limit), toString(difficulty), toString(size),
+		concat('0x', lower(hex(extra_data))), concat('0x', lower(hex(state_root))), concat('0x', lower(hex(transactions_root))),
+		concat('0x', lower(hex(receipts_root))), ifNull(toString(excess_blob_gas), ''),
+		ifNull(concat('0x', lower(hex(parent_beacon_block_root))), ''), ifNull(concat('0x', lower(hex(withdrawals_root))), '')
+		FROM blocks FINAL WHERE number = %d`, num))
+	wantHdr := [][]string{{hexInt(block["gasLimit"]), hexInt(block["difficulty"]), hexInt(block["size"]), str(block["extraData"]),
+		str(block["stateRoot"]), str(block["transactionsRoot"]), str(block["receiptsRoot"]), hexInt(block["excessBlobGas"]),
+		str(block["parentBeaconBlockRoot"]), str(block["withdrawalsRoot"])}}
+	if fmt.Sprint(gotHdr) != fmt.Sprint(wantHdr) {
+		t.Errorf("block header:\n got %v\nwant %v", gotHdr, wantHdr)
+	}
+	gotBytes := query(t, conn, fmt.Sprintf(`SELECT concat('0x', lower(hex(input))),
+		arrayStringConcat(arrayMap((a, ks) -> concat('0x', lower(hex(a)), ':', arrayStringConcat(arrayMap(k -> concat('0x', lower(hex(k))), ks), ';')),
+			access_list_addresses, access_list_storage_keys), ',')
+		FROM transactions FINAL WHERE block_number = %d ORDER BY tx_index`, num))
+	for i, raw := range txs {
+		tx := raw.(map[string]any)
+		var al []string
+		if list, ok := tx["accessList"].([]any); ok {
+			for _, e := range list {
+				entry := e.(map[string]any)
+				var keys []string
+				for _, k := range entry["storageKeys"].([]any) {
+					keys = append(keys, str(k))
+				}
+				al = append(al, str(entry["address"])+":"+strings.Join(keys, ";"))
+			}
+		}
+		want := []string{str(tx["input"]), strings.Join(al, ",")}
+		if i >= len(gotBytes) || fmt.Sprint(gotBytes[i]) != fmt.Sprint(want) {
+			t.Errorf("tx %d input and access list differ from the fixture", i)
+		}
+	}
 }

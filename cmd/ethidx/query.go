@@ -196,6 +196,9 @@ func reportCommand() *cli.Command {
 				return err
 			}
 			if chart != "" {
+				if err := r.LoadDays(c.Context, st.conn); err != nil {
+					return err
+				}
 				if err := r.WriteChart(chart); err != nil {
 					return err
 				}

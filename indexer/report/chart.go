@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"image/color"
 	"math"
@@ -81,6 +82,9 @@ var metrics = []series{
 // monthly means marked. The file's extension picks the format: .svg or
 // .png.
 func (r *Report) WriteChart(path string) error {
+	if len(r.Days) == 0 {
+		return errors.New("no daily series to draw: LoadDays first")
+	}
 	var data []byte
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".svg":

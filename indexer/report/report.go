@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -62,7 +61,8 @@ type Report struct {
 	// Prev is the month before; its zero value (DaysCovered 0) when none
 	// of its days is indexed.
 	Prev Month
-	// Days is the daily series of both months, for the chart.
+	// Days is the daily series of both months, for the chart; LoadDays
+	// reads it.
 	Days []Day
 }
 
@@ -89,22 +89,14 @@ func Monthly(ctx context.Context, db queries.DB, month string) (*Report, error) 
 	}
 	prev := m.AddDate(0, -1, 0)
 	end := m.AddDate(0, 1, -1)
-	// The two reads are independent; side by side they take the time of
-	// the longer one.
+	// The text needs the monthly view only: the daily series is read by
+	// LoadDays, for a chart, since a second query would share the same
+	// cores and slow the first.
 	var (
-		months  []Month
-		r       = &Report{}
-		wg      sync.WaitGroup
-		errDays error
+		months []Month
+		r      = &Report{}
 	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		errDays = selectView(ctx, db, &r.Days, "daily_activity", "*", prev, end)
-	}()
-	errMonths := selectView(ctx, db, &months, "monthly_growth", "*", prev, end)
-	wg.Wait()
-	if err := errors.Join(errMonths, errDays); err != nil {
+	if err := selectView(ctx, db, &months, "monthly_growth", "*", prev, end); err != nil {
 		return nil, err
 	}
 	found := false
@@ -124,6 +116,13 @@ func Monthly(ctx context.Context, db queries.DB, month string) (*Report, error) 
 		r.Prev.DaysInMonth = uint8(m.AddDate(0, 0, -1).Day())
 	}
 	return r, nil
+}
+
+// LoadDays reads the daily series of both months (daily_activity), which
+// WriteChart draws.
+func (r *Report) LoadDays(ctx context.Context, db queries.DB) error {
+	r.Days = nil
+	return selectView(ctx, db, &r.Days, "daily_activity", "*", r.Prev.Month, r.Month.Month.AddDate(0, 1, -1))
 }
 
 // selectView reads the saved query's parameterized view over [from, to].

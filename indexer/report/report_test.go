@@ -70,6 +70,15 @@ func TestMonthly(t *testing.T) {
 
 	dir := t.TempDir()
 	svg := filepath.Join(dir, "chart.svg")
+	if err := r.WriteChart(svg); err == nil {
+		t.Error("WriteChart before LoadDays succeeded, want an error")
+	}
+	if err := r.LoadDays(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Days) != 31+31 {
+		t.Errorf("LoadDays read %d days, want 62 (December and January)", len(r.Days))
+	}
 	if err := r.WriteChart(svg); err != nil {
 		t.Fatal(err)
 	}

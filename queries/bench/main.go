@@ -160,6 +160,13 @@ func run(ctx context.Context, dataDir string, runs int, tsIndex bool, chart stri
 	fmt.Println("\ncached (steady state: Refresh ran after the last write)")
 	measure("report --month 2026-01", runs, time.Second, reportMonth("2026-01"))
 	measure("report (latest complete month)", runs, time.Second, reportMonth(""))
+	measure("report --month 2026-01 --chart (+ daily series)", runs, 0, func() error {
+		r, err := report.Monthly(ctx, conn, "2026-01")
+		if err == nil {
+			err = r.LoadDays(ctx, conn)
+		}
+		return err
+	})
 	for _, q := range []string{"daily_activity", "daily_coverage", "daily_fees", "daily_blobs"} {
 		measure(q+", 2026-01", runs, 500*time.Millisecond, dailyMonth(q))
 	}
@@ -174,6 +181,9 @@ func run(ctx context.Context, dataDir string, runs int, tsIndex bool, chart stri
 		return nil
 	}
 	r, err := report.Monthly(ctx, conn, "2026-01")
+	if err == nil {
+		err = r.LoadDays(ctx, conn)
+	}
 	if err != nil {
 		return err
 	}
