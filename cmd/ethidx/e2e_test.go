@@ -43,9 +43,16 @@ func TestMain(m *testing.M) {
 // run runs ethidx with args and returns its combined output and exit code.
 func run(t *testing.T, timeout time.Duration, args ...string) (string, int) {
 	t.Helper()
+	return runEnv(t, timeout, nil, args...)
+}
+
+// runEnv is run with the environment env (nil: this process's).
+func runEnv(t *testing.T, timeout time.Duration, env []string, args ...string) (string, int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ethidxBin, args...)
+	cmd.Env = env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

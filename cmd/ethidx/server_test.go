@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"errors"
 	"math/big"
 	"net/http"
 	"os"
@@ -66,23 +65,7 @@ func TestQueryCommandsAgainstServe(t *testing.T) {
 		"ETHIDX_LIBCHDB="+filepath.Join(home, "no-such-libchdb.so"))
 	client := func(user string, args ...string) (string, int) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, ethidxBin, append([]string{"--clickhouse", "http://" + user + "@" + addr + "/eth"}, args...)...)
-		cmd.Env = env
-		var out bytes.Buffer
-		cmd.Stdout = &out
-		cmd.Stderr = &out
-		err := cmd.Run()
-		var exit *exec.ExitError
-		switch {
-		case err == nil:
-			return out.String(), 0
-		case errors.As(err, &exit):
-			return out.String(), exit.ExitCode()
-		}
-		t.Fatalf("ethidx %v: %v", args, err)
-		return "", -1
+		return runEnv(t, 2*time.Minute, env, append([]string{"--clickhouse", "http://" + user + "@" + addr + "/eth"}, args...)...)
 	}
 
 	for _, user := range []string{"admin:adminpw", "bi:bipw"} {
