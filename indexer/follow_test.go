@@ -11,6 +11,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	"github.com/ethidx/ethidx/indexer/devchain"
+	"github.com/ethidx/ethidx/indexer/replay"
 	"github.com/ethidx/ethidx/indexer/rpcsource"
 	"github.com/ethidx/ethidx/queries"
 )
@@ -111,5 +112,42 @@ func TestFollowReorgs(t *testing.T) {
 	if head := chain.Head(); restarted.indexed.Number != head.Number.Uint64() || restarted.indexed.Timestamp != head.Time {
 		t.Errorf("restarted follower reported indexed block %d (time %d), want %d (time %d)",
 			restarted.indexed.Number, restarted.indexed.Timestamp, head.Number.Uint64(), head.Time)
+	}
+}
+
+// Far behind a settled horizon, the follower loads in parallel like a
+// backfill, then hands over to block-by-block loading: every block lands
+// once, none is skipped at the seam, and the tables equal a plain backfill.
+func TestFollowCatchUpHandOver(t *testing.T) {
+	ctx := context.Background()
+	src, srv := generated(t, 260, 30)
+	conn, sqlAddr := chsinktest.Conn(t)
+	one := uint64(1)
+	obs := &reorgCounter{}
+	err := indexer.Follow(ctx, src, chsink.New(conn), indexer.FollowOptions{
+		Finality: indexer.Finalized, Start: &one, Once: true, BatchSize: 20, CatchUp: 50, Workers: 3, Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obs.indexed.Number != 260 {
+		t.Errorf("observer's indexed block %d, want 260", obs.indexed.Number)
+	}
+	// Grow the chain by less than the catch-up threshold: block by block.
+	if err := srv.Generate(replay.GenOptions{From: 261, Count: 15, TxPerBlock: 30, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	if err := indexer.Follow(ctx, src, chsink.New(conn), indexer.FollowOptions{Finality: indexer.Finalized, Once: true, BatchSize: 20}); err != nil {
+		t.Fatal(err)
+	}
+	clean := chsinktest.Database(t, sqlAddr, "clean")
+	backfill(t, src, clean, indexer.Range{From: 1, To: 275}, 25)
+	got, want := chsinktest.Snapshot(t, conn), chsinktest.Snapshot(t, clean)
+	for table := range want {
+		if got[table] != want[table] {
+			t.Errorf("%s = %s, plain backfill = %s", table, got[table], want[table])
+		}
+	}
+	if n := chsinktest.Count(t, conn, "SELECT count() FROM blocks"); n != 275 {
+		t.Errorf("blocks holds %d rows (with duplicates), want 275: a block was written twice at the seam", n)
 	}
 }
