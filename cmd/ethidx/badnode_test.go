@@ -89,4 +89,20 @@ func TestBackfillRefusesAnotherChain(t *testing.T) {
 		t.Errorf("backfill from a mixed failover list: exit %d, want 2; output:\n%s", code, out)
 	}
 	sameSnapshot(t, "after the refused loads", snapshotDir(t, dir), before)
+
+	// A node that cannot tell its chain id is indexed all the same.
+	srv := replay.New(replay.Options{})
+	if err := srv.Generate(replay.GenOptions{From: 1, Count: 10, TxPerBlock: 5, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	srv.AddFault(replay.Fault{Kind: replay.FaultNull, Method: "eth_chainId"})
+	url, stop, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	out, code = run(t, 3*time.Minute, "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0", "backfill", "--rpc", url, "--from", "1", "--to", "10")
+	if code != 0 || !strings.Contains(out, "could not read the node's chain id") {
+		t.Errorf("backfill from a node without eth_chainId: exit %d, want 0 with a warning; output:\n%s", code, out)
+	}
 }

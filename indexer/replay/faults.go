@@ -26,7 +26,8 @@ const (
 	// FaultForeignReceipts rewrites the first receipt's transaction hash
 	// (and its logs') to one that is not in the block.
 	FaultForeignReceipts
-	// FaultNull answers null, as a node that does not have the block.
+	// FaultNull answers null, as a node that does not have the block (for
+	// eth_chainId: a minimal server that cannot tell its chain).
 	FaultNull
 )
 

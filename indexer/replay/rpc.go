@@ -203,6 +203,9 @@ var null = []byte("null")
 func (s *Server) answer(c *call) ([]byte, *rpcError) {
 	switch c.Method {
 	case "eth_chainId":
+		if s.take(c, FaultNull) != nil {
+			return null, nil
+		}
 		return quoted(fmt.Sprintf("0x%x", s.opts.ChainID)), nil
 	case "net_version":
 		return quoted(strconv.FormatUint(s.opts.ChainID, 10)), nil

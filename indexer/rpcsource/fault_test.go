@@ -315,3 +315,24 @@ func TestChainAgreement(t *testing.T) {
 		t.Errorf("the chain-5 node served %d block calls, want 0", n)
 	}
 }
+
+// Nodes that cannot tell their chain id (minimal or replaying servers
+// answering null) are still usable, alone or behind failover, and
+// ChainID fails at once for them instead of retrying.
+func TestNodeWithoutChainID(t *testing.T) {
+	a, aURL := serve(t, replay.Options{})
+	b, bURL := serve(t, replay.Options{})
+	for _, srv := range []*replay.Server{a, b} {
+		srv.AddFault(replay.Fault{Kind: replay.FaultNull, Method: "eth_chainId"})
+	}
+	src := open(t, quick(aURL, bURL))
+	if _, err := fetchDencun(src); err != nil {
+		t.Fatalf("fetching from nodes without a chain id: %v", err)
+	}
+	if _, err := src.ChainID(context.Background()); err == nil {
+		t.Fatal("ChainID succeeded on nodes answering null")
+	}
+	if n := a.Calls("eth_chainId") + b.Calls("eth_chainId"); n > 4 {
+		t.Errorf("eth_chainId asked %d times; want each node once at New and once by ChainID", n)
+	}
+}

@@ -108,6 +108,9 @@ func classify(err error) errKind {
 	if errors.Is(err, indexer.ErrNotFound) {
 		return notFound
 	}
+	if errors.Is(err, errNoChainID) {
+		return permanent
+	}
 	var be *indexer.BlockError
 	if errors.As(err, &be) {
 		return transient // the node may correct itself, or another node not lie

@@ -120,12 +120,20 @@ func (s *Source) ensureChain(ctx context.Context, ep *endpoint) error {
 	if err := s.limiter.wait(ctx, 1); err != nil {
 		return err
 	}
-	if err := ep.client.CallContext(ctx, &raw, "eth_chainId"); err != nil {
-		return fmt.Errorf("asking %s for its chain id: %w", redact(ep.url), err)
+	err := ep.client.CallContext(ctx, &raw, "eth_chainId")
+	var id uint64
+	if err == nil {
+		id, err = parseQuantity(raw)
 	}
-	id, err := parseQuantity(raw)
+	if err != nil && (methodMissing(err) || raw != nil) {
+		// A node that cannot tell its chain (a minimal or replaying
+		// server) is taken as it is rather than left unusable.
+		s.opts.Logger.Warn("node does not report its chain id; not checked", "url", redact(ep.url), "err", err)
+		ep.chainOK.Store(true)
+		return nil
+	}
 	if err != nil {
-		return fmt.Errorf("chain id of %s: %w", redact(ep.url), err)
+		return fmt.Errorf("asking %s for its chain id: %w", redact(ep.url), err)
 	}
 	s.wantChain.CompareAndSwap(0, id) // the first node to answer sets it
 	want := s.wantChain.Load()
@@ -156,14 +164,20 @@ func (s *Source) ChainID(ctx context.Context) (uint64, error) {
 			return err
 		}
 		var err error
-		id, err = parseQuantity(raw)
-		return err
+		if id, err = parseQuantity(raw); err != nil {
+			return fmt.Errorf("%w: %v", errNoChainID, err)
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("getting chain id: %w", err)
 	}
 	return id, nil
 }
+
+// errNoChainID marks a node that answered eth_chainId with no usable id
+// (null, or not a quantity): asking it again will not help.
+var errNoChainID = errors.New("no chain id in the answer")
 
 // Head returns the newest block at finality f.
 func (s *Source) Head(ctx context.Context, f indexer.Finality) (indexer.Header, error) {
