@@ -81,10 +81,13 @@ const (
 // few days (Refresh checks every day, reading the whole blocks table).
 //
 // Each day's cache row records the block fingerprint read before the
-// figures are computed. If the blocks change in between (a reorg, a
-// backfill of earlier history), the row never matches and the views keep
-// computing that day live until the next Refresh: a race can cost speed,
-// never exactness.
+// figures are computed, and is written only if the same fingerprint is
+// read again after them. If the blocks change in between (a reorg, a
+// backfill of earlier history), the row is not written or never matches,
+// and the views keep computing that day live until the next Refresh: a
+// race costs speed, not exactness. (What this cannot see is a rewind and
+// the rewrite of identical blocks completing entirely between the two
+// reads of one chunk.)
 func Refresh(ctx context.Context, db DB) (int, error) {
 	return RefreshRange(ctx, db, time.Unix(0, 0), time.Date(2105, 12, 31, 0, 0, 0, 0, time.UTC))
 }
@@ -106,7 +109,7 @@ func RefreshRange(ctx context.Context, db DB, from, to time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	total := len(stale)
+	cached := 0
 	for len(stale) > 0 {
 		n, tx := 1, stale[0].TxCount
 		for n < len(stale) && n < refreshMaxDays && tx+stale[n].TxCount <= refreshMaxTx &&
@@ -114,12 +117,14 @@ func RefreshRange(ctx context.Context, db DB, from, to time.Time) (int, error) {
 			tx += stale[n].TxCount
 			n++
 		}
-		if err := refreshDays(ctx, db, stale[:n]); err != nil {
-			return total - len(stale), err
+		k, err := refreshDays(ctx, db, stale[:n])
+		cached += k
+		if err != nil {
+			return cached, err
 		}
 		stale = stale[n:]
 	}
-	return total, nil
+	return cached, nil
 }
 
 // dayBlocks is a day's block fingerprint, as _daily_cache reports it.
@@ -131,6 +136,12 @@ type dayBlocks struct {
 	Fingerprint uint64    `ch:"fingerprint"`
 	PriorBlocks uint64    `ch:"prior_blocks"`
 	TxCount     uint64    `ch:"tx_count"`
+}
+
+// sameBlocks says whether two reads of a day found the same blocks.
+func (d dayBlocks) sameBlocks(o dayBlocks) bool {
+	return d.FirstBlock == o.FirstBlock && d.LastBlock == o.LastBlock && d.Blocks == o.Blocks &&
+		d.Fingerprint == o.Fingerprint && d.PriorBlocks == o.PriorBlocks
 }
 
 func staleDays(ctx context.Context, db DB, from, to string) ([]dayBlocks, error) {
@@ -153,14 +164,14 @@ func staleDays(ctx context.Context, db DB, from, to string) ([]dayBlocks, error)
 	return out, rows.Err()
 }
 
-// refreshDays caches consecutive days.
-func refreshDays(ctx context.Context, db DB, days []dayBlocks) error {
+// refreshDays caches consecutive days and returns how many it cached.
+func refreshDays(ctx context.Context, db DB, days []dayBlocks) (int, error) {
 	from, to := days[0].Day.Format(time.DateOnly), days[len(days)-1].Day.Format(time.DateOnly)
 	qctx := clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"from": from, "to": to}))
 	rows, err := db.Query(qctx, `SELECT day, active_addresses, active_senders, new_addresses
 		FROM _daily(from = {from:Date}, to = {to:Date})`)
 	if err != nil {
-		return fmt.Errorf("computing days %s..%s: %w", from, to, err)
+		return 0, fmt.Errorf("computing days %s..%s: %w", from, to, err)
 	}
 	type figures struct{ active, senders, new uint64 }
 	got := map[string]figures{}
@@ -171,31 +182,48 @@ func refreshDays(ctx context.Context, db DB, days []dayBlocks) error {
 		)
 		if err := rows.Scan(&day, &f.active, &f.senders, &f.new); err != nil {
 			rows.Close()
-			return fmt.Errorf("computing days %s..%s: %w", from, to, err)
+			return 0, fmt.Errorf("computing days %s..%s: %w", from, to, err)
 		}
 		got[day.Format(time.DateOnly)] = f
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("computing days %s..%s: %w", from, to, err)
+		return 0, fmt.Errorf("computing days %s..%s: %w", from, to, err)
+	}
+	// The blocks again, after the figures: a rewind removes a day's blocks
+	// before its address rows and writes them back in the other order, so
+	// figures read while it ran come with blocks that changed between the
+	// two reads, and are not cached under either.
+	after, err := staleDays(ctx, db, from, to)
+	if err != nil {
+		return 0, err
+	}
+	still := map[string]dayBlocks{}
+	for _, d := range after {
+		still[d.Day.Format(time.DateOnly)] = d
 	}
 	batch, err := db.PrepareBatch(ctx, `INSERT INTO _daily_rollup_v1
 		(day, first_block, last_block, blocks, fingerprint, prior_blocks, active_addresses, active_senders, new_addresses)`)
 	if err != nil {
-		return fmt.Errorf("caching days %s..%s: %w", from, to, err)
+		return 0, fmt.Errorf("caching days %s..%s: %w", from, to, err)
 	}
 	defer batch.Abort()
+	n := 0
 	for _, d := range days {
 		f, ok := got[d.Day.Format(time.DateOnly)]
-		if !ok {
-			continue // its blocks went away meanwhile (a rewind): nothing to cache
+		if !ok || !d.sameBlocks(still[d.Day.Format(time.DateOnly)]) {
+			continue // its blocks changed meanwhile (a rewind): nothing to cache
 		}
 		if err := batch.Append(d.Day, d.FirstBlock, d.LastBlock, d.Blocks, d.Fingerprint, d.PriorBlocks, f.active, f.senders, f.new); err != nil {
-			return fmt.Errorf("caching days %s..%s: %w", from, to, err)
+			return 0, fmt.Errorf("caching days %s..%s: %w", from, to, err)
 		}
+		n++
+	}
+	if n == 0 {
+		return 0, nil
 	}
 	if err := batch.Send(); err != nil {
-		return fmt.Errorf("caching days %s..%s: %w", from, to, err)
+		return 0, fmt.Errorf("caching days %s..%s: %w", from, to, err)
 	}
-	return nil
+	return n, nil
 }
