@@ -106,6 +106,9 @@ func TestQueryCommandsAgainstServe(t *testing.T) {
 		if b, err := os.ReadFile(chart); err != nil || !bytes.Contains(b, []byte("<svg")) {
 			t.Errorf("%s: report --chart wrote no SVG: %v", user, err)
 		}
+		if out, code := client(user, "report"); code != 1 || !strings.Contains(out, "no fully indexed month") {
+			t.Errorf("%s: report with no complete month: exit %d, want 1 saying so\n%s", user, code, out)
+		}
 		if out, code := client(user, "query", "--list"); code != 0 || !strings.Contains(out, "monthly_growth") {
 			t.Errorf("%s: query --list: exit %d\n%s", user, code, out)
 		}

@@ -72,33 +72,55 @@ var ErrNoCompleteMonth = errors.New("no fully indexed month")
 
 // Monthly builds the report for month "YYYY-MM", or for the latest month
 // whose every day is indexed when month is "". A month given explicitly
-// may be partial; the report says so.
+// may be partial; the report says so. The text needs the monthly view
+// only: the daily series, for a chart, is read by LoadDays.
 func Monthly(ctx context.Context, db queries.DB, month string) (*Report, error) {
-	var m time.Time
 	if month == "" {
-		var err error
-		if m, err = latestCompleteMonth(ctx, db); err != nil {
-			return nil, err
-		}
-	} else {
-		var err error
-		m, err = time.Parse("2006-01", month)
-		if err != nil || m.Year() < 1970 || m.Year() > 2105 {
-			return nil, fmt.Errorf("%w: month %q: want YYYY-MM", queries.ErrInput, month)
-		}
+		return latest(ctx, db)
 	}
-	prev := m.AddDate(0, -1, 0)
-	end := m.AddDate(0, 1, -1)
-	// The text needs the monthly view only: the daily series is read by
-	// LoadDays, for a chart, since a second query would share the same
-	// cores and slow the first.
-	var (
-		months []Month
-		r      = &Report{}
-	)
-	if err := selectView(ctx, db, &months, "monthly_growth", "*", prev, end); err != nil {
+	m, err := time.Parse("2006-01", month)
+	if err != nil || m.Year() < 1970 || m.Year() > 2105 {
+		return nil, fmt.Errorf("%w: month %q: want YYYY-MM", queries.ErrInput, month)
+	}
+	var months []Month
+	if err := selectView(ctx, db, &months, "monthly_growth", "*", m.AddDate(0, -1, 0), m.AddDate(0, 1, -1)); err != nil {
 		return nil, err
 	}
+	return build(m, months)
+}
+
+// latest reports the newest month with every day indexed. That is nearly
+// always one of the last two months of the index, so one read of
+// monthly_growth over the last three both finds it and holds the report's
+// rows; only otherwise is the year before searched, by coverage.
+func latest(ctx context.Context, db queries.DB) (*Report, error) {
+	last, err := newestMonth(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	var months []Month
+	if err := selectView(ctx, db, &months, "monthly_growth", "*", last.AddDate(0, -2, 0), last.AddDate(0, 1, -1)); err != nil {
+		return nil, err
+	}
+	for _, m := range []time.Time{last, last.AddDate(0, -1, 0)} {
+		for _, row := range months {
+			if row.Month.UTC().Equal(m) && row.Partial == 0 {
+				return build(m, months)
+			}
+		}
+	}
+	m, err := latestCompleteMonth(ctx, db, last.AddDate(0, -2, 0))
+	if err != nil {
+		return nil, err
+	}
+	return Monthly(ctx, db, m.Format("2006-01"))
+}
+
+// build makes the report of month m from monthly_growth rows holding m
+// and, if indexed, the month before.
+func build(m time.Time, months []Month) (*Report, error) {
+	prev := m.AddDate(0, -1, 0)
+	r := &Report{}
 	found := false
 	for _, row := range months {
 		switch row.Month.UTC() {
@@ -137,10 +159,8 @@ func selectView(ctx context.Context, db queries.DB, dest any, name, columns stri
 	return nil
 }
 
-// latestCompleteMonth looks back from the newest stored block for a month
-// with every day complete, reading block coverage only: the last two
-// months first (the usual answer), then the year before them.
-func latestCompleteMonth(ctx context.Context, db queries.DB) (time.Time, error) {
+// newestMonth is the month of the newest stored block.
+func newestMonth(ctx context.Context, db queries.DB) (time.Time, error) {
 	var newest []struct {
 		T time.Time `ch:"newest"`
 	}
@@ -152,30 +172,33 @@ func latestCompleteMonth(ctx context.Context, db queries.DB) (time.Time, error) 
 	if len(newest) == 0 {
 		return time.Time{}, fmt.Errorf("%w: no block is indexed", ErrNoCompleteMonth)
 	}
-	last := monthOf(newest[0].T)
-	for _, span := range [][2]int{{0, 1}, {2, 13}} {
-		hi, lo := last.AddDate(0, -span[0], 0), last.AddDate(0, -span[1], 0)
-		var days []struct {
-			Day      time.Time `ch:"day"`
-			Complete uint8     `ch:"complete"`
+	return monthOf(newest[0].T), nil
+}
+
+// latestCompleteMonth looks back from month hi, for a year, for a month
+// with every day complete, reading block coverage only.
+func latestCompleteMonth(ctx context.Context, db queries.DB, hi time.Time) (time.Time, error) {
+	lo := hi.AddDate(-1, 0, 0)
+	var days []struct {
+		Day      time.Time `ch:"day"`
+		Complete uint8     `ch:"complete"`
+	}
+	if err := selectView(ctx, db, &days, "daily_coverage", "day, complete", lo, hi.AddDate(0, 1, -1)); err != nil {
+		return time.Time{}, err
+	}
+	complete := map[time.Time]int{}
+	for _, d := range days {
+		if d.Complete == 1 {
+			complete[monthOf(d.Day)]++
 		}
-		if err := selectView(ctx, db, &days, "daily_coverage", "day, complete", lo, hi.AddDate(0, 1, -1)); err != nil {
-			return time.Time{}, err
-		}
-		complete := map[time.Time]int{}
-		for _, d := range days {
-			if d.Complete == 1 {
-				complete[monthOf(d.Day)]++
-			}
-		}
-		for m := hi; !m.Before(lo); m = m.AddDate(0, -1, 0) {
-			if complete[m] == m.AddDate(0, 1, -1).Day() {
-				return m, nil
-			}
+	}
+	for m := hi; !m.Before(lo); m = m.AddDate(0, -1, 0) {
+		if complete[m] == m.AddDate(0, 1, -1).Day() {
+			return m, nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("%w between %s and %s; pass a month (YYYY-MM) to report a partial one",
-		ErrNoCompleteMonth, last.AddDate(0, -13, 0).Format("2006-01"), last.Format("2006-01"))
+		ErrNoCompleteMonth, lo.Format("2006-01"), hi.AddDate(0, 2, 0).Format("2006-01"))
 }
 
 func monthOf(t time.Time) time.Time {
