@@ -13,9 +13,11 @@ import (
 // Observer receives the follower's events; the CLI turns them into
 // Prometheus metrics. Every method must be cheap and safe for concurrent use.
 type Observer interface {
-	Head(h Header)                          // the horizon the follower aims at
-	Indexed(h Header)                       // the newest stored block
-	Wrote(blocks, txs int, d time.Duration) // one write and how long it took
+	Head(h Header)    // the horizon the follower aims at
+	Indexed(h Header) // the newest stored block
+	// Wrote reports one write and how long it took; d is 0 for a parallel
+	// catch-up, whose writes overlap and have no single latency.
+	Wrote(blocks, txs int, d time.Duration)
 	Reorg(depth uint64, oldHash, newHash common.Hash)
 }
 
@@ -191,7 +193,6 @@ func (f *follower) step(ctx context.Context) (bool, error) {
 		// leaving the last batch for the sequential path, which checks the
 		// seam against the stored tip.
 		r := Range{f.next, h.Number - f.opt.BatchSize}
-		start := time.Now()
 		stats, err := Backfill(ctx, f.src, f.sink, BackfillOptions{
 			Range: r, BatchSize: f.opt.BatchSize, Workers: f.opt.Workers,
 			Progress: f.opt.Progress, Logger: f.log,
@@ -199,7 +200,7 @@ func (f *follower) step(ctx context.Context) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		f.opt.Observer.Wrote(int(stats.Blocks), int(stats.Transactions), time.Since(start))
+		f.opt.Observer.Wrote(int(stats.Blocks), int(stats.Transactions), 0)
 		return false, f.afterCatchUp(ctx, r)
 	}
 	to := min(h.Number, f.next+f.opt.BatchSize-1)
@@ -273,6 +274,9 @@ func (f *follower) afterCatchUp(ctx context.Context, r Range) error {
 // block's time, for the lag in seconds, comes from the node when it still
 // has that block; metrics never fail a step.
 func (f *follower) observeIndexed(ctx context.Context, tip Header) {
+	// Briefly: a node that is down must not hold a step up for metrics.
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
 	if h, err := f.src.Header(ctx, tip.Number); err == nil && h.Hash == tip.Hash {
 		tip = h
 	}

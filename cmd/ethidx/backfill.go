@@ -75,7 +75,7 @@ func runBackfill(c *cli.Context) error {
 		if c.Context.Err() != nil {
 			return fmt.Errorf("interrupted; rerun the same command to resume: %w", err)
 		}
-		return err
+		return chainMismatch(err)
 	}
 	st.refresh(c.Context)
 	return nil

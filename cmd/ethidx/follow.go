@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"log/slog"
 	"time"
 
@@ -68,9 +69,6 @@ func runFollow(c *cli.Context) error {
 	}
 	defer st.Close()
 	sink := chsink.New(st.conn)
-	if err := bindChain(c, src, sink); err != nil {
-		return err
-	}
 
 	if addr := c.String("metrics-addr"); addr != "" {
 		actual, err := m.serve(c.Context, addr)
@@ -98,8 +96,16 @@ func runFollow(c *cli.Context) error {
 		}()
 	}
 	backoff := time.Second
+	bound := false
 	for {
-		err := indexer.Follow(c.Context, src, sink, opts)
+		var err error
+		if !bound { // the node may be down at start: bound in the retry loop
+			err = bindChain(c, src, sink)
+			bound = err == nil
+		}
+		if err == nil {
+			err = chainMismatch(indexer.Follow(c.Context, src, sink, opts))
+		}
 		if err == nil || c.Context.Err() != nil {
 			if err == nil && opts.Once {
 				st.refresh(c.Context)
@@ -107,8 +113,9 @@ func runFollow(c *cli.Context) error {
 			slog.Info("follow stopped", "indexed_block", m.indexedN.Load())
 			return nil
 		}
-		if opts.Once {
-			return err
+		var bad usageError
+		if opts.Once || errors.As(err, &bad) {
+			return err // a node of the wrong chain: retrying cannot mend it
 		}
 		// A long-running follower outlives node trouble: log, count, back
 		// off, and resume from what is stored.

@@ -92,7 +92,9 @@ func (m *followMetrics) updateLag() {
 func (m *followMetrics) Wrote(blocks, txs int, d time.Duration) {
 	m.blocksWritten.Add(float64(blocks))
 	m.txsWritten.Add(float64(txs))
-	m.writeSeconds.Observe(d.Seconds())
+	if d > 0 {
+		m.writeSeconds.Observe(d.Seconds())
+	}
 }
 
 func (m *followMetrics) Reorg(depth uint64, _, _ common.Hash) {

@@ -90,29 +90,56 @@ func openQueryStore(c *cli.Context) (*store, error) {
 
 // ClickHouse error codes the CLI tells apart.
 const (
-	codeTimeoutExceeded     = 159
-	codeTooSlow             = 160
-	codeTooManyQueries      = 202
-	codeMemoryLimitExceeded = 241
-	codeQueryWasCancelled   = 394
-	codeReadonly            = 164
-	codeAccessDenied        = 497
+	codeReadonly     = 164
+	codeAccessDenied = 497
 )
+
+// refusedCodes are the ClickHouse errors that mean the statement itself
+// was refused, whatever the server's state: running it again fails the
+// same way.
+var refusedCodes = map[int32]bool{
+	1:   true, // UNSUPPORTED_METHOD
+	6:   true, // CANNOT_PARSE_TEXT
+	16:  true, // NO_SUCH_COLUMN_IN_TABLE
+	27:  true, // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+	36:  true, // BAD_ARGUMENTS
+	38:  true, // CANNOT_PARSE_DATE
+	41:  true, // CANNOT_PARSE_DATETIME
+	42:  true, // NUMBER_OF_ARGUMENTS_DOESNT_MATCH
+	43:  true, // ILLEGAL_TYPE_OF_ARGUMENT
+	44:  true, // ILLEGAL_COLUMN
+	46:  true, // UNKNOWN_FUNCTION
+	47:  true, // UNKNOWN_IDENTIFIER
+	48:  true, // NOT_IMPLEMENTED
+	53:  true, // TYPE_MISMATCH
+	57:  true, // TABLE_ALREADY_EXISTS
+	60:  true, // UNKNOWN_TABLE
+	62:  true, // SYNTAX_ERROR
+	70:  true, // CANNOT_CONVERT_TYPE
+	81:  true, // UNKNOWN_DATABASE
+	115: true, // UNKNOWN_SETTING
+	164: true, // READONLY
+	179: true, // MULTIPLE_EXPRESSIONS_FOR_ALIAS
+	184: true, // ILLEGAL_AGGREGATION
+	192: true, // UNKNOWN_USER
+	215: true, // NOT_AN_AGGREGATE
+	352: true, // AMBIGUOUS_COLUMN_NAME
+	456: true, // UNKNOWN_QUERY_PARAMETER
+	457: true, // BAD_QUERY_PARAMETER
+	497: true, // ACCESS_DENIED
+	516: true, // AUTHENTICATION_FAILED
+}
 
 // requestError makes the server's refusal of a statement (a syntax error,
 // an unknown table or column, a read-only user writing) bad input, exit 2.
-// A valid statement the server failed to finish (time or memory limit,
-// overload) stays a runtime failure, exit 1: rerunning may work.
+// Anything else the server fails with (a time or memory limit, a network
+// or storage fault) stays a runtime failure, exit 1: rerunning may work.
 func requestError(err error) error {
 	var ex *clickhouse.Exception
-	if !errors.As(err, &ex) {
-		return err
+	if errors.As(err, &ex) && refusedCodes[ex.Code] {
+		return usageError{err}
 	}
-	switch ex.Code {
-	case codeTimeoutExceeded, codeTooSlow, codeTooManyQueries, codeMemoryLimitExceeded, codeQueryWasCancelled:
-		return err
-	}
-	return usageError{err}
+	return err
 }
 
 func listQueries() error {

@@ -22,7 +22,9 @@ func rebuildCommand() *cli.Command {
 			"stored transactions of blocks >= --from, after a manual edit, a restore or an\n" +
 			"upgrade that changed how they are derived. Rows of earlier first appearances\n" +
 			"stand. The cached daily figures from that block's day on are dropped and\n" +
-			"computed again. While it runs, figures for those days may read low.",
+			"computed again. While it runs, figures for those days may read low; stop\n" +
+			"followers and backfills of this database first, since a reorg repaired\n" +
+			"meanwhile could be undone by the rebuild's reads.",
 		OnUsageError: commandUsageError,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "from", Usage: "first block whose appearances are derived again", Value: "0"},
@@ -37,15 +39,28 @@ func rebuildCommand() *cli.Command {
 				return err
 			}
 			defer st.Close()
-			var first time.Time
-			if err := st.conn.QueryRow(c.Context, "SELECT min(timestamp) FROM blocks WHERE number >= ?", from).Scan(&first); err != nil {
+			var (
+				n     uint64
+				first time.Time
+			)
+			if err := st.conn.QueryRow(c.Context, "SELECT count(), min(timestamp) FROM blocks WHERE number >= ?", from).Scan(&n, &first); err != nil {
 				return fmt.Errorf("finding block %d's day: %w", from, err)
 			}
+			if n == 0 {
+				return badInput("no stored block is numbered %d or above: nothing to rebuild", from)
+			}
 			start := time.Now()
+			// The cached days go before (views compute them live while the
+			// tables are rebuilt) and again after: a refresh by another
+			// process meanwhile could have cached figures read mid-rebuild,
+			// under block fingerprints that the rebuild does not change.
 			if err := queries.Forget(c.Context, st.conn, first); err != nil {
 				return err
 			}
 			if err := chsink.New(st.conn).RebuildDerived(c.Context, from); err != nil {
+				return err
+			}
+			if err := queries.Forget(c.Context, st.conn, first); err != nil {
 				return err
 			}
 			slog.Info("derived tables rebuilt", "from_block", from, "from_day", first.UTC().Format(time.DateOnly),

@@ -116,6 +116,24 @@ func TestQueryCommandsAgainstServe(t *testing.T) {
 			t.Errorf("%s: bad SQL: exit %d, want 2 with the server's message\n%s", user, code, out)
 		}
 	}
+	// rebuild derives the address tables again: every figure stays.
+	figures := func() string {
+		out, code := client("admin:adminpw", "query", "daily_activity", "--format", "csv")
+		if code != 0 {
+			t.Fatalf("query daily_activity: exit %d\n%s", code, out)
+		}
+		return out
+	}
+	before := figures()
+	if out, code := client("admin:adminpw", "rebuild"); code != 0 {
+		t.Errorf("rebuild: exit %d\n%s", code, out)
+	}
+	if after := figures(); after != before {
+		t.Errorf("daily_activity changed across a rebuild:\nbefore %s\nafter  %s", before, after)
+	}
+	if out, code := client("admin:adminpw", "rebuild", "--from", "999999"); code != 2 || !strings.Contains(out, "nothing to rebuild") {
+		t.Errorf("rebuild past the stored blocks: exit %d, want 2\n%s", code, out)
+	}
 	if out, code := client("bi:bipw", "sql", "INSERT INTO chain (chain_id) VALUES (5)"); code != 2 {
 		t.Errorf("read-only user INSERT: exit %d, want 2\n%s", code, out)
 	}

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -51,27 +49,31 @@ func openSource(c *cli.Context, onError func(error)) (*rpcsource.Source, error) 
 		OnError: onError,
 		Logger:  slog.Default(),
 	})
+	return src, chainMismatch(err)
+}
+
+// chainMismatch makes a node of the wrong chain bad input (exit 2): it
+// is a configuration error that retrying cannot mend.
+func chainMismatch(err error) error {
 	if errors.Is(err, rpcsource.ErrChainMismatch) {
-		return nil, badInput("%v", err)
+		return badInput("%v", err)
 	}
-	return src, err
+	return err
 }
 
 // bindChain ties the store to the node's chain: the first load records the
 // chain id, and later loads from a node of another chain are refused
 // before anything is written.
 func bindChain(c *cli.Context, src indexer.Source, sink *chsink.Sink) error {
-	ctx, cancel := context.WithTimeout(c.Context, 15*time.Second)
-	id, err := src.ChainID(ctx)
-	cancel()
-	if err != nil {
-		if c.Context.Err() != nil {
-			return err
-		}
+	id, err := src.ChainID(c.Context)
+	if errors.Is(err, rpcsource.ErrNoChainID) {
 		// The binding is a guard, not a requirement: a node that cannot
 		// tell its chain id can still be indexed.
 		slog.Warn("could not read the node's chain id; this run does not check the store's chain", "err", err)
 		return nil
+	}
+	if err != nil {
+		return err
 	}
 	err = sink.BindChain(c.Context, id)
 	var mismatch *chsink.ChainMismatchError

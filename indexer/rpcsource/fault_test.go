@@ -329,10 +329,20 @@ func TestNodeWithoutChainID(t *testing.T) {
 	if _, err := fetchDencun(src); err != nil {
 		t.Fatalf("fetching from nodes without a chain id: %v", err)
 	}
-	if _, err := src.ChainID(context.Background()); err == nil {
-		t.Fatal("ChainID succeeded on nodes answering null")
+	if _, err := src.ChainID(context.Background()); !errors.Is(err, ErrNoChainID) {
+		t.Fatalf("ChainID on nodes answering null: %v; want ErrNoChainID", err)
 	}
 	if n := a.Calls("eth_chainId") + b.Calls("eth_chainId"); n > 4 {
 		t.Errorf("eth_chainId asked %d times; want each node once at New and once by ChainID", n)
+	}
+
+	// A node that does not answer is not one that cannot tell: the guard
+	// must not be skipped because a node was down.
+	down, downURL := serve(t, replay.Options{})
+	down.AddFault(replay.Fault{Kind: replay.FaultStatus, Status: 503, Method: "eth_chainId"})
+	opts := quick(downURL)
+	opts.MaxRetries = 1
+	if _, err := open(t, opts).ChainID(context.Background()); err == nil || errors.Is(err, ErrNoChainID) {
+		t.Errorf("ChainID on a node answering 503: %v; want an error that is not ErrNoChainID", err)
 	}
 }

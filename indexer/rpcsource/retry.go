@@ -34,8 +34,8 @@ func (s *Source) retry(ctx context.Context, fn func(context.Context, *endpoint) 
 		if ctx.Err() != nil {
 			return errors.Join(ctx.Err(), err)
 		}
-		if s.opts.OnError != nil {
-			s.opts.OnError(err)
+		if s.opts.OnError != nil && !errors.Is(err, indexer.ErrNotFound) {
+			s.opts.OnError(err) // a block a node lacks yet is no error
 		}
 		if errors.Is(err, ErrChainMismatch) {
 			// A node of another chain in the list is a configuration
@@ -108,7 +108,7 @@ func classify(err error) errKind {
 	if errors.Is(err, indexer.ErrNotFound) {
 		return notFound
 	}
-	if errors.Is(err, errNoChainID) {
+	if errors.Is(err, ErrNoChainID) {
 		return permanent
 	}
 	var be *indexer.BlockError

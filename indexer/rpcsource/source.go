@@ -123,11 +123,14 @@ func (s *Source) ensureChain(ctx context.Context, ep *endpoint) error {
 	err := ep.client.CallContext(ctx, &raw, "eth_chainId")
 	var id uint64
 	if err == nil {
-		id, err = parseQuantity(raw)
+		if id, err = parseQuantity(raw); err != nil {
+			err = fmt.Errorf("%w: %v", ErrNoChainID, err)
+		}
 	}
-	if err != nil && (methodMissing(err) || raw != nil) {
-		// A node that cannot tell its chain (a minimal or replaying
-		// server) is taken as it is rather than left unusable.
+	if err != nil && cannotTell(err) {
+		// The node answered but cannot tell its chain (a minimal or
+		// replaying server): it is taken as it is rather than left
+		// unusable. A node that did not answer is asked again next time.
 		s.opts.Logger.Warn("node does not report its chain id; not checked", "url", redact(ep.url), "err", err)
 		ep.chainOK.Store(true)
 		return nil
@@ -165,19 +168,32 @@ func (s *Source) ChainID(ctx context.Context) (uint64, error) {
 		}
 		var err error
 		if id, err = parseQuantity(raw); err != nil {
-			return fmt.Errorf("%w: %v", errNoChainID, err)
+			return fmt.Errorf("%w: %v", ErrNoChainID, err)
 		}
 		return nil
 	})
+	if err != nil && !errors.Is(err, ErrNoChainID) && cannotTell(err) {
+		err = fmt.Errorf("%w: %v", ErrNoChainID, err)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("getting chain id: %w", err)
 	}
 	return id, nil
 }
 
-// errNoChainID marks a node that answered eth_chainId with no usable id
-// (null, or not a quantity): asking it again will not help.
-var errNoChainID = errors.New("no chain id in the answer")
+// cannotTell says whether a failed eth_chainId came from a node that
+// answered but cannot tell its chain (a null or malformed id, a refused
+// request, a JSON-RPC error saying the method is unknown), as opposed to a
+// node that did not answer.
+func cannotTell(err error) bool {
+	var re rpc.Error
+	return errors.Is(err, ErrNoChainID) || classify(err) == permanent || (errors.As(err, &re) && methodMissing(err))
+}
+
+// ErrNoChainID says a node answered eth_chainId without a usable id (null,
+// not a quantity, or a refusal such as an unknown method): asking again
+// will not help. A node that did not answer at all gets another error.
+var ErrNoChainID = errors.New("the node does not tell its chain id")
 
 // Head returns the newest block at finality f.
 func (s *Source) Head(ctx context.Context, f indexer.Finality) (indexer.Header, error) {
