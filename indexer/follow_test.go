@@ -28,8 +28,9 @@ func (r *reorgCounter) Wrote(int, int, time.Duration)    {}
 func (r *reorgCounter) Reorg(d uint64, _, _ common.Hash) { r.depths = append(r.depths, d) }
 
 // Under --finality latest, the follower converges to the canonical chain
-// after reorgs of depth 1, 2, 7 and 64: every table equals a clean index of
-// the canonical chain.
+// after reorgs of depth 1, 2, 7 and 64, and to a branch of the same height
+// or shorter: every table and saved view equals a clean index of the
+// canonical chain.
 func TestFollowReorgs(t *testing.T) {
 	ctx := context.Background()
 	chain, err := devchain.New(devchain.Config{Seed: 11, MinTxs: 12, MaxTxs: 20, FinalizedDepth: 100, SafeDepth: 80,
@@ -70,8 +71,12 @@ func TestFollowReorgs(t *testing.T) {
 	}
 	mine(70)
 	follow()
-	for i, depth := range []int{1, 2, 7, 64} {
-		if err := chain.Reorg(ctx, depth); err != nil {
+	// Branches one block longer (as a heavier branch comes), then one of
+	// the same height and a shorter one, which only the check of the
+	// stored tip against the node can notice.
+	for i, tc := range []struct{ depth, length int }{{1, 2}, {2, 3}, {7, 8}, {64, 65}, {3, 3}, {5, 2}} {
+		depth := tc.depth
+		if err := chain.ReorgTo(ctx, depth, tc.length); err != nil {
 			t.Fatal(err)
 		}
 		if i%2 == 1 {

@@ -284,8 +284,15 @@ func (c *Chain) Run(ctx context.Context, blockTime time.Duration) error {
 // the head to it in one step, as a node does when it sees a heavier branch.
 // It fails with ErrTooDeep if the finalized block would be replaced.
 func (c *Chain) Reorg(ctx context.Context, depth int) error {
-	if depth < 1 {
-		return fmt.Errorf("reorg depth must be at least 1, got %d", depth)
+	return c.ReorgTo(ctx, depth, depth+1)
+}
+
+// ReorgTo is Reorg with a branch of length blocks: depth+1 makes the chain
+// grow as a heavier branch would, depth keeps its height (the head block
+// itself is replaced), and less makes it shorter.
+func (c *Chain) ReorgTo(ctx context.Context, depth, length int) error {
+	if depth < 1 || length < 1 {
+		return fmt.Errorf("reorg depth and branch length must be at least 1, got %d and %d", depth, length)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -301,7 +308,7 @@ func (c *Chain) Reorg(ctx context.Context, depth int) error {
 	extra := fmt.Sprintf("ethidx devchain reorg %d", c.reorgs)
 	parent := c.bc.GetHeaderByNumber(head - uint64(depth))
 	var tip *types.Block
-	for range depth + 1 {
+	for range length {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -11,8 +11,10 @@ import (
 // chain:
 //
 //	devnet_mine()        -> number of the new head
-//	devnet_reorg(depth)  -> number of the new head, after replacing the newest
-//	                        depth blocks with a longer branch (see Chain.Reorg)
+//	devnet_reorg(depth[, length])
+//	                     -> number of the new head, after replacing the newest
+//	                        depth blocks with a branch of length blocks
+//	                        (default depth+1; see Chain.ReorgTo)
 //
 // It exists only on dev chains, which listen on loopback unless told
 // otherwise.
@@ -24,9 +26,14 @@ func (a controlAPI) Mine(ctx context.Context) (hexutil.Uint64, error) {
 	return hexutil.Uint64(n), err
 }
 
-// Reorg forces a reorg of the given depth.
-func (a controlAPI) Reorg(ctx context.Context, depth int) (hexutil.Uint64, error) {
-	if err := a.c.Reorg(ctx, depth); err != nil {
+// Reorg forces a reorg of the given depth; the new branch has length
+// blocks if given, else depth+1.
+func (a controlAPI) Reorg(ctx context.Context, depth int, length *int) (hexutil.Uint64, error) {
+	n := depth + 1
+	if length != nil {
+		n = *length
+	}
+	if err := a.c.ReorgTo(ctx, depth, n); err != nil {
 		return 0, err
 	}
 	return hexutil.Uint64(a.c.Head().Number.Uint64()), nil
