@@ -23,7 +23,9 @@ func devnetCommand() *cli.Command {
 			"back-dated blocks covering that span, then mines live every --block-time.\n\n" +
 			"For tests, two JSON-RPC methods shape the chain from outside:\n" +
 			"  devnet_mine()         mine one block now\n" +
-			"  devnet_reorg(depth)   replace the newest depth blocks (1-64, down to the finalized block) with a longer branch\n" +
+			"  devnet_reorg(depth[, length])\n" +
+			"                        replace the newest depth blocks (1-64, down to the finalized\n" +
+			"                        block) with a branch of length blocks (default depth+1)\n" +
 			"e.g. curl -s localhost:8545 -H 'content-type: application/json' \\\n" +
 			"       -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"devnet_reorg\",\"params\":[7]}'",
 		OnUsageError: commandUsageError,
