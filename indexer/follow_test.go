@@ -2,6 +2,7 @@ package indexer_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -101,11 +102,7 @@ func TestFollowReorgs(t *testing.T) {
 		if _, ok := want["view monthly_growth"]; !ok {
 			t.Fatal("snapshot lacks the saved views")
 		}
-		for table := range want {
-			if got[table] != want[table] {
-				t.Errorf("reorg depth %d: %s = %s, clean index = %s", depth, table, got[table], want[table])
-			}
-		}
+		chsinktest.Same(t, fmt.Sprintf("reorg depth %d, branch of %d, vs a clean index", depth, tc.length), got, want)
 	}
 
 	// A restarted follower with nothing new to load still reports the
@@ -147,11 +144,7 @@ func TestFollowCatchUpHandOver(t *testing.T) {
 	clean := chsinktest.Database(t, sqlAddr, "clean")
 	backfill(t, src, clean, indexer.Range{From: 1, To: 275}, 25)
 	got, want := chsinktest.Snapshot(t, conn), chsinktest.Snapshot(t, clean)
-	for table := range want {
-		if got[table] != want[table] {
-			t.Errorf("%s = %s, plain backfill = %s", table, got[table], want[table])
-		}
-	}
+	chsinktest.Same(t, "follower vs a plain backfill", got, want)
 	if n := chsinktest.Count(t, conn, "SELECT count() FROM blocks"); n != 275 {
 		t.Errorf("blocks holds %d rows (with duplicates), want 275: a block was written twice at the seam", n)
 	}

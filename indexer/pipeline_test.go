@@ -77,11 +77,7 @@ func TestBackfillIdempotent(t *testing.T) {
 	clean := chsinktest.Database(t, addr, "clean")
 	backfill(t, src, clean, indexer.Range{From: 1, To: 120}, 50)
 	got, ref := chsinktest.Snapshot(t, conn), chsinktest.Snapshot(t, clean)
-	for table := range ref {
-		if got[table] != ref[table] {
-			t.Errorf("%s after reloads: %s; clean load of 1-120: %s", table, got[table], ref[table])
-		}
-	}
+	chsinktest.Same(t, "after reloads vs a clean load of 1-120", got, ref)
 }
 
 // --worker i/N shards cover the range exactly once between them.

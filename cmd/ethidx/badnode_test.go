@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	"github.com/ethidx/ethidx/indexer/replay"
 )
 
@@ -88,7 +89,7 @@ func TestBackfillRefusesAnotherChain(t *testing.T) {
 	if code != 2 || !strings.Contains(out, "every --rpc URL must serve the same chain") {
 		t.Errorf("backfill from a mixed failover list: exit %d, want 2; output:\n%s", code, out)
 	}
-	sameSnapshot(t, "after the refused loads", snapshotDir(t, dir), before)
+	chsinktest.Same(t, "after the refused loads vs before them", snapshotDir(t, dir), before)
 
 	// A node that cannot tell its chain id is indexed all the same.
 	srv := replay.New(replay.Options{})

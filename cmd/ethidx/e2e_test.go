@@ -134,12 +134,3 @@ func snapshotDir(t *testing.T, dir string) map[string]string {
 	defer conn.Close()
 	return chsinktest.Snapshot(t, conn)
 }
-
-func sameSnapshot(t *testing.T, what string, got, want map[string]string) {
-	t.Helper()
-	for table := range want {
-		if got[table] != want[table] {
-			t.Errorf("%s: %s = %s, clean run = %s", what, table, got[table], want[table])
-		}
-	}
-}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	"github.com/ethidx/ethidx/indexer/devchain"
 )
 
@@ -86,7 +87,7 @@ func TestFollowSurvivesSIGKILL(t *testing.T) {
 	if out, code := run(t, 3*time.Minute, args(clean, "--once")...); code != 0 {
 		t.Fatalf("clean index: exit %d\n%s", code, out)
 	}
-	sameSnapshot(t, "follower after 20 SIGKILLs and reorgs", snapshotDir(t, dir), snapshotDir(t, clean))
+	chsinktest.Same(t, "follower after 20 SIGKILLs and reorgs vs a clean run", snapshotDir(t, dir), snapshotDir(t, clean))
 }
 
 // follow --once exits 0 at the horizon; a running follower answers

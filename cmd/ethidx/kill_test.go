@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	"github.com/ethidx/ethidx/indexer/replay"
 )
 
@@ -67,5 +68,5 @@ func TestBackfillSurvivesSIGKILL(t *testing.T) {
 	if out, code := run(t, 5*time.Minute, args(clean)...); code != 0 {
 		t.Fatalf("clean run: exit %d\n%s", code, out)
 	}
-	sameSnapshot(t, "after 20 SIGKILLs", snapshotDir(t, killed), snapshotDir(t, clean))
+	chsinktest.Same(t, "after 20 SIGKILLs vs a clean run", snapshotDir(t, killed), snapshotDir(t, clean))
 }

@@ -56,6 +56,23 @@ func Snapshot(t testing.TB, conn driver.Conn) map[string]string {
 	return out
 }
 
+// Same reports, as test errors, every table or view whose fingerprint in
+// got differs from want (or that only one of them has); what says which
+// comparison it is.
+func Same(t testing.TB, what string, got, want map[string]string) {
+	t.Helper()
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s: %s = %q, want %q", what, name, got[name], w)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s: %s = %q, missing from the reference", what, name, got[name])
+		}
+	}
+}
+
 // Count runs a query returning one UInt64 and returns it.
 func Count(t testing.TB, conn driver.Conn, q string, args ...any) uint64 {
 	t.Helper()
