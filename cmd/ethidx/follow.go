@@ -113,9 +113,11 @@ func runFollow(c *cli.Context) error {
 			slog.Info("follow stopped", "indexed_block", m.indexedN.Load())
 			return nil
 		}
+		// --once reports any failure; bad input (a node of the wrong
+		// chain) is not mended by retrying.
 		var bad usageError
 		if opts.Once || errors.As(err, &bad) {
-			return err // a node of the wrong chain: retrying cannot mend it
+			return err
 		}
 		// A long-running follower outlives node trouble: log, count, back
 		// off, and resume from what is stored.

@@ -82,6 +82,11 @@ func Monthly(ctx context.Context, db queries.DB, month string) (*Report, error) 
 	if err != nil || m.Year() < 1970 || m.Year() > 2105 {
 		return nil, fmt.Errorf("%w: month %q: want YYYY-MM", queries.ErrInput, month)
 	}
+	return forMonth(ctx, db, m)
+}
+
+// forMonth reads month m and the month before from monthly_growth.
+func forMonth(ctx context.Context, db queries.DB, m time.Time) (*Report, error) {
 	var months []Month
 	if err := selectView(ctx, db, &months, "monthly_growth", "*", m.AddDate(0, -1, 0), m.AddDate(0, 1, -1)); err != nil {
 		return nil, err
@@ -109,11 +114,11 @@ func latest(ctx context.Context, db queries.DB) (*Report, error) {
 			}
 		}
 	}
-	m, err := latestCompleteMonth(ctx, db, last.AddDate(0, -2, 0))
+	m, err := latestCompleteMonth(ctx, db, last)
 	if err != nil {
 		return nil, err
 	}
-	return Monthly(ctx, db, m.Format("2006-01"))
+	return forMonth(ctx, db, m)
 }
 
 // build makes the report of month m from monthly_growth rows holding m
@@ -175,10 +180,11 @@ func newestMonth(ctx context.Context, db queries.DB) (time.Time, error) {
 	return monthOf(newest[0].T), nil
 }
 
-// latestCompleteMonth looks back from month hi, for a year, for a month
-// with every day complete, reading block coverage only.
-func latestCompleteMonth(ctx context.Context, db queries.DB, hi time.Time) (time.Time, error) {
-	lo := hi.AddDate(-1, 0, 0)
+// latestCompleteMonth looks, in the year before the last two months up to
+// last (which latest has already checked), for a month with every day
+// complete, reading block coverage only.
+func latestCompleteMonth(ctx context.Context, db queries.DB, last time.Time) (time.Time, error) {
+	hi, lo := last.AddDate(0, -2, 0), last.AddDate(0, -13, 0)
 	var days []struct {
 		Day      time.Time `ch:"day"`
 		Complete uint8     `ch:"complete"`
@@ -198,7 +204,7 @@ func latestCompleteMonth(ctx context.Context, db queries.DB, hi time.Time) (time
 		}
 	}
 	return time.Time{}, fmt.Errorf("%w between %s and %s; pass a month (YYYY-MM) to report a partial one",
-		ErrNoCompleteMonth, lo.Format("2006-01"), hi.AddDate(0, 2, 0).Format("2006-01"))
+		ErrNoCompleteMonth, lo.Format("2006-01"), last.Format("2006-01"))
 }
 
 func monthOf(t time.Time) time.Time {

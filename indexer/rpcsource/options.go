@@ -29,8 +29,8 @@ type Options struct {
 	// retry up to RetryMax (default 10s), with jitter.
 	RetryBase, RetryMax time.Duration
 	// OnError, if set, is called for every failed call attempt, retried or
-	// not (e.g. to count RPC errors in metrics). It must be cheap and safe
-	// for concurrent use.
+	// not, except answers that a block is not there yet (e.g. to count RPC
+	// errors in metrics). It must be cheap and safe for concurrent use.
 	OnError func(err error)
 	Logger  *slog.Logger
 }

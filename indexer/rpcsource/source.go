@@ -116,18 +116,8 @@ func (s *Source) ensureChain(ctx context.Context, ep *endpoint) error {
 	if !s.checkChain || ep.chainOK.Load() {
 		return nil
 	}
-	var raw json.RawMessage
-	if err := s.limiter.wait(ctx, 1); err != nil {
-		return err
-	}
-	err := ep.client.CallContext(ctx, &raw, "eth_chainId")
-	var id uint64
-	if err == nil {
-		if id, err = parseQuantity(raw); err != nil {
-			err = fmt.Errorf("%w: %v", ErrNoChainID, err)
-		}
-	}
-	if err != nil && cannotTell(err) {
+	id, err := s.chainIDOf(ctx, ep)
+	if errors.Is(err, ErrNoChainID) {
 		// The node answered but cannot tell its chain (a minimal or
 		// replaying server): it is taken as it is rather than left
 		// unusable. A node that did not answer is asked again next time.
@@ -151,6 +141,27 @@ func (s *Source) ensureChain(ctx context.Context, ep *endpoint) error {
 	return fmt.Errorf("%w: node %s serves chain %d, want chain %d: check the --rpc URL", ErrChainMismatch, redact(ep.url), id, want)
 }
 
+// chainIDOf asks one node for its chain id, once. A node that answers
+// without a usable id (null, not a quantity, a refusal such as an unknown
+// method) gets an error wrapping ErrNoChainID.
+func (s *Source) chainIDOf(ctx context.Context, ep *endpoint) (uint64, error) {
+	var raw json.RawMessage
+	err := s.call(ctx, ep, &raw, "eth_chainId")
+	if err == nil {
+		id, perr := parseQuantity(raw)
+		if perr == nil {
+			return id, nil
+		}
+		err = perr
+	} else {
+		var re rpc.Error
+		if classify(err) != permanent && !(errors.As(err, &re) && methodMissing(err)) {
+			return 0, err // no answer: another try may get one
+		}
+	}
+	return 0, fmt.Errorf("%w: %v", ErrNoChainID, err)
+}
+
 // Close releases the connections.
 func (s *Source) Close() {
 	for _, ep := range s.eps {
@@ -162,32 +173,14 @@ func (s *Source) Close() {
 func (s *Source) ChainID(ctx context.Context) (uint64, error) {
 	var id uint64
 	err := s.retry(ctx, func(ctx context.Context, ep *endpoint) error {
-		var raw json.RawMessage
-		if err := s.call(ctx, ep, &raw, "eth_chainId"); err != nil {
-			return err
-		}
 		var err error
-		if id, err = parseQuantity(raw); err != nil {
-			return fmt.Errorf("%w: %v", ErrNoChainID, err)
-		}
-		return nil
+		id, err = s.chainIDOf(ctx, ep)
+		return err
 	})
-	if err != nil && !errors.Is(err, ErrNoChainID) && cannotTell(err) {
-		err = fmt.Errorf("%w: %v", ErrNoChainID, err)
-	}
 	if err != nil {
 		return 0, fmt.Errorf("getting chain id: %w", err)
 	}
 	return id, nil
-}
-
-// cannotTell says whether a failed eth_chainId came from a node that
-// answered but cannot tell its chain (a null or malformed id, a refused
-// request, a JSON-RPC error saying the method is unknown), as opposed to a
-// node that did not answer.
-func cannotTell(err error) bool {
-	var re rpc.Error
-	return errors.Is(err, ErrNoChainID) || classify(err) == permanent || (errors.As(err, &re) && methodMissing(err))
 }
 
 // ErrNoChainID says a node answered eth_chainId without a usable id (null,
