@@ -16,7 +16,7 @@ func fixturesDir(t testing.TB) string {
 	}
 	d, _ := filepath.Abs("../../../shared/fixtures/mainnet")
 	if _, err := os.Stat(d); err != nil {
-		t.Skipf("no fixtures at %s (set ETHIDX_FIXTURES)", d)
+		t.Fatalf("no fixtures at %s: shared/ must sit beside the repository (or set ETHIDX_FIXTURES)", d)
 	}
 	return d
 }
