@@ -74,6 +74,10 @@ type Statement struct {
 	ReadOnly uint8
 	// Settings are ClickHouse query-level settings for this statement only.
 	Settings map[string]string
+	// Untrusted marks a statement from outside the process (the SQL
+	// endpoint's users, admins included): it must not reach the host's
+	// files, network, arguments or environment (see hostGuard).
+	Untrusted bool
 }
 
 // Stats reports what a statement did.
@@ -89,6 +93,7 @@ type Engine struct {
 	dataDir string
 	opts    Options
 	log     *slog.Logger
+	guard   *hostGuard
 	lock    *os.File
 	slots   chan struct{} // one token per running statement
 	done    chan struct{} // closed by Close
@@ -164,6 +169,11 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 	start := time.Now()
 	c, err := e.dial("")
 	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	if err := e.loadHostGuard(c); err != nil {
+		e.lib.closeConn(c.p)
 		lock.Close()
 		return nil, err
 	}
@@ -246,6 +256,9 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (_ Stats, e
 	if strings.IndexByte(st.SQL, 0) >= 0 {
 		return Stats{}, errNUL
 	}
+	if err := e.guardUntrusted(ctx, &st, false); err != nil {
+		return Stats{}, err
+	}
 	c, err := e.acquire(ctx, st)
 	if err != nil {
 		return Stats{}, err
@@ -308,6 +321,9 @@ func (e *Engine) RunInsert(ctx context.Context, st Statement, body io.Reader) (S
 	}
 	if strings.IndexByte(st.SQL, 0) >= 0 {
 		return Stats{}, errNUL
+	}
+	if err := e.guardUntrusted(ctx, &st, true); err != nil {
+		return Stats{}, err
 	}
 	c, err := e.acquire(ctx, st)
 	if err != nil {

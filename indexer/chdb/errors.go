@@ -34,6 +34,7 @@ const (
 	CodeQueryTooLarge       = 229
 	CodeMemoryLimitExceeded = 241
 	CodeQueryWasCancelled   = 394
+	CodeAccessDenied        = 497
 	CodeAuthenticationError = 516 // AUTHENTICATION_FAILED
 	CodeUnknownException    = 1002
 )

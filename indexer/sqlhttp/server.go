@@ -239,6 +239,8 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		Database: req.Database,
 		ReadOnly: req.ReadOnly,
 		Settings: settings,
+		// Every endpoint user, admins too, stays inside the database.
+		Untrusted: true,
 	}
 	var stats chdb.Stats
 	switch {
