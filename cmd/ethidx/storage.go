@@ -197,14 +197,16 @@ func openEmbedded(c *cli.Context, ep endpointConfig) (*store, *clickhouse.Option
 	}
 	s.addr = ln.Addr().String()
 	client := httpOptions(s.addr)
+	// This process talks to its own endpoint as a private user, the only
+	// one trusted past the host guard. Configured users replace the
+	// password-less default.
 	users := ep.users
-	if len(users) > 0 {
-		// Configured users replace the password-less default; this process
-		// talks to its own endpoint as a private user.
-		internal := sqlhttp.User{Name: "ethidx_internal", Password: randomPassword()}
-		users = append(append([]sqlhttp.User(nil), users...), internal)
-		client.Auth.Username, client.Auth.Password = internal.Name, internal.Password
+	if len(users) == 0 {
+		users = []sqlhttp.User{{Name: "default"}}
 	}
+	internal := sqlhttp.User{Name: "ethidx_internal", Password: randomPassword(), Internal: true}
+	users = append(append([]sqlhttp.User(nil), users...), internal)
+	client.Auth.Username, client.Auth.Password = internal.Name, internal.Password
 	srv := sqlhttp.New(eng, sqlhttp.Config{
 		Addr: s.addr, Users: users, Logger: slog.Default(),
 		MaxExecutionTime: ep.maxExecutionTime, MaxMemoryUsage: ep.maxMemoryUsage,

@@ -55,7 +55,7 @@ var hostFunctions = []string{
 	"filesystemunreserved", "filesystemfree", "hostname", "fqdn", "fullhostname", "getoskernelversion",
 	"getmacro", "catboostevaluate", "modelevaluate", "naivebayesclassifier", "showcertificate",
 	"getclienthttpheader", "serveruuid", "addresstoline", "addresstolinewithinlines", "addresstosymbol",
-	"demangle", "tcpport", "getserverport", "displayname",
+	"demangle", "tcpport", "getserverport",
 	// Dictionary sources (CREATE DICTIONARY ... SOURCE(...)) that reach
 	// files, processes or other servers.
 	"http", "executable", "executable_pool", "clickhouse", "mysql", "postgresql", "mongodb", "redis",

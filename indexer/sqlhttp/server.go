@@ -49,6 +49,10 @@ type User struct {
 	// ReadOnly users can only read, and change only the settings that limit
 	// or format their own results (readOnlySettings).
 	ReadOnly bool
+	// Internal marks the serving process's own account (its random password
+	// never leaves the process). Only its statements may reach beyond the
+	// database (the host guard) and use the engine's reserved share.
+	Internal bool
 }
 
 // Config configures a Server. The zero value serves DefaultAddr with the
@@ -240,7 +244,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		ReadOnly: req.ReadOnly,
 		Settings: settings,
 		// Every endpoint user, admins too, stays inside the database.
-		Untrusted: true,
+		Untrusted: !user.Internal,
 	}
 	var stats chdb.Stats
 	switch {
