@@ -50,7 +50,10 @@ func runBackfill(c *cli.Context) error {
 		return err
 	}
 	defer src.Close()
-	st, err := openStore(c, false, endpointConfig{})
+	// A backfill is also the repair of lost base rows: it opens a damaged
+	// store, reloads the batches whose rows are missing, and fails unless
+	// the store is whole afterwards.
+	st, err := openStore(c, false, endpointConfig{allowDamage: true})
 	if err != nil {
 		return err
 	}
@@ -76,6 +79,9 @@ func runBackfill(c *cli.Context) error {
 			return fmt.Errorf("interrupted; rerun the same command to resume: %w", err)
 		}
 		return chainMismatch(err)
+	}
+	if err := st.afterRepair(c.Context, r, false); err != nil {
+		return err
 	}
 	st.refresh(c.Context)
 	return nil

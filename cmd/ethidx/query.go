@@ -79,11 +79,14 @@ func runQuery(c *cli.Context) error {
 // keeps the schema and views current when the user may, and otherwise
 // reads what is there: a read-only BI user can run these commands too.
 func openQueryStore(c *cli.Context) (*store, error) {
-	st, err := openStore(c, false, endpointConfig{})
+	// query and report compute figures: a store that lost data is refused.
+	// sql is how a user looks into it, so it opens one, with a warning.
+	ep := endpointConfig{allowDamage: c.Command.Name == "sql"}
+	st, err := openStore(c, false, ep)
 	var ex *clickhouse.Exception
 	if err != nil && errors.As(err, &ex) && (ex.Code == codeReadonly || ex.Code == codeAccessDenied) {
 		slog.Debug("read-only user: not migrating", "err", err)
-		return openStore(c, true, endpointConfig{})
+		return openStore(c, true, ep)
 	}
 	return st, err
 }

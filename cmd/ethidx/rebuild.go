@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/queries"
 )
@@ -34,11 +35,16 @@ func rebuildCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			st, err := openStore(c, false, endpointConfig{})
+			st, err := openStore(c, false, endpointConfig{allowDamage: true})
 			if err != nil {
 				return err
 			}
 			defer st.Close()
+			if st.damage.Base() {
+				// Derived tables computed from incomplete transactions
+				// would be wrong: repair the base rows first.
+				return st.damage.Err()
+			}
 			var (
 				n     uint64
 				first time.Time
@@ -65,6 +71,9 @@ func rebuildCommand() *cli.Command {
 			}
 			slog.Info("derived tables rebuilt", "from_block", from, "from_day", first.UTC().Format(time.DateOnly),
 				"seconds", fmt.Sprintf("%.1f", time.Since(start).Seconds()))
+			if err := st.afterRepair(c.Context, indexer.Range{From: from, To: ^uint64(0)}, true); err != nil {
+				return err
+			}
 			st.refresh(c.Context)
 			return nil
 		},

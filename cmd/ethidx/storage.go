@@ -18,6 +18,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ethidx/ethidx/indexer/chdb"
+	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
 	"github.com/ethidx/ethidx/queries"
 	"github.com/ethidx/ethidx/schema"
@@ -31,6 +32,8 @@ type store struct {
 	addr     string // the embedded endpoint, when this process serves one
 	shared   string // the endpoint of the ethidx that owns the data dir, when another does
 	close    []func() error
+	// damage is the lost data found on opening (see checkDamage).
+	damage chsink.Damage
 }
 
 func (s *store) Close() error {
@@ -73,6 +76,10 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 	}
 	s.database = database
 	if err := s.connect(ctx, opts, readOnly); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.checkDamage(ctx, ep.allowDamage); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -162,11 +169,15 @@ func redact(dsn string) string {
 	return u.Redacted()
 }
 
-// endpointConfig is how this process serves the embedded engine.
+// endpointConfig is how this process serves the embedded engine, and
+// what it accepts of the store.
 type endpointConfig struct {
 	users            []sqlhttp.User
 	maxExecutionTime time.Duration
 	maxMemoryUsage   uint64
+	// allowDamage opens a store that has lost data (see checkDamage): for
+	// the commands that repair it or only inspect it.
+	allowDamage bool
 }
 
 // openEmbedded opens the data dir and serves it, or finds the ethidx that

@@ -30,7 +30,7 @@ func verifyCommand() *cli.Command {
 				return err
 			}
 			defer src.Close()
-			st, err := openStore(c, true, endpointConfig{})
+			st, err := openStore(c, true, endpointConfig{allowDamage: true})
 			if err != nil {
 				return err
 			}
