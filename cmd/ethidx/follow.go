@@ -23,9 +23,8 @@ func followCommand() *cli.Command {
 			"catches up in parallel when far behind, then loads block by block. Every block's\n" +
 			"parent hash is checked against what is stored; on a mismatch the orphaned blocks'\n" +
 			"rows are removed from every table and the canonical ones loaded.",
-		OnUsageError: commandUsageError,
-		Flags: []cli.Flag{
-			rpcFlag, chainIDFlag, rpsFlag, batchFlag, workersFlag, metricsFlag,
+		Flags: append(own(
+			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus /metrics, /healthz and /readyz here (empty = off)"},
 			&cli.StringFlag{Name: "start", Usage: "first block when nothing is stored yet (default: the horizon)"},
 			&cli.StringFlag{Name: "finality", Usage: "finalized, safe or latest", Value: "finalized"},
 			&cli.Uint64Flag{Name: "confirmations", Usage: "with --finality latest: stay N blocks behind the head"},
@@ -33,7 +32,7 @@ func followCommand() *cli.Command {
 			&cli.DurationFlag{Name: "poll", Usage: "how often to poll for a new head (websocket URLs also subscribe to newHeads)", Value: time.Second},
 			&cli.DurationFlag{Name: "refresh", Usage: "how often to cache the daily figures of changed days", Value: time.Minute},
 			&cli.Uint64Flag{Name: "ready-lag", Usage: "/readyz fails when more than this many blocks behind the horizon", Value: 64},
-		},
+		), groups(catStorage, catNode, catLoading, catLogging)...),
 		Action: runFollow,
 	}
 }
@@ -48,6 +47,14 @@ func runFollow(c *cli.Context) error {
 	}
 	if c.Duration("poll") <= 0 {
 		return badInput("--poll must be positive")
+	}
+	if c.Duration("refresh") <= 0 {
+		return badInput("--refresh must be positive")
+	}
+	if addr := c.String("metrics-addr"); addr != "" {
+		if err := checkListenAddr("--metrics-addr", addr); err != nil {
+			return err
+		}
 	}
 	var start *uint64
 	if c.IsSet("start") {
