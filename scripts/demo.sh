@@ -16,7 +16,7 @@ rm -rf "$DATA" && mkdir -p "$DATA"
 ethidx() { "$BIN" --data-dir "$DATA/engine" --http-addr "$SQL" "$@"; }
 
 echo "==> starting a dev chain with $HISTORY of history (one block per $STEP), JSON-RPC on $RPC"
-"$BIN" devnet --http-addr "$RPC" --history "$HISTORY" --history-interval "$STEP" --block-time 1s >"$DATA/devnet.log" 2>&1 &
+"$BIN" devnet --rpc-addr "$RPC" --history "$HISTORY" --history-interval "$STEP" --block-time 1s >"$DATA/devnet.log" 2>&1 &
 DEVNET=$!
 trap 'kill $DEVNET 2>/dev/null || true; wait $DEVNET 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do
