@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"time"
@@ -102,41 +103,29 @@ func runFollow(c *cli.Context) error {
 			}
 		}()
 	}
-	backoff := time.Second
-	bound := false
-	for {
-		var err error
-		if !bound { // the node may be down at start: bound in the retry loop
-			err = bindChain(c, src, sink)
-			bound = err == nil
+	// The node may be down at start: the chain is bound within the retries.
+	opts.Setup = func(context.Context) error { return bindChain(c, src, sink) }
+	if !opts.Once {
+		// A long-running follower outlives node trouble; a node of the
+		// wrong chain (bad input) is not mended by retrying.
+		opts.Retry = &indexer.Retry{
+			Min: time.Second, Max: time.Minute,
+			Permanent: func(err error) bool {
+				var bad usageError
+				return errors.As(chainMismatch(err), &bad)
+			},
+			OnError: func(error, time.Duration) { m.stepErrors.Inc() },
 		}
-		if err == nil {
-			err = chainMismatch(indexer.Follow(c.Context, src, sink, opts))
-		}
-		if err == nil || c.Context.Err() != nil {
-			if err == nil && opts.Once {
-				st.refresh(c.Context)
-			}
-			slog.Info("follow stopped", "indexed_block", m.indexedN.Load())
-			return nil
-		}
-		// --once reports any failure; bad input (a node of the wrong
-		// chain) is not mended by retrying.
-		var bad usageError
-		if opts.Once || errors.As(err, &bad) {
-			return err
-		}
-		// A long-running follower outlives node trouble: log, count, back
-		// off, and resume from what is stored.
-		m.stepErrors.Inc()
-		slog.Error("follow step failed; retrying", "err", err, "in", backoff.String())
-		select {
-		case <-c.Context.Done():
-			return nil
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, time.Minute)
 	}
+	err = chainMismatch(indexer.Follow(c.Context, src, sink, opts))
+	if err != nil {
+		return err
+	}
+	if opts.Once && c.Context.Err() == nil {
+		st.refresh(c.Context)
+	}
+	slog.Info("follow stopped", "indexed_block", m.indexedN.Load())
+	return nil
 }
 
 func heads(c *cli.Context) <-chan struct{} {
