@@ -212,6 +212,7 @@ func TestFlagsFromEnvironment(t *testing.T) {
 		{[]string{"serve"}, "data-dir", envDir},
 		{[]string{"--data-dir", argDir, "serve"}, "data-dir", argDir},
 		{[]string{"serve", "--data-dir", argDir}, "data-dir", argDir},
+		{[]string{"--data-dir", envDir, "serve", "--data-dir", argDir}, "data-dir", argDir}, // the nearer wins
 		{[]string{"schema", "migrate"}, "data-dir", envDir},
 		{[]string{"--data-dir", argDir, "schema", "migrate"}, "data-dir", argDir},
 		{[]string{"follow"}, "verbose", "true"},
