@@ -39,7 +39,7 @@ echo "==> ethidx report --chart $DATA/activity.svg"
 ethidx report --chart "$DATA/activity.svg"
 echo
 echo "==> ethidx query daily_activity (last 7 days)"
-ethidx query daily_activity --from "$(date -u -d '-6 days' +%F)" --to "$(date -u +%F)"
+ethidx query daily_activity --from-date "$(date -u -d '-6 days' +%F)" --to-date "$(date -u +%F)"
 echo
 echo "==> ethidx sql: transactions by type"
 ethidx sql "SELECT type, count() AS txs, countIf(status = 0) AS failed FROM transactions FINAL GROUP BY type ORDER BY type"
