@@ -121,6 +121,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{[]string{"query", "daily_activity", "--from", "2026-03-01", "--to", "2026-01-01"}, "is before"},
 		{[]string{"query", "daily_activity", "--from-date", "2026-02-30"}, "YYYY-MM-DD"},
 		{[]string{"serve", "--user-file", "no-such-users-file"}, "--user-file"},
+		{[]string{"serve", "--max-execution-time", "-1s"}, "--max-execution-time"},
 	} {
 		start := time.Now()
 		out, code := run(t, time.Minute, append(base, tc.args...)...)

@@ -54,6 +54,9 @@ func serveCommand() *cli.Command {
 }
 
 func runServe(c *cli.Context) error {
+	if c.Duration("max-execution-time") < 0 {
+		return badInput("--max-execution-time must not be negative (0 = no limit)")
+	}
 	users, err := endpointUsers(c)
 	if err != nil {
 		return err
