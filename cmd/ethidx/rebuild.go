@@ -26,10 +26,9 @@ func rebuildCommand() *cli.Command {
 			"computed again. While it runs, figures for those days may read low; stop\n" +
 			"followers and backfills of this database first, since a reorg repaired\n" +
 			"meanwhile could be undone by the rebuild's reads.",
-		OnUsageError: commandUsageError,
-		Flags: []cli.Flag{
+		Flags: append(own(
 			&cli.StringFlag{Name: "from", Usage: "first block whose appearances are derived again", Value: "0"},
-		},
+		), groups(catStorage, catLogging)...),
 		Action: func(c *cli.Context) error {
 			from, err := parseBlock("--from", c.String("from"))
 			if err != nil {

@@ -153,6 +153,13 @@ func parseDSN(dsn string) (*clickhouse.Options, error) {
 	default:
 		return nil, badInput("--clickhouse: scheme %q: want clickhouse, http or https", u.Scheme)
 	}
+	for _, host := range strings.Split(u.Host, ",") {
+		if _, port, err := net.SplitHostPort(host); err == nil {
+			if err := checkPort(port); err != nil || port == "0" {
+				return nil, badInput("--clickhouse %q: host %s: want a port from 1 to 65535", redact(dsn), host)
+			}
+		}
+	}
 	opts, err := clickhouse.ParseDSN(dsn)
 	if err != nil {
 		return nil, badInput("--clickhouse %q: %v", redact(dsn), err)
