@@ -47,11 +47,26 @@ type Options struct {
 	Settings map[string]string
 	// Logger receives engine events; default slog.Default().
 	Logger *slog.Logger
+	// Reserved is how many of the Conns only the process's own statements
+	// may use, so its writes never wait behind endpoint users' queries
+	// (which may stall on a slow client); default 1, at most Conns-1.
+	Reserved int
+	// QueueTimeout bounds how long an untrusted statement waits for a
+	// connection before it is refused with TOO_MANY_SIMULTANEOUS_QUERIES;
+	// default 10s.
+	QueueTimeout time.Duration
 }
 
 func (o *Options) setDefaults() {
 	if o.Conns <= 0 {
 		o.Conns = 4
+	}
+	if o.Reserved <= 0 {
+		o.Reserved = 1
+	}
+	o.Reserved = min(o.Reserved, o.Conns-1)
+	if o.QueueTimeout <= 0 {
+		o.QueueTimeout = 10 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -96,6 +111,7 @@ type Engine struct {
 	guard   *hostGuard
 	lock    *os.File
 	slots   chan struct{} // one token per running statement
+	shared  chan struct{} // one token per running untrusted statement: Conns-Reserved of them
 	done    chan struct{} // closed by Close
 
 	mu     sync.Mutex
@@ -111,6 +127,9 @@ type conn struct {
 	h   uintptr        // chdb_connection
 	key string
 	db  string // current database
+	// shared is set while the conn runs an untrusted statement, which
+	// holds a token of Engine.shared too.
+	shared bool
 }
 
 // process-wide: the engine serves one data directory per process.
@@ -163,6 +182,7 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 		log:     opts.Logger,
 		lock:    lock,
 		slots:   make(chan struct{}, opts.Conns),
+		shared:  make(chan struct{}, opts.Conns-opts.Reserved),
 		done:    make(chan struct{}),
 	}
 	// The first connection boots the engine on dir; keep it idle for reuse.
@@ -376,17 +396,13 @@ func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	select {
-	case e.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, cancelled(ctx)
-	case <-e.done:
-		return nil, ErrClosed
+	if err := e.takeSlot(ctx, st.Untrusted); err != nil {
+		return nil, err
 	}
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
-		<-e.slots
+		e.giveSlot(st.Untrusted)
 		return nil, ErrClosed
 	}
 	var c *conn
@@ -400,10 +416,11 @@ func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
 	e.mu.Unlock()
 	if c == nil {
 		if c, err = e.dial(key); err != nil {
-			<-e.slots
+			e.giveSlot(st.Untrusted)
 			return nil, err
 		}
 	}
+	c.shared = st.Untrusted
 	db := st.Database
 	if db == "" {
 		db = "default"
@@ -431,8 +448,63 @@ func (e *Engine) release(c *conn, dirty bool) {
 			e.idle = slices.Delete(e.idle, 0, 1)
 		}
 	}
+	shared := c.shared
+	c.shared = false
 	e.mu.Unlock()
+	e.giveSlot(shared)
+}
+
+// takeSlot waits for a connection slot. The process's own statements take
+// any free slot; untrusted ones first need one of the shared tokens, so
+// Reserved slots stay free for the process, and they wait at most
+// QueueTimeout.
+func (e *Engine) takeSlot(ctx context.Context, untrusted bool) error {
+	var timeout <-chan time.Time
+	if untrusted {
+		t := time.NewTimer(e.opts.QueueTimeout)
+		defer t.Stop()
+		timeout = t.C
+		select {
+		case e.shared <- struct{}{}:
+		case <-ctx.Done():
+			return cancelled(ctx)
+		case <-e.done:
+			return ErrClosed
+		case <-timeout:
+			return e.tooMany()
+		}
+	}
+	select {
+	case e.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		err := cancelled(ctx)
+		if untrusted {
+			<-e.shared
+		}
+		return err
+	case <-e.done:
+		if untrusted {
+			<-e.shared
+		}
+		return ErrClosed
+	case <-timeout:
+		<-e.shared
+		return e.tooMany()
+	}
+}
+
+func (e *Engine) giveSlot(untrusted bool) {
 	<-e.slots
+	if untrusted {
+		<-e.shared
+	}
+}
+
+func (e *Engine) tooMany() error {
+	return NewError(CodeTooManySimultaneousQueries, "TOO_MANY_SIMULTANEOUS_QUERIES",
+		"Too many simultaneous queries: all %d engine connections open to SQL users are busy after %v; try again later",
+		cap(e.shared), e.opts.QueueTimeout)
 }
 
 // dial opens a connection and applies the settings named by key.
