@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -46,7 +47,9 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "user-file", Usage: "file of users, one 'name:password' or 'readonly name:password' per line", EnvVars: []string{envUserFile}},
 			&cli.StringSliceFlag{Name: "user", Usage: "name:password with full access (repeatable; visible in the process list: prefer --user-file)"},
 			&cli.StringSliceFlag{Name: "readonly-user", Usage: "name:password limited to reads (repeatable; visible in the process list: prefer --user-file)"},
-			&cli.DurationFlag{Name: "max-execution-time", Usage: "per-query time limit (0 = none)"},
+			&cli.DurationFlag{Name: "max-execution-time", Usage: "per-query time limit of endpoint users (0 = none)", Value: sqlhttp.DefaultMaxExecutionTime},
+			&cli.IntFlag{Name: "max-concurrent-queries-per-user", Usage: "statements one endpoint user runs at once; more wait in a queue", Value: 2},
+			&cli.DurationFlag{Name: "queue-timeout", Usage: "how long a statement waits in that queue before it is answered 503 (too many queries)", Value: 10 * time.Second},
 			&cli.Uint64Flag{Name: "max-memory-usage", Usage: "per-query memory limit in bytes (0 = engine default)"},
 		), groups(catStorage, catLogging)...),
 		Action: runServe,
@@ -57,6 +60,13 @@ func runServe(c *cli.Context) error {
 	if c.Duration("max-execution-time") < 0 {
 		return badInput("--max-execution-time must not be negative (0 = no limit)")
 	}
+	if c.Int("max-concurrent-queries-per-user") <= 0 || c.Duration("queue-timeout") <= 0 {
+		return badInput("--max-concurrent-queries-per-user and --queue-timeout must be positive")
+	}
+	maxTime := c.Duration("max-execution-time")
+	if maxTime == 0 {
+		maxTime = -1 // sqlhttp: negative is no limit, zero its default
+	}
 	users, err := endpointUsers(c)
 	if err != nil {
 		return err
@@ -65,7 +75,8 @@ func runServe(c *cli.Context) error {
 		return badInput("serve exposes the embedded engine; with --clickhouse, connect your tools to that server instead")
 	}
 	st, err := openStore(c, false, endpointConfig{
-		users: users, maxExecutionTime: c.Duration("max-execution-time"), maxMemoryUsage: c.Uint64("max-memory-usage"),
+		users: users, maxExecutionTime: maxTime, maxMemoryUsage: c.Uint64("max-memory-usage"),
+		perUser: c.Int("max-concurrent-queries-per-user"), queueTimeout: c.Duration("queue-timeout"),
 	})
 	if err != nil {
 		return err

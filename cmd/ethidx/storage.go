@@ -180,7 +180,9 @@ func redact(dsn string) string {
 // what it accepts of the store.
 type endpointConfig struct {
 	users            []sqlhttp.User
-	maxExecutionTime time.Duration
+	maxExecutionTime time.Duration // 0: sqlhttp's default; negative: none
+	perUser          int
+	queueTimeout     time.Duration
 	maxMemoryUsage   uint64
 	// allowDamage opens a store that has lost data (see checkDamage): for
 	// the commands that repair it or only inspect it.
@@ -228,6 +230,7 @@ func openEmbedded(c *cli.Context, ep endpointConfig) (*store, *clickhouse.Option
 	srv := sqlhttp.New(eng, sqlhttp.Config{
 		Addr: s.addr, Users: users, Logger: slog.Default(),
 		MaxExecutionTime: ep.maxExecutionTime, MaxMemoryUsage: ep.maxMemoryUsage,
+		MaxConcurrentPerUser: ep.perUser, QueueTimeout: ep.queueTimeout,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
