@@ -193,7 +193,13 @@ type endpointConfig struct {
 // already does.
 func openEmbedded(c *cli.Context, ep endpointConfig) (*store, *clickhouse.Options, error) {
 	dataDir := c.String("data-dir")
-	eng, err := chdb.Open(dataDir, chdb.Options{Logger: slog.Default()})
+	// The engine logs to <data-dir>/engine.log, never to the terminal;
+	// --verbose makes that log detailed.
+	engineLog := "warning"
+	if c.Bool("verbose") {
+		engineLog = "debug"
+	}
+	eng, err := chdb.Open(dataDir, chdb.Options{Logger: slog.Default(), EngineLogLevel: engineLog})
 	var locked *chdb.LockedError
 	if errors.As(err, &locked) {
 		if locked.Addr == "" {

@@ -134,10 +134,13 @@ func newHostGuard(catalogue []string) *hostGuard {
 // loadHostGuard reads the catalogue from a fresh connection.
 func (e *Engine) loadHostGuard(c *conn) error {
 	var out strings.Builder
-	_, err := e.query(c, Statement{
-		SQL:    "SELECT name FROM system.table_functions UNION ALL SELECT name FROM system.table_engines",
-		Format: "TabSeparated",
-	}, &out)
+	var err error
+	c.do(func() {
+		_, err = e.query(c, Statement{
+			SQL:    "SELECT name FROM system.table_functions UNION ALL SELECT name FROM system.table_engines",
+			Format: "TabSeparated",
+		}, &out)
+	})
 	if err != nil {
 		return fmt.Errorf("reading the engine's table functions: %w", err)
 	}
