@@ -99,7 +99,7 @@ func Backfill(ctx context.Context, src Source, sink Sink, opt BackfillOptions) (
 		wg   sync.WaitGroup
 		errs []error
 	)
-	for w := 0; w < opt.Workers; w++ {
+	for w := 0; w < min(opt.Workers, len(todo)); w++ { // no idle workers
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

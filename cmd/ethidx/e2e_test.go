@@ -122,6 +122,9 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{[]string{"query", "daily_activity", "--from-date", "2026-02-30"}, "YYYY-MM-DD"},
 		{[]string{"serve", "--user-file", "no-such-users-file"}, "--user-file"},
 		{[]string{"serve", "--max-execution-time", "-1s"}, "--max-execution-time"},
+		{[]string{"verify", "--rpc", "http://127.0.0.1:1", "--from", "1"}, "give the range to verify"},
+		{[]string{"query", "--format", "csv"}, "give one saved query name"},
+		{[]string{"sql"}, "give the SQL as one argument"},
 	} {
 		start := time.Now()
 		out, code := run(t, time.Minute, append(base, tc.args...)...)

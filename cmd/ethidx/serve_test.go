@@ -14,11 +14,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ethidx/ethidx/indexer/chdb"
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
 )
 
@@ -204,4 +206,56 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Issue 10's judgement, through the binary: `ethidx serve --http-addr A
+// --data-dir D` and `ethidx --data-dir D --http-addr A serve` both serve D
+// on A, and neither touches the default data dir.
+func TestServeFlagsEitherSide(t *testing.T) {
+	for _, order := range []string{"after", "before"} {
+		cwd, dir, addr := t.TempDir(), filepath.Join(t.TempDir(), "d"), freeAddr(t)
+		args := []string{"serve", "--http-addr", addr, "--data-dir", dir}
+		if order == "before" {
+			args = []string{"--data-dir", dir, "--http-addr", addr, "serve"}
+		}
+		serve := exec.Command(ethidxBin, args...)
+		serve.Dir = cwd
+		out := &lockedBuffer{}
+		serve.Stdout, serve.Stderr = out, out
+		if err := serve.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- serve.Wait() }()
+		for deadline := time.Now().Add(60 * time.Second); !strings.Contains(out.String(), `"serving SQL"`); time.Sleep(100 * time.Millisecond) {
+			select {
+			case err := <-exited:
+				t.Fatalf("flags %s serve: exited (%v) before serving\n%s", order, err, out.String())
+			default:
+			}
+			if time.Now().After(deadline) {
+				serve.Process.Kill()
+				t.Fatalf("flags %s serve: never ready\n%s", order, out.String())
+			}
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, chdb.EndpointFile)); err != nil || strings.TrimSpace(string(b)) != addr {
+			t.Errorf("flags %s serve: %s advertises %q (%v), want %s", order, dir, b, err, addr)
+		}
+		resp, err := http.Get("http://" + addr + "/?query=SELECT+count()+FROM+system.tables+WHERE+database%3D'eth'")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || strings.TrimSpace(string(body)) == "0" {
+			t.Errorf("flags %s serve: %s answered %d %q, want ethidx's tables", order, addr, resp.StatusCode, body)
+		}
+		serve.Process.Signal(syscall.SIGTERM)
+		if err := <-exited; err != nil {
+			t.Errorf("flags %s serve: exit %v after SIGTERM\n%s", order, err, out.String())
+		}
+		if _, err := os.Stat(filepath.Join(cwd, "ethidx-data")); err == nil {
+			t.Errorf("flags %s serve: the default data dir was created as well", order)
+		}
+	}
 }
