@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -12,13 +14,32 @@ import (
 	"github.com/ethidx/ethidx/schema"
 )
 
-// Install creates, in the connection's database, the day cache table, the
-// internal views the saved queries build on, and one view per saved query
-// (plus its all-rows view). Every statement is CREATE OR REPLACE or IF NOT
-// EXISTS, so running it on every start keeps the views in step with this
-// binary. It needs the schema migrations applied first.
+// Install creates, in the connection's current database, the day cache
+// table, the internal views the saved queries build on, and one view per
+// saved query (plus its all-rows view). Every statement is CREATE OR
+// REPLACE or IF NOT EXISTS, so running it on every start keeps the views in
+// step with this binary. It needs the schema migrations applied first.
+//
+// The views name everything they read with that database (see Qualify), so
+// they answer from a connection whose current database is another one:
+// `SELECT * FROM eth.daily_activity` with database=default.
 func Install(ctx context.Context, db DB) error {
-	for _, stmt := range InstallStatements() {
+	var database string
+	rows, err := db.Query(ctx, "SELECT currentDatabase()")
+	if err != nil {
+		return fmt.Errorf("installing saved queries: reading the current database: %w", err)
+	}
+	for rows.Next() {
+		if err := rows.Scan(&database); err != nil {
+			rows.Close()
+			return fmt.Errorf("installing saved queries: reading the current database: %w", err)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || database == "" {
+		return fmt.Errorf("installing saved queries: reading the current database: %v", err)
+	}
+	for _, stmt := range InstallStatements(database) {
 		if err := db.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("installing saved queries: %w\nstatement: %s", err, firstLine(stmt))
 		}
@@ -26,10 +47,20 @@ func Install(ctx context.Context, db DB) error {
 	return nil
 }
 
-// InstallStatements lists Install's DDL in order: install/*.sql by file
-// name, then the saved queries by name (a query may use any view of a
-// query sorted before it).
-func InstallStatements() []string {
+// InstallStatements lists Install's DDL for database, in order:
+// install/*.sql by file name, then the saved queries by name (a query may
+// use any view of a query sorted before it). Every statement is passed
+// through Qualify.
+func InstallStatements(database string) []string {
+	var out []string
+	for _, stmt := range installSQL() {
+		out = append(out, Qualify(stmt, database))
+	}
+	return out
+}
+
+// installSQL is Install's DDL as written, with unqualified names.
+func installSQL() []string {
 	names, err := fs.Glob(files, "install/*.sql")
 	if err != nil {
 		panic(err) // constant pattern
@@ -45,14 +76,95 @@ func InstallStatements() []string {
 	for _, q := range all {
 		out = append(out, "CREATE OR REPLACE VIEW "+q.View+" AS\n"+q.SQL)
 		if q.AllView != "" {
-			var args []string
-			for _, p := range q.Params {
-				args = append(args, p.Name+" = "+quote(p.Default))
-			}
-			out = append(out, fmt.Sprintf("CREATE OR REPLACE VIEW %s AS\nSELECT * FROM %s(%s)", q.AllView, q.View, strings.Join(args, ", ")))
+			out = append(out, allView(q))
 		}
 	}
 	return out
+}
+
+// allView is the plain view of q: q.View over the header's `-- all:`
+// arguments, or else over its parameters' defaults.
+func allView(q Query) string {
+	args := q.AllArgs
+	if args == "" {
+		var list []string
+		for _, p := range q.Params {
+			list = append(list, p.Name+" = "+quote(p.Default))
+		}
+		args = strings.Join(list, ", ")
+	}
+	return fmt.Sprintf("CREATE OR REPLACE VIEW %s AS\nSELECT * FROM %s(%s)", q.AllView, q.View, args)
+}
+
+// Objects returns the names of every table and view ethidx creates: the
+// schema's and Install's. Qualify qualifies references to these.
+func Objects() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(stmt string) {
+		if m := created.FindStringSubmatch(stripLeadingComments(stmt)); m != nil && !seen[m[1]] {
+			seen[m[1]] = true
+			out = append(out, m[1])
+		}
+	}
+	for _, m := range schema.Migrations() {
+		for _, stmt := range m.Statements {
+			add(stmt)
+		}
+	}
+	for _, stmt := range installSQL() {
+		add(stmt)
+	}
+	return out
+}
+
+var (
+	created = regexp.MustCompile(`^CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW|MATERIALIZED\s+VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\b`)
+	// A name after FROM or JOIN (a table, a view or a parameterized view
+	// called like a table function), or after CREATE ... TABLE/VIEW; group
+	// 3 is set when the name is already qualified.
+	reference = regexp.MustCompile(`(?i)\b(FROM|JOIN|(?:TABLE|VIEW)(?:\s+IF\s+NOT\s+EXISTS)?)(\s+)(\w+)(\s*\.)?`)
+	plainName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// Qualify prefixes every reference in stmt to one of ethidx's tables and
+// views (Objects) with database: the name a statement creates and every
+// name it reads after FROM or JOIN. ClickHouse qualifies plain table names
+// in a view by itself when the view is created, but not a parameterized
+// view called as a table function (`FROM _daily(from = ..., to = ...)`),
+// which it resolves in the reader's current database at query time; so
+// without this, `SELECT * FROM eth.daily_activity` fails unless the
+// connection's database is eth. Names already qualified, names of other
+// objects and column names are left alone.
+func Qualify(stmt, database string) string {
+	db := database
+	if !plainName.MatchString(db) {
+		db = "`" + strings.NewReplacer("\\", "\\\\", "`", "\\`").Replace(db) + "`"
+	}
+	known := objectSet()
+	return reference.ReplaceAllStringFunc(stmt, func(m string) string {
+		sub := reference.FindStringSubmatch(m)
+		if sub[4] != "" || !known[sub[3]] {
+			return m
+		}
+		return sub[1] + sub[2] + db + "." + sub[3]
+	})
+}
+
+var objectSet = sync.OnceValue(func() map[string]bool {
+	set := map[string]bool{}
+	for _, name := range Objects() {
+		set[name] = true
+	}
+	return set
+})
+
+func stripLeadingComments(stmt string) string {
+	lines := strings.Split(strings.TrimSpace(stmt), "\n")
+	for len(lines) > 0 && strings.HasPrefix(strings.TrimSpace(lines[0]), "--") {
+		lines = lines[1:]
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
 func quote(s string) string {
