@@ -3,6 +3,18 @@
 -- per-block rollup columns, so one row per block is read, never the
 -- transactions) and its coverage:
 --
+--   day           the UTC date of the block's timestamp, except that a
+--                 block stamped earlier than block 1 counts on block 1's
+--                 day: the day of greatest(timestamp, block 1's
+--                 timestamp). That is the genesis rule: mainnet's block 0
+--                 has timestamp 0 (1970-01-01) and belongs with the chain's
+--                 first day, 2015-07-30; on any chain timestamps increase
+--                 with the number, so no other block is moved. Until block 1
+--                 is stored the genesis block belongs to no day (its day is
+--                 not known yet): no 1970 day appears on mainnet. Transactions
+--                 are never in block 0, so the address tables, which take
+--                 the day of each transaction's block timestamp, follow the
+--                 same rule as they are.
 --   complete      every block whose timestamp falls on the day is stored.
 --                 Block timestamps strictly increase with the number, so a
 --                 day's blocks are one run of numbers; the day is complete
@@ -28,12 +40,19 @@ WITH
     -- first and last days (1970-01-01 has none before it).
     if({from:Date} = toDate(0), toDateTime(0, 'UTC'), toDateTime({from:Date}, 'UTC') - INTERVAL 1 DAY) AS scan_from,
     toDateTime({to:Date}, 'UTC') + INTERVAL 2 DAY AS scan_to,
+    -- Block 1's timestamp, for the genesis rule (0 while block 1 is not
+    -- stored): one row, found by the key. A block's day is that of
+    -- greatest(timestamp, block1_time), and block 0 has no day while
+    -- block1_time = 0.
+    (SELECT max(timestamp) FROM blocks FINAL WHERE number = 1) AS block1_time,
     -- blocks is keyed by number, and FINAL reads every column of every row
     -- before a filter on timestamp. So first find the numbers: min and max
     -- over all row versions without FINAL read only two cheap columns, and
     -- bound the numbers of the final versions too.
     (
-        SELECT (min(number), max(number)) FROM blocks WHERE timestamp >= scan_from AND timestamp < scan_to
+        SELECT (min(number), max(number)) FROM blocks
+        WHERE greatest(timestamp, block1_time) >= scan_from AND greatest(timestamp, block1_time) < scan_to
+          AND (number > 0 OR block1_time > 0)
     ) AS span
 SELECT
     day,
@@ -70,12 +89,12 @@ FROM
         toUInt64(ifNull((
             SELECT count()
             FROM blocks FINAL
-            WHERE timestamp < scan_from
+            WHERE greatest(timestamp, block1_time) < scan_from AND (number > 0 OR block1_time > 0)
         ), 0) + sum(blocks) OVER earlier - blocks) AS prior_blocks
     FROM
     (
         SELECT
-            toDate(timestamp) AS day,
+            toDate(greatest(timestamp, block1_time)) AS day,
             min(number) AS first_block,
             max(number) AS last_block,
             count() AS blocks,
@@ -97,7 +116,8 @@ FROM
             sum(withdrawal_count) AS withdrawal_count
         FROM blocks FINAL
         WHERE number BETWEEN span.1 AND span.2
-          AND timestamp >= scan_from AND timestamp < scan_to
+          AND greatest(timestamp, block1_time) >= scan_from AND greatest(timestamp, block1_time) < scan_to
+          AND (number > 0 OR block1_time > 0)
         GROUP BY day
     )
     WINDOW

@@ -136,8 +136,17 @@ func ExpectDaily(blocks []*indexer.Block) []DayRow {
 	days := map[time.Time]*acc{}
 	var order []time.Time
 	seen := map[common.Address]bool{} // first appearance, in block order
+	var one *indexer.Block
+	if len(sorted) > 1 && sorted[1].Number == 1 {
+		one = sorted[1]
+	} else if len(sorted) > 0 && sorted[0].Number == 1 {
+		one = sorted[0]
+	}
 	for _, b := range sorted {
-		day := time.Unix(int64(b.Timestamp), 0).UTC().Truncate(24 * time.Hour)
+		day, ok := Day(b, one)
+		if !ok {
+			continue
+		}
 		a := days[day]
 		if a == nil {
 			a = &acc{first: b.Number, active: map[common.Address]bool{}, senders: map[common.Address]bool{}, newSeen: map[common.Address]bool{}}
@@ -191,6 +200,21 @@ func ExpectDaily(blocks []*indexer.Block) []DayRow {
 		out = append(out, r)
 	}
 	return out
+}
+
+// Day is the UTC day block b counts on, given block 1 (nil if it is not
+// stored): the date of its timestamp, or of block 1's if that is later
+// (the genesis rule: mainnet's block 0 has timestamp 0 and counts on block
+// 1's day). Block 0 has no day while block 1 is not stored.
+func Day(b, one *indexer.Block) (time.Time, bool) {
+	ts := b.Timestamp
+	switch {
+	case one != nil && one.Timestamp > ts:
+		ts = one.Timestamp
+	case one == nil && b.Number == 0:
+		return time.Time{}, false
+	}
+	return time.Unix(int64(ts), 0).UTC().Truncate(24 * time.Hour), true
 }
 
 // MonthRow is a row of monthly_growth.
