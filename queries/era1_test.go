@@ -2,18 +2,21 @@ package queries_test
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
+	"github.com/ethidx/ethidx/indexer/report"
 	"github.com/ethidx/ethidx/indexer/replay"
 	"github.com/ethidx/ethidx/indexer/rpcsource"
 	"github.com/ethidx/ethidx/queries"
@@ -213,6 +216,24 @@ func TestEra1FirstDays(t *testing.T) {
 		}
 		no1970(t, def, "eth")
 	}
+
+	// The report of the first month, with its days (June and July 2015):
+	// nothing from 1970.
+	rep, err := report.Monthly(ctx, conn, "2015-07")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.LoadDays(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := rep.WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "1970") || len(rep.Days) != 2 || rep.Days[0].Day.UTC().Format(time.DateOnly) != "2015-07-30" {
+		t.Errorf("report 2015-07 (%d days, first %v):\n%s", len(rep.Days), rep.Days, out.String())
+	}
+	t.Logf("report:\n%s", out.String())
 
 	var g struct {
 		Day    time.Time `ch:"day"`
