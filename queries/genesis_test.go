@@ -2,6 +2,7 @@ package queries_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -60,6 +61,7 @@ func TestGenesisDay(t *testing.T) {
 
 	write(t, conn, chain[1:])
 	check(t, "genesis at 0, uncached", conn, chain)
+	windowsAgree(t, conn)
 	first := daily(t, conn)[0]
 	if d := first.Day.UTC().Format(time.DateOnly); d != "2025-11-29" || first.Complete != 1 || first.NewAddressesExact != 1 {
 		t.Errorf("first day %+v: want 2025-11-29, complete, exact", first)
@@ -103,6 +105,33 @@ func TestGenesisDay(t *testing.T) {
 	check(t, "after reinstall", conn, chain)
 }
 
+// windowsAgree checks that _daily_blocks over each single day, and over
+// each day and the next, gives that day exactly the row the whole range
+// gives it: the scan window, the neighbours, prior_blocks and block 0's
+// day do not depend on where a range starts.
+func windowsAgree(t *testing.T, conn driver.Conn) {
+	t.Helper()
+	all, err := dump(t, conn, "SELECT * FROM _daily_blocks(from = '1970-01-01', to = '2105-12-31')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) == 0 {
+		t.Fatal("no days")
+	}
+	for _, row := range all {
+		day := row[2:12] // toString(tuple(...)) = "('YYYY-MM-DD',..."
+		for _, days := range []int{0, 1} {
+			got, err := dump(t, conn, "SELECT * FROM _daily_blocks(from = '"+day+"', to = toDate('"+day+"') + "+strconv.Itoa(days)+") WHERE day = '"+day+"'")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0] != row {
+				t.Errorf("_daily_blocks from %s over %d more days:\n got %v\nwant %s", day, days, got, row)
+			}
+		}
+	}
+}
+
 // no1970Views is no1970 for the saved views only (blocks_hex shows a lone
 // genesis on its own timestamp's date until block 1 is stored).
 func no1970Views(t *testing.T, conn driver.Conn) {
@@ -141,5 +170,27 @@ func TestDayRule(t *testing.T) {
 		if got != c.want {
 			t.Errorf("Day(block %d at %d) = %q, want %q", c.b.Number, c.b.Timestamp, got, c.want)
 		}
+	}
+}
+
+// A genesis stamped for real, a day and a half before block 1 (as on a dev
+// chain started before its first block): block 0 still counts on block 1's
+// day, and every range agrees on it.
+func TestGenesisStampedDaysEarlier(t *testing.T) {
+	conn := open(t)
+	chain := querytest.Chain(0, 60, 1)
+	g := *chain[0]
+	g.Timestamp, g.Transactions, g.GasUsed, g.BlobGasUsed = chain[1].Timestamp-36*3600, nil, 0, nil
+	chain[0] = &g
+	write(t, conn, chain)
+	check(t, "genesis 36h before block 1", conn, chain)
+	windowsAgree(t, conn)
+	var day time.Time
+	var first, blocks uint64
+	if err := conn.QueryRow(context.Background(), "SELECT day, first_block, blocks FROM daily_coverage ORDER BY day LIMIT 1").Scan(&day, &first, &blocks); err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Unix(int64(chain[1].Timestamp), 0).UTC().Format(time.DateOnly); day.UTC().Format(time.DateOnly) != want || first != 0 {
+		t.Errorf("first day %s from block %d, want %s from block 0", day.UTC().Format(time.DateOnly), first, want)
 	}
 }

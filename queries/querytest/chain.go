@@ -203,16 +203,16 @@ func ExpectDaily(blocks []*indexer.Block) []DayRow {
 }
 
 // Day is the UTC day block b counts on, given block 1 (nil if it is not
-// stored): the date of its timestamp, or of block 1's if that is later
-// (the genesis rule: mainnet's block 0 has timestamp 0 and counts on block
-// 1's day). Block 0 has no day while block 1 is not stored.
+// stored): the date of its timestamp, except that block 0 counts on block
+// 1's day (the genesis rule: mainnet's block 0 has timestamp 0), and has no
+// day while block 1 is not stored.
 func Day(b, one *indexer.Block) (time.Time, bool) {
 	ts := b.Timestamp
-	switch {
-	case one != nil && one.Timestamp > ts:
+	if b.Number == 0 {
+		if one == nil {
+			return time.Time{}, false
+		}
 		ts = one.Timestamp
-	case one == nil && b.Number == 0:
-		return time.Time{}, false
 	}
 	return time.Unix(int64(ts), 0).UTC().Truncate(24 * time.Hour), true
 }
