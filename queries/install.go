@@ -24,22 +24,13 @@ import (
 // they answer from a connection whose current database is another one:
 // `SELECT * FROM eth.daily_activity` with database=default.
 func Install(ctx context.Context, db DB) error {
-	var database string
-	rows, err := db.Query(ctx, "SELECT currentDatabase()")
-	if err != nil {
-		return fmt.Errorf("installing saved queries: reading the current database: %w", err)
+	var cur []struct {
+		Name string `ch:"name"`
 	}
-	for rows.Next() {
-		if err := rows.Scan(&database); err != nil {
-			rows.Close()
-			return fmt.Errorf("installing saved queries: reading the current database: %w", err)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || database == "" {
+	if err := db.Select(ctx, &cur, "SELECT currentDatabase() AS name"); err != nil || len(cur) != 1 {
 		return fmt.Errorf("installing saved queries: reading the current database: %v", err)
 	}
-	for _, stmt := range InstallStatements(database) {
+	for _, stmt := range InstallStatements(cur[0].Name) {
 		if err := db.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("installing saved queries: %w\nstatement: %s", err, firstLine(stmt))
 		}
@@ -56,22 +47,13 @@ func Install(ctx context.Context, db DB) error {
 // usual start free of a mutation.
 func dropGenesisAlone(ctx context.Context, db DB) error {
 	const where = "WHERE first_block = 0 AND last_block = 0"
-	var n uint64
-	rows, err := db.Query(ctx, "SELECT count() FROM _daily_rollup_v1 "+where)
-	if err != nil {
+	var n []struct {
+		N uint64 `ch:"n"`
+	}
+	if err := db.Select(ctx, &n, "SELECT count() AS n FROM _daily_rollup_v1 "+where); err != nil {
 		return fmt.Errorf("installing saved queries: %w", err)
 	}
-	for rows.Next() {
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return fmt.Errorf("installing saved queries: %w", err)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("installing saved queries: %w", err)
-	}
-	if n == 0 {
+	if len(n) == 0 || n[0].N == 0 {
 		return nil
 	}
 	if err := db.Exec(ctx, "DELETE FROM _daily_rollup_v1 "+where); err != nil {
@@ -155,7 +137,7 @@ var (
 	created = regexp.MustCompile(`^CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW|MATERIALIZED\s+VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\b`)
 	// A name after FROM or JOIN (a table, a view or a parameterized view
 	// called like a table function), or after CREATE ... TABLE/VIEW; group
-	// 3 is set when the name is already qualified.
+	// 4 is set when the name is already qualified (a database name).
 	reference = regexp.MustCompile(`(?i)\b(FROM|JOIN|(?:TABLE|VIEW)(?:\s+IF\s+NOT\s+EXISTS)?)(\s+)(\w+)(\s*\.)?`)
 	plainName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
