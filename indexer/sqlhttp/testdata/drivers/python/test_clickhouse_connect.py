@@ -238,6 +238,13 @@ def test_grafana_dashboard_queries(client):
             assert not re.search(r"\$\{?\w", sql), f"unexpanded macro in {panel['title']}: {sql}"
             res = client.query(sql)
             assert res.result_rows, f"{panel['title']}: no rows"
+            # The panels name ${database}, so a data source whose default
+            # database is another one gets the same answer.
+            other = connect(database=OTHER_DATABASE)
+            try:
+                assert other.query(sql).result_rows == res.result_rows, panel["title"]
+            finally:
+                other.close()
             if panel["type"] == "timeseries":
                 assert res.column_names[0] == "time" and type(res.result_rows[0][0]) is datetime.datetime
                 assert all(type(v) is int for row in res.result_rows for v in row[1:]), panel["title"]
