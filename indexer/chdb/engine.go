@@ -121,6 +121,7 @@ type Engine struct {
 	opts    Options
 	log     *slog.Logger
 	guard   *hostGuard
+	booted  bool // the first connection, which configures the engine's log, is made
 	lock    *os.File
 	slots   chan struct{} // one token per running statement
 	shared  chan struct{} // one token per running reader statement: Conns-Reserved of them
@@ -207,6 +208,7 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 	start := time.Now()
 	var c *conn
 	captureStderr(e.log, func() { c, err = e.dial("") })
+	e.booted = true
 	if err != nil {
 		lock.Close()
 		return nil, err
@@ -540,8 +542,12 @@ func (e *Engine) dial(key string) (*conn, error) {
 	// The engine's own log goes to a file, never to the console: it
 	// writes there only when stdout is a terminal, raw and coloured, in
 	// the middle of the user's output (see Options.EngineLogLevel).
-	args := []string{"ethidx", "--path=" + e.dataDir, "--logger.console=0",
-		"--logger.log=" + e.EngineLog(), "--log-level=" + e.opts.EngineLogLevel}
+	args := []string{"ethidx", "--path=" + e.dataDir}
+	if !e.booted {
+		// Only the connection that boots the engine configures its log:
+		// given again, the engine announces it on stderr each time.
+		args = append(args, "--logger.console=0", "--logger.log="+e.EngineLog(), "--log-level="+e.opts.EngineLogLevel)
+	}
 	names := make([]string, 0, len(e.opts.Settings))
 	for k := range e.opts.Settings {
 		names = append(names, k)
