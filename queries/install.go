@@ -28,7 +28,7 @@ func Install(ctx context.Context, db DB) error {
 	var cur []struct {
 		Name string `ch:"name"`
 	}
-	if err := db.Select(ctx, &cur, "SELECT currentDatabase() AS name"); err != nil || len(cur) != 1 {
+	if err := db.Select(ctx, &cur, cacheSQL("current_database")); err != nil || len(cur) != 1 {
 		return fmt.Errorf("installing saved queries: reading the current database: %v", err)
 	}
 	for _, stmt := range InstallStatements(cur[0].Name) {
@@ -47,17 +47,16 @@ func Install(ctx context.Context, db DB) error {
 // exist), but it was a 1970 row in the cache. Counting first keeps the
 // usual start free of a mutation.
 func dropGenesisAlone(ctx context.Context, db DB) error {
-	const where = "WHERE first_block = 0 AND last_block = 0"
 	var n []struct {
 		N uint64 `ch:"n"`
 	}
-	if err := db.Select(ctx, &n, "SELECT count() AS n FROM _daily_rollup_v1 "+where); err != nil {
+	if err := db.Select(ctx, &n, cacheSQL("genesis_alone_count")); err != nil {
 		return fmt.Errorf("installing saved queries: %w", err)
 	}
 	if len(n) == 0 || n[0].N == 0 {
 		return nil
 	}
-	if err := db.Exec(ctx, "DELETE FROM _daily_rollup_v1 "+where); err != nil {
+	if err := db.Exec(ctx, cacheSQL("genesis_alone_drop")); err != nil {
 		return fmt.Errorf("installing saved queries: dropping the cached genesis-only day: %w", err)
 	}
 	return nil
@@ -225,7 +224,7 @@ func Refresh(ctx context.Context, db DB) (int, error) {
 // derived tables): the day fingerprints would not notice that.
 func Forget(ctx context.Context, db DB, from time.Time) error {
 	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"from": from.UTC().Format(time.DateOnly)}))
-	if err := db.Exec(ctx, "DELETE FROM _daily_rollup_v1 WHERE day >= {from:Date}"); err != nil {
+	if err := db.Exec(ctx, cacheSQL("forget_days")); err != nil {
 		return fmt.Errorf("dropping cached days from %s: %w", from.UTC().Format(time.DateOnly), err)
 	}
 	return nil
@@ -274,9 +273,7 @@ func (d dayBlocks) sameBlocks(o dayBlocks) bool {
 
 func staleDays(ctx context.Context, db DB, from, to string) ([]dayBlocks, error) {
 	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"from": from, "to": to}))
-	rows, err := db.Query(ctx, `SELECT day, first_block, last_block, blocks, fingerprint, prior_blocks, tx_count
-		FROM _daily_cache(from = {from:Date}, to = {to:Date})
-		WHERE complete = 1 AND cached = 0 ORDER BY day`)
+	rows, err := db.Query(ctx, cacheSQL("stale_days"))
 	if err != nil {
 		return nil, fmt.Errorf("finding days to cache: %w", err)
 	}
@@ -292,6 +289,20 @@ func staleDays(ctx context.Context, db DB, from, to string) ([]dayBlocks, error)
 	return out, rows.Err()
 }
 
+// cacheSQL returns the single statement of cache/name.sql: the day
+// cache's own statements.
+func cacheSQL(name string) string {
+	body, err := files.ReadFile("cache/" + name + ".sql")
+	if err != nil {
+		panic(fmt.Sprintf("queries: no cache statement %q", name)) // a typo in a constant; tests catch it
+	}
+	stmts := schema.SplitStatements(string(body))
+	if len(stmts) != 1 {
+		panic(fmt.Sprintf("queries: cache/%s.sql has %d statements, want 1", name, len(stmts)))
+	}
+	return strings.TrimSpace(stmts[0])
+}
+
 // txRowsWhole reports whether every transaction the day's block rows count
 // is stored. Without FINAL a count can only overstate (rows not yet merged
 // away), so a count below the blocks' own is a loss.
@@ -301,7 +312,7 @@ func txRowsWhole(ctx context.Context, db DB, d dayBlocks) (bool, error) {
 	var n []struct {
 		N uint64 `ch:"n"`
 	}
-	if err := db.Select(qctx, &n, schema.OpQuery("day_tx_rows")); err != nil {
+	if err := db.Select(qctx, &n, cacheSQL("day_tx_rows")); err != nil {
 		return false, fmt.Errorf("counting the stored transactions of %s: %w", d.Day.Format(time.DateOnly), err)
 	}
 	if len(n) != 1 {
@@ -314,8 +325,7 @@ func txRowsWhole(ctx context.Context, db DB, d dayBlocks) (bool, error) {
 func refreshDays(ctx context.Context, db DB, days []dayBlocks) (int, error) {
 	from, to := days[0].Day.Format(time.DateOnly), days[len(days)-1].Day.Format(time.DateOnly)
 	qctx := clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"from": from, "to": to}))
-	rows, err := db.Query(qctx, `SELECT day, active_addresses, active_senders, new_addresses
-		FROM _daily(from = {from:Date}, to = {to:Date})`)
+	rows, err := db.Query(qctx, cacheSQL("day_figures"))
 	if err != nil {
 		return 0, fmt.Errorf("computing days %s..%s: %w", from, to, err)
 	}
@@ -348,8 +358,7 @@ func refreshDays(ctx context.Context, db DB, days []dayBlocks) (int, error) {
 	for _, d := range after {
 		still[d.Day.Format(time.DateOnly)] = d
 	}
-	batch, err := db.PrepareBatch(ctx, `INSERT INTO _daily_rollup_v1
-		(day, first_block, last_block, blocks, fingerprint, prior_blocks, active_addresses, active_senders, new_addresses)`)
+	batch, err := db.PrepareBatch(ctx, cacheSQL("cache_days"))
 	if err != nil {
 		return 0, fmt.Errorf("caching days %s..%s: %w", from, to, err)
 	}

@@ -16,7 +16,7 @@ import (
 	"strings"
 )
 
-//go:embed *.sql ops/*.sql
+//go:embed *.sql
 var files embed.FS
 
 // Migration is one versioned DDL file.

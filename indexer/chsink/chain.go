@@ -3,8 +3,6 @@ package chsink
 import (
 	"context"
 	"fmt"
-
-	"github.com/ethidx/ethidx/schema"
 )
 
 // ChainMismatchError says the database already holds another chain.
@@ -28,7 +26,7 @@ func (s *Sink) BindChain(ctx context.Context, chainID uint64) error {
 		return err
 	}
 	if len(stored) == 0 {
-		if err := s.conn.Exec(ctx, "INSERT INTO chain (chain_id) VALUES (?)", chainID); err != nil {
+		if err := s.conn.Exec(ctx, opQuery("bind_chain"), chainID); err != nil {
 			return fmt.Errorf("recording chain id %d: %w", chainID, err)
 		}
 		if stored, err = s.chainIDs(ctx); err != nil {
@@ -44,7 +42,7 @@ func (s *Sink) BindChain(ctx context.Context, chainID uint64) error {
 }
 
 func (s *Sink) chainIDs(ctx context.Context) ([]uint64, error) {
-	rows, err := s.conn.Query(ctx, schema.OpQuery("chain_ids"))
+	rows, err := s.conn.Query(ctx, opQuery("chain_ids"))
 	if err != nil {
 		return nil, fmt.Errorf("reading the stored chain id: %w", err)
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/ethidx/ethidx/indexer"
-	"github.com/ethidx/ethidx/schema"
 )
 
 // partitionBlocks is the block span of a chain table's partition
@@ -124,7 +123,7 @@ func refusedRead(err error) bool {
 }
 
 func (s *Sink) detached(ctx context.Context, done indexer.Ranges) (Damage, error) {
-	rows, err := s.conn.Query(ctx, schema.OpQuery("detached_parts"))
+	rows, err := s.conn.Query(ctx, opQuery("detached_parts"))
 	if err != nil {
 		return nil, fmt.Errorf("reading detached parts: %w", err)
 	}
@@ -207,7 +206,7 @@ func within(done indexer.Ranges, r indexer.Range) (indexer.Range, bool) {
 func (s *Sink) monthBlocks(ctx context.Context, month uint32) (indexer.Range, bool, error) {
 	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"month": strconv.FormatUint(uint64(month), 10)}))
 	var lo, hi, n uint64
-	if err := s.conn.QueryRow(ctx, schema.OpQuery("month_blocks")).Scan(&lo, &hi, &n); err != nil {
+	if err := s.conn.QueryRow(ctx, opQuery("month_blocks")).Scan(&lo, &hi, &n); err != nil {
 		return indexer.Range{}, false, fmt.Errorf("reading blocks of month %d: %w", month, err)
 	}
 	return indexer.Range{From: lo, To: hi}, n > 0, nil
@@ -216,7 +215,7 @@ func (s *Sink) monthBlocks(ctx context.Context, month uint32) (indexer.Range, bo
 // shortPartitions compares, per million-block partition, the rows present
 // with what the block rows and completed ranges say.
 func (s *Sink) shortPartitions(ctx context.Context, done indexer.Ranges) (Damage, error) {
-	rows, err := s.conn.Query(ctx, schema.OpQuery("partition_rows"))
+	rows, err := s.conn.Query(ctx, opQuery("partition_rows"))
 	if err != nil {
 		return nil, fmt.Errorf("counting rows per partition: %w", err)
 	}
@@ -293,7 +292,7 @@ func (s *Sink) Incomplete(ctx context.Context, r indexer.Range, batch uint64) ([
 		return nil, nil // nothing recorded as complete: nothing to distrust
 	}
 	qctx := withParams(ctx, map[string]uint64{"from": r.From, "to": r.To, "batch": batch})
-	rows, err := s.conn.Query(qctx, schema.OpQuery("incomplete_batches"))
+	rows, err := s.conn.Query(qctx, opQuery("incomplete_batches"))
 	if err != nil {
 		return nil, fmt.Errorf("checking stored rows of %s: %w", r, err)
 	}
@@ -335,7 +334,7 @@ func (s *Sink) DropDetached(ctx context.Context, d Damage, derived bool) error {
 		if p.Part == "" || (!p.Base() && p.Table != "ranges_done" && !derived) {
 			continue
 		}
-		stmt := fmt.Sprintf("ALTER TABLE %s DROP DETACHED PART %s SETTINGS allow_drop_detached = 1", quoteIdent(p.Table), quoteString(p.Part))
+		stmt := strings.NewReplacer("{table}", quoteIdent(p.Table), "{part}", quoteString(p.Part)).Replace(opQuery("drop_detached"))
 		if err := s.conn.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("dropping repaired detached part %s of %s: %w", p.Part, p.Table, err)
 		}

@@ -14,7 +14,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/ethidx/ethidx/indexer"
-	"github.com/ethidx/ethidx/schema"
 )
 
 // Sink implements indexer.Sink over a clickhouse-go connection whose
@@ -69,7 +68,7 @@ func (s *Sink) insert(ctx context.Context, table string, blocks []*indexer.Block
 
 // MarkDone records r as complete.
 func (s *Sink) MarkDone(ctx context.Context, r indexer.Range) error {
-	if err := s.conn.Exec(ctx, "INSERT INTO ranges_done (from_block, to_block) VALUES (?, ?)", r.From, r.To); err != nil {
+	if err := s.conn.Exec(ctx, opQuery("mark_done"), r.From, r.To); err != nil {
 		return fmt.Errorf("marking %s done: %w", r, err)
 	}
 	return nil
@@ -77,7 +76,7 @@ func (s *Sink) MarkDone(ctx context.Context, r indexer.Range) error {
 
 // Done returns the completed ranges, merged.
 func (s *Sink) Done(ctx context.Context) (indexer.Ranges, error) {
-	rows, err := s.conn.Query(ctx, schema.OpQuery("ranges_done"))
+	rows, err := s.conn.Query(ctx, opQuery("ranges_done"))
 	if err != nil {
 		return nil, fmt.Errorf("reading completed ranges: %w", err)
 	}
@@ -99,7 +98,7 @@ func (s *Sink) Done(ctx context.Context) (indexer.Ranges, error) {
 // Hashes returns stored block hashes in from..to.
 func (s *Sink) Hashes(ctx context.Context, from, to uint64) (map[uint64]common.Hash, error) {
 	ctx = withParams(ctx, map[string]uint64{"from": from, "to": to})
-	rows, err := s.conn.Query(ctx, schema.OpQuery("block_hashes"))
+	rows, err := s.conn.Query(ctx, opQuery("block_hashes"))
 	if err != nil {
 		return nil, fmt.Errorf("reading stored hashes %d-%d: %w", from, to, err)
 	}
@@ -119,7 +118,7 @@ func (s *Sink) Hashes(ctx context.Context, from, to uint64) (map[uint64]common.H
 // Rewind deletes every row of blocks >= from (see schema/ops/rewind.sql).
 func (s *Sink) Rewind(ctx context.Context, from uint64) error {
 	ctx = withParams(ctx, map[string]uint64{"from": from})
-	for _, stmt := range schema.Op("rewind") {
+	for _, stmt := range op("rewind") {
 		if err := s.conn.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("rewinding to block %d: %w", from, err)
 		}
@@ -131,7 +130,7 @@ func (s *Sink) Rewind(ctx context.Context, from uint64) error {
 // transactions of blocks >= from (see schema/ops/rebuild_derived.sql).
 func (s *Sink) RebuildDerived(ctx context.Context, from uint64) error {
 	ctx = withParams(ctx, map[string]uint64{"from": from})
-	for _, stmt := range schema.Op("rebuild_derived") {
+	for _, stmt := range op("rebuild_derived") {
 		if err := s.conn.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("rebuilding derived tables from block %d: %w", from, err)
 		}
@@ -143,7 +142,7 @@ func (s *Sink) RebuildDerived(ctx context.Context, from uint64) error {
 func (s *Sink) RowsPast(ctx context.Context, from uint64) (bool, error) {
 	ctx = withParams(ctx, map[string]uint64{"from": from})
 	var n uint64
-	if err := s.conn.QueryRow(ctx, schema.OpQuery("rows_past")).Scan(&n); err != nil {
+	if err := s.conn.QueryRow(ctx, opQuery("rows_past")).Scan(&n); err != nil {
 		return false, fmt.Errorf("checking rows past block %d: %w", from, err)
 	}
 	return n > 0, nil
@@ -162,7 +161,7 @@ func unix(ts uint64) time.Time { return time.Unix(int64(ts), 0).UTC() }
 // Audit reads what is stored for blocks from..to (see schema/ops/audit.sql).
 func (s *Sink) Audit(ctx context.Context, from, to uint64) (map[uint64]indexer.StoredBlock, error) {
 	ctx = withParams(ctx, map[string]uint64{"from": from, "to": to})
-	rows, err := s.conn.Query(ctx, schema.OpQuery("audit"))
+	rows, err := s.conn.Query(ctx, opQuery("audit"))
 	if err != nil {
 		return nil, fmt.Errorf("auditing blocks %d-%d: %w", from, to, err)
 	}

@@ -1,0 +1,4 @@
+-- name: bind_chain
+-- Records the chain id of the node the database is first loaded from; a
+-- node of another chain is refused afterwards (see Sink.BindChain).
+INSERT INTO chain (chain_id) VALUES (?);
