@@ -26,8 +26,22 @@ func golden(t *testing.T, name string, got []byte) {
 	if err != nil {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n%.2000s", name, got)
+	if bytes.Equal(got, want) {
+		return
+	}
+	g, w := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
+	for i := 0; ; i++ {
+		if i >= len(g) || i >= len(w) || !bytes.Equal(g[i], w[i]) {
+			line := func(l [][]byte) []byte {
+				if i < len(l) {
+					return l[i]
+				}
+				return []byte("(end of file)")
+			}
+			t.Errorf("%s differs from the golden file from line %d (go test -update rewrites it):\ngot:  %s\nwant: %s",
+				name, i+1, line(g), line(w))
+			return
+		}
 	}
 }
 

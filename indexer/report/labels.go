@@ -17,12 +17,13 @@ type meanMark struct {
 
 // meanLabels is the plotter that writes each month's mean label next to
 // its dashed line, where it covers no part of the series. It tries spots
-// just above and just below the line, from the month's right end leftward,
-// and takes the first whose box keeps clear of every series segment, every
-// hollow marker, the other mean lines and the labels already placed. Should
-// the series crowd the whole line, the label goes to the top of its month:
-// the panel's y axis reaches a fifth above the highest value, so nothing is
-// drawn there.
+// in rows from the line outward (just above it, just below it, then half
+// a label's height further each time), each row from the month's right
+// end leftward, and takes the first whose box keeps clear of every series
+// segment, every hollow marker, the other mean lines and the labels
+// already placed. The last row is the top of the data area, which is
+// always clear: the panel's y axis reaches a fifth above the highest
+// value, so nothing is drawn there.
 type meanLabels struct {
 	marks []meanMark
 	runs  []plotter.XYs // the daily series, as drawn
@@ -104,15 +105,27 @@ func (l *meanLabels) Plot(c draw.Canvas, p *plot.Plot) {
 		for k := steps; k >= 0; k-- {
 			lefts = append(lefts, x0+labelPad+(x1-x0-2*labelPad-w)*vg.Length(k)/steps)
 		}
-		var boxes []vg.Rectangle
-		for _, lx := range lefts {
-			for _, by := range []vg.Length{y + labelPad, y - labelPad - h} {
-				boxes = append(boxes, vg.Rectangle{Min: vg.Point{X: lx, Y: by}, Max: vg.Point{X: lx + w, Y: by + h}})
+		// Rows from the line outward, half a label's height apart, first
+		// above, then below it; last, the top of the data area.
+		var rows []vg.Length
+		for k := vg.Length(0); ; k++ {
+			up, down := y+labelPad+k*h/2, y-labelPad-h-k*h/2
+			if up+h > c.Max.Y && down < c.Min.Y {
+				break
+			}
+			if up+h <= c.Max.Y {
+				rows = append(rows, up)
+			}
+			if down >= c.Min.Y {
+				rows = append(rows, down)
 			}
 		}
-		for _, lx := range lefts {
-			by := c.Max.Y - labelPad - h
-			boxes = append(boxes, vg.Rectangle{Min: vg.Point{X: lx, Y: by}, Max: vg.Point{X: lx + w, Y: by + h}})
+		rows = append(rows, c.Max.Y-labelPad-h)
+		var boxes []vg.Rectangle
+		for _, by := range rows {
+			for _, lx := range lefts {
+				boxes = append(boxes, vg.Rectangle{Min: vg.Point{X: lx, Y: by}, Max: vg.Point{X: lx + w, Y: by + h}})
+			}
 		}
 		box := boxes[len(boxes)-steps-1] // the top of the month, right-aligned: never crowded, as above
 		for _, b := range boxes {
