@@ -420,8 +420,8 @@ func (t dayTicks) Ticks(lo, hi float64) []plot.Tick {
 	return out
 }
 
-// niceTicks returns 0 and round steps up to at least hi, five or six of
-// them: 0, 250k, 500k...
+// niceTicks returns 0 and round steps up to at least hi, three to five
+// of them: 0, 250k, 500k...
 func niceTicks(hi float64) []float64 {
 	if hi <= 0 {
 		return []float64{0, 1}
@@ -447,22 +447,30 @@ func niceTicks(hi float64) []float64 {
 
 // meanLabel gives a mean three significant digits or so: 2.9, 613.9k.
 func meanLabel(v float64) string {
-	if math.Abs(v) < 1000 {
-		return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
+	if r := math.Round(v*10) / 10; math.Abs(r) < 1000 {
+		return strconv.FormatFloat(r, 'f', -1, 64)
 	}
 	return short(v)
 }
 
-// short formats an axis value: 950, 12.5k, 1.5M.
+// shortUnits are short's units, each with the decimals it keeps.
+var shortUnits = []struct {
+	div, prec float64
+	suffix    string
+}{{1, 1, ""}, {1e3, 10, "k"}, {1e6, 100, "M"}, {1e9, 100, "B"}}
+
+// short formats an axis value: 950, 12.5k, 1.5M. A value that rounds up
+// to a thousand of its unit takes the next one: 1M, not 1000k.
 func short(v float64) string {
-	f := func(x float64, unit string) string { return strconv.FormatFloat(x, 'f', -1, 64) + unit }
-	switch a := math.Abs(v); {
-	case a >= 1e9:
-		return f(math.Round(v/1e7)/100, "B")
-	case a >= 1e6:
-		return f(math.Round(v/1e4)/100, "M")
-	case a >= 1e3:
-		return f(math.Round(v/1e2)/10, "k")
+	i := 0
+	for i+1 < len(shortUnits) && math.Abs(v) >= shortUnits[i+1].div {
+		i++
 	}
-	return f(math.Round(v), "")
+	in := func(i int) float64 { return math.Round(v/shortUnits[i].div*shortUnits[i].prec) / shortUnits[i].prec }
+	x := in(i)
+	if math.Abs(x) >= 1000 && i+1 < len(shortUnits) {
+		i++
+		x = in(i)
+	}
+	return strconv.FormatFloat(x, 'f', -1, 64) + shortUnits[i].suffix
 }
