@@ -15,6 +15,9 @@ import (
 )
 
 func TestMonthly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the embedded engine; the text and chart tests need none")
+	}
 	ctx := context.Background()
 	conn, _ := chsinktest.Conn(t)
 	if err := queries.Install(ctx, conn); err != nil {
