@@ -30,8 +30,9 @@ type meanLabels struct {
 	dots  plotter.XYs   // the hollow markers of days not fully indexed
 	style text.Style
 
-	// placed is where each mark's label went, in canvas coordinates; Plot
-	// sets it (the tests read it).
+	// placed is the room each mark's label took, in canvas coordinates:
+	// the text's box, widened by fontSlack. Plot sets it (the tests read
+	// it).
 	placed []vg.Rectangle
 }
 
@@ -40,7 +41,12 @@ type meanLabels struct {
 // and a gap), or a hollow marker's centre (its 3pt radius, half its ring,
 // and a gap).
 const (
-	labelPad      = vg.Length(3)
+	labelPad = vg.Length(3)
+	// fontSlack widens the room kept for a label to its right, where the
+	// text runs from its left edge, for an SVG viewer that ignores
+	// textLength and substitutes a wider sans: DejaVu Sans Bold, the usual
+	// fallback on Linux, is up to a fifth wider than Liberation Sans Bold.
+	fontSlack     = 1.2
 	lineClearance = vg.Length(0.75 + 1.5)
 	dotClearance  = vg.Length(3 + 0.6 + 1.5)
 )
@@ -96,7 +102,7 @@ func (l *meanLabels) Plot(c draw.Canvas, p *plot.Plot) {
 
 	for i, m := range l.marks {
 		rel := l.style.Rectangle(m.label) // the text's box if drawn at (0, 0)
-		w, h := rel.Max.X-rel.Min.X, rel.Max.Y-rel.Min.Y
+		w, h := (rel.Max.X-rel.Min.X)*fontSlack, rel.Max.Y-rel.Min.Y
 		x0, x1 := max(trX(m.x0), c.Min.X), min(trX(m.x1), c.Max.X)
 		y := trY(m.y)
 		// Left edges from the month's right end to its left, in eight steps.
