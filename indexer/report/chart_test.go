@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -215,10 +216,10 @@ func TestMeanLabelsClearOfSeries(t *testing.T) {
 			for j, d := range r.Days {
 				x, y := trX(ch.x(d.Day)), trY(s.value(d))
 				for _, box := range l.placed {
-					if d.Complete == 0 && overlaps(grow(box, 3), vg.Rectangle{Min: vg.Point{X: x, Y: y}, Max: vg.Point{X: x, Y: y}}) {
+					if d.Complete == 0 && overlaps(grow(box, 3.6), vg.Rectangle{Min: vg.Point{X: x, Y: y}, Max: vg.Point{X: x, Y: y}}) {
 						t.Errorf("%s %s: a label covers the hollow marker of %s", name, s.title, d.Day.Format("Jan 2"))
 					}
-					if j == 0 || d.Day.Sub(r.Days[j-1].Day) > 24*60*60*1e9 {
+					if j == 0 || d.Day.Sub(r.Days[j-1].Day) > 24*time.Hour {
 						continue
 					}
 					n := int(max(abs(x-prevX), abs(y-prevY))/0.5) + 1
