@@ -40,8 +40,11 @@ bench: engine
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseRequest -fuzztime 30s ./indexer/sqlhttp/
 
+# go mod tidy -diff changes nothing and exits non-zero, printing the diff,
+# when go.mod or go.sum is not what tidy would write.
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	@$(GO) mod tidy -diff || (echo 'go.mod/go.sum are not tidy: run go mod tidy'; exit 1)
 	$(GO) vet ./...
 
 clean:

@@ -3,7 +3,13 @@
 // transactions compare with the month before. Monthly reads the saved
 // views (monthly_growth, daily_activity, daily_coverage), so the report,
 // `ethidx query` and a BI dashboard always agree; WriteText prints the
-// summary and WriteChart draws the daily series as SVG or PNG.
+// summary and WriteChart draws the daily series as SVG or PNG, with
+// gonum/plot.
+//
+// Only Monthly and LoadDays read the database. The text and the chart
+// are drawn from the Report value alone, and their tests build one in
+// memory and need no engine (go test -short runs only those);
+// TestMonthly checks the whole path against the embedded engine.
 package report
 
 import (

@@ -3,9 +3,6 @@ package report_test
 import (
 	"bytes"
 	"context"
-	"flag"
-	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,28 +14,10 @@ import (
 	"github.com/ethidx/ethidx/queries/querytest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n%s", name, got)
-	}
-}
-
 func TestMonthly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the embedded engine; the text and chart tests need none")
+	}
 	ctx := context.Background()
 	conn, _ := chsinktest.Conn(t)
 	if err := queries.Install(ctx, conn); err != nil {
@@ -66,7 +45,7 @@ func TestMonthly(t *testing.T) {
 	if err := r.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "2026-01.txt", text.Bytes())
+	report.Golden(t, "2026-01.txt", text.Bytes())
 
 	dir := t.TempDir()
 	svg := filepath.Join(dir, "chart.svg")
@@ -82,8 +61,9 @@ func TestMonthly(t *testing.T) {
 	if err := r.WriteChart(svg); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(svg)
-	golden(t, "2026-01.svg", b)
+	if b, err := os.ReadFile(svg); err != nil || !bytes.Contains(b, []byte("<svg")) {
+		t.Errorf("WriteChart(.svg) wrote no SVG: %v", err)
+	}
 	pngPath := filepath.Join(dir, "chart.png")
 	if os.Getenv("ETHIDX_CHART_DIR") != "" { // to look at it
 		pngPath = filepath.Join(os.Getenv("ETHIDX_CHART_DIR"), "2026-01.png")
@@ -91,7 +71,7 @@ func TestMonthly(t *testing.T) {
 	if err := r.WriteChart(pngPath); err != nil {
 		t.Fatal(err)
 	}
-	checkPNG(t, pngPath)
+	report.CheckPNG(t, pngPath)
 	if err := r.WriteChart(filepath.Join(dir, "chart.gif")); err == nil {
 		t.Error("WriteChart(.gif) succeeded, want an error naming the formats")
 	}
@@ -105,38 +85,5 @@ func TestMonthly(t *testing.T) {
 	if err := r.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "2026-02.txt", text.Bytes())
-}
-
-// checkPNG decodes the chart and looks for each series' colour: the lines
-// were drawn, not just the frame.
-func checkPNG(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := img.Bounds(); b.Dx() != 2400 || b.Dy() != 1920 {
-		t.Errorf("PNG is %dx%d, want 2400x1920", b.Dx(), b.Dy())
-	}
-	want := map[color.RGBA]int{{0x1f, 0x6f, 0xb4, 0xff}: 0, {0x2c, 0x8c, 0x2c, 0xff}: 0, {0xe0, 0x6c, 0x00, 0xff}: 0}
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			c := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
-			if _, ok := want[c]; ok {
-				want[c]++
-			}
-		}
-	}
-	for c, n := range want {
-		if n < 1000 {
-			t.Errorf("series colour %v covers %d pixels: its line is missing", c, n)
-		}
-	}
+	report.Golden(t, "2026-02.txt", text.Bytes())
 }

@@ -12,12 +12,13 @@ import (
 // WriteText prints the summary the way it gets quoted:
 //
 //	January 2026 vs December 2025 (31/31 days indexed; new addresses exact: history from genesis)
-//	  daily active addresses (mean)     613,904   +27.5%
-//	  new addresses                   5,278,119   +26.8%
-//	  transactions                   46,425,600   +36.0%
+//	  daily active addresses (mean)      613,904   +27.5%
+//	  new addresses                    5,278,119   +26.8%
+//	  transactions                    46,425,600   +36.0%
 //
-// then both months per day (the fair comparison when months differ in
-// length or one is partial) and the one-sentence version.
+// (TestWriteText prints this example), then both months per day (the fair
+// comparison when months differ in length or one is partial) and the
+// one-sentence version.
 func (r *Report) WriteText(w io.Writer) error {
 	m, p := r.Month, r.Prev
 	name, prevName := m.Month.Format("January 2006"), p.Month.Format("January 2006")
@@ -69,8 +70,8 @@ func (r *Report) WriteText(w io.Writer) error {
 }
 
 // Sentence is the report in one line, e.g. "In January 2026 daily active
-// addresses rose 27.5%, new addresses 26.8% and transactions 36.0% month
-// on month." With a partial month on either side it compares per-day
+// addresses rose 27.5%, new addresses rose 26.8% and transactions rose
+// 36.0% month on month." With a partial month on either side it compares per-day
 // means. It is empty when there is nothing to compare.
 func (r *Report) Sentence() string {
 	m := r.Month
@@ -85,7 +86,10 @@ func (r *Report) Sentence() string {
 		m.Month.Format("January 2006"), basis, change(*m.ActiveGrowth), change(*newG), change(*txG))
 }
 
+// change words a growth figure as printed, to one decimal: a change
+// that rounds to 0.0% is no change.
 func change(g float64) string {
+	g = math.Round(g*10) / 10
 	switch {
 	case g > 0:
 		return fmt.Sprintf("rose %.1f%%", g)
@@ -107,8 +111,8 @@ func pct(g *float64) string {
 	if g == nil || math.IsNaN(*g) {
 		return "n/a"
 	}
-	if *g == 0 {
-		return "+0.0%" // never "-0.0%"
+	if math.Round(*g*10) == 0 {
+		return "+0.0%" // never "-0.0%", for a growth between -0.05 and 0
 	}
 	return fmt.Sprintf("%+.1f%%", *g)
 }
