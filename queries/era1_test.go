@@ -17,7 +17,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	"github.com/ethidx/ethidx/indexer/replay"
-	"github.com/ethidx/ethidx/indexer/report"
+	"github.com/ethidx/ethidx/queries/report"
 	"github.com/ethidx/ethidx/indexer/rpcsource"
 	"github.com/ethidx/ethidx/queries"
 )

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: prints ethidx's figures against the targets in DESIGN.md.
+# make bench: prints ethidx's figures against its targets (README, Benchmarks).
 # Nothing here fails on a timing; it reports.
 #
 #   1. backfill throughput (end to end into the embedded engine, and with a

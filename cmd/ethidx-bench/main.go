@@ -1,4 +1,4 @@
-// Command ethidx-bench measures ethidx against the targets in DESIGN.md and
+// Command ethidx-bench measures ethidx against its targets (README, Benchmarks) and
 // prints the figures (`make bench`). It never fails on a timing: it reports.
 //
 //	backfill  end to end into the embedded engine, and the same pipeline

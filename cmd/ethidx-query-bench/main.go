@@ -1,5 +1,5 @@
 // Command bench measures the saved queries and the monthly report against
-// DESIGN.md's targets on a synthetic month at mainnet scale: December 2025
+// the README's targets on a synthetic month at mainnet scale: December 2025
 // and January 2026, ~38M and ~46M transactions, ~7,200 blocks, ~1.5M
 // transactions and ~614k active addresses a day, in the embedded engine.
 //
@@ -30,7 +30,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/ethidx/ethidx/indexer/chdb"
-	"github.com/ethidx/ethidx/indexer/report"
+	"github.com/ethidx/ethidx/queries/report"
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
 	"github.com/ethidx/ethidx/queries"
 	"github.com/ethidx/ethidx/schema"

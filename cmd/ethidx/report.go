@@ -9,7 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/ethidx/ethidx/indexer/report"
+	"github.com/ethidx/ethidx/queries/report"
 	"github.com/ethidx/ethidx/queries"
 )
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
-	"github.com/ethidx/ethidx/indexer/report"
+	"github.com/ethidx/ethidx/queries/report"
 	"github.com/ethidx/ethidx/queries"
 	"github.com/ethidx/ethidx/queries/querytest"
 )
