@@ -5,6 +5,7 @@
 //
 // Adapters live in sub-packages named after what they wrap (the JSON-RPC
 // source, the ClickHouse sink, the embedded engine); this package imports
-// none of them, so the core can be read and tested without a node or a
-// database.
+// none of them, so the core reads without them. Its pure parts (ranges)
+// are tested with neither a node nor a database; the loops are tested
+// against a real node (replay, dev chain) and the real engine.
 package indexer
