@@ -4,21 +4,17 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"sync/atomic"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/ethidx/ethidx/indexer"
-	"github.com/ethidx/ethidx/indexer/chdb"
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/replay"
 	"github.com/ethidx/ethidx/indexer/rpcsource"
-	"github.com/ethidx/ethidx/indexer/sqlhttp"
-	"github.com/ethidx/ethidx/schema"
+	"github.com/ethidx/ethidx/store"
 )
 
 type backfillConfig struct {
@@ -91,48 +87,14 @@ func benchBackfill(ctx context.Context, cfg backfillConfig, toEngine bool) error
 }
 
 // engineSink opens the embedded engine in dir, serves it, and returns a
-// migrated ClickHouse sink over clickhouse-go HTTP: the CLI's path.
+// migrated ClickHouse sink over clickhouse-go HTTP: the CLI's path, through
+// the same opener.
 func engineSink(ctx context.Context, dir string) (*chsink.Sink, func(), error) {
-	eng, err := chdb.Open(dir, chdb.Options{Logger: slog.Default()})
+	st, err := store.Open(ctx, store.Options{DataDir: dir, Logger: slog.Default()})
 	if err != nil {
 		return nil, nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, nil, err
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- sqlhttp.New(eng, sqlhttp.Config{Logger: slog.Default()}).Serve(sctx, ln) }()
-	opts := func(db string) *clickhouse.Options {
-		return &clickhouse.Options{Protocol: clickhouse.HTTP, Addr: []string{ln.Addr().String()},
-			Auth: clickhouse.Auth{Database: db, Username: "default"}}
-	}
-	boot, err := clickhouse.Open(opts("default"))
-	if err == nil {
-		err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS eth")
-		boot.Close()
-	}
-	conn, err2 := clickhouse.Open(opts("eth"))
-	if err == nil {
-		err = err2
-	}
-	if err == nil {
-		_, err = schema.Migrate(ctx, conn)
-	}
-	closeAll := func() {
-		if conn != nil {
-			conn.Close()
-		}
-		cancel()
-		<-done
-		eng.Close()
-	}
-	if err != nil {
-		closeAll()
-		return nil, nil, err
-	}
-	return chsink.New(conn), closeAll, nil
+	return chsink.New(st.Conn), func() { st.Close() }, nil
 }
 
 // nullSink drops every block: what is left is fetch and decode.

@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -29,11 +28,9 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/ethidx/ethidx/indexer/chdb"
-	"github.com/ethidx/ethidx/queries/report"
-	"github.com/ethidx/ethidx/indexer/sqlhttp"
 	"github.com/ethidx/ethidx/queries"
-	"github.com/ethidx/ethidx/schema"
+	"github.com/ethidx/ethidx/queries/report"
+	"github.com/ethidx/ethidx/store"
 )
 
 //go:embed synthetic_*.sql
@@ -242,47 +239,13 @@ func group(n uint64) string {
 
 // connect opens the engine on dataDir, serves it on a loopback port and
 // returns a clickhouse-go connection to database eth with the schema
-// applied: the path the CLI takes.
+// applied: the path the CLI takes, through the same opener.
 func connect(ctx context.Context, dataDir string) (driver.Conn, func(), error) {
-	eng, err := chdb.Open(dataDir, chdb.Options{Logger: slog.New(slog.DiscardHandler)})
+	st, err := store.Open(ctx, store.Options{DataDir: dataDir, Logger: slog.New(slog.DiscardHandler), ReadTimeout: time.Hour})
 	if err != nil {
 		return nil, nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		eng.Close()
-		return nil, nil, err
-	}
-	sctx, stop := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() {
-		served <- sqlhttp.New(eng, sqlhttp.Config{Logger: slog.New(slog.DiscardHandler)}).Serve(sctx, ln)
-	}()
-	open := func(db string) (driver.Conn, error) {
-		return clickhouse.Open(&clickhouse.Options{
-			Protocol: clickhouse.HTTP, Addr: []string{ln.Addr().String()},
-			Auth:        clickhouse.Auth{Database: db, Username: "default"},
-			DialTimeout: 10 * time.Second, ReadTimeout: time.Hour,
-		})
-	}
-	closeAll := func() { stop(); <-served; eng.Close() }
-	boot, err := open("default")
-	if err == nil {
-		err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS eth")
-		boot.Close()
-	}
-	var conn driver.Conn
-	if err == nil {
-		conn, err = open("eth")
-	}
-	if err == nil {
-		_, err = schema.Migrate(ctx, conn)
-	}
-	if err != nil {
-		closeAll()
-		return nil, nil, err
-	}
-	return conn, func() { conn.Close(); closeAll() }, nil
+	return st.Conn, func() { st.Close() }, nil
 }
 
 // generate writes the parts not yet recorded in _bench_dataset.

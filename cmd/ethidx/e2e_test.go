@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -13,11 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
-
-	"github.com/ethidx/ethidx/indexer/chdb"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
-	"github.com/ethidx/ethidx/indexer/sqlhttp"
+	storage "github.com/ethidx/ethidx/store"
 )
 
 // The tests in this package run the real ethidx binary, built once.
@@ -138,27 +136,14 @@ func TestBadInputExitsTwo(t *testing.T) {
 	}
 }
 
-// snapshotDir fingerprints the tables of a data dir a child process wrote.
+// snapshotDir fingerprints the tables of a data dir a child process wrote,
+// opened as the CLI opens it (read-only: no migration, no view install).
 func snapshotDir(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	eng, err := chdb.Open(dir, chdb.Options{})
+	st, err := storage.Open(context.Background(), storage.Options{DataDir: dir, ReadOnly: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("opening %s: %v", dir, err)
 	}
-	defer eng.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sqlhttp.New(eng, sqlhttp.Config{}).Serve(ctx, ln) }()
-	defer func() { cancel(); <-done }()
-	conn, err := clickhouse.Open(&clickhouse.Options{Protocol: clickhouse.HTTP, Addr: []string{ln.Addr().String()},
-		Auth: clickhouse.Auth{Database: "eth", Username: "default"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	return chsinktest.Snapshot(t, conn)
+	defer st.Close()
+	return chsinktest.Snapshot(t, st.Conn)
 }

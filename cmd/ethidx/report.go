@@ -9,8 +9,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/ethidx/ethidx/queries/report"
 	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/queries/report"
 )
 
 func reportCommand() *cli.Command {

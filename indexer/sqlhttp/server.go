@@ -33,7 +33,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/ethidx/ethidx/indexer/chdb"
@@ -97,7 +96,8 @@ type Server struct {
 	perUser map[string]chan struct{}
 }
 
-// New returns a Server for engine. Call Serve or ListenAndServe to run it.
+// New returns a Server for engine. Call Serve to run it (package store
+// listens, advertises the address in the data directory and serves).
 func New(engine *chdb.Engine, cfg Config) *Server {
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
@@ -157,39 +157,6 @@ func (s *Server) queue(ctx context.Context, u User) (func(), error) {
 			"Too many simultaneous queries for user %s: %d running, none finished within %v; try again later",
 			u.Name, cap(slots), s.cfg.QueueTimeout)
 	}
-}
-
-// ListenAndServe listens on cfg.Addr, advertises the address in the data
-// directory (so a second ethidx finds it) and serves until ctx ends.
-func (s *Server) ListenAndServe(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("%s is in use by %s; choose another --http-addr", s.cfg.Addr, whoServes(s.cfg.Addr))
-		}
-		return fmt.Errorf("listening on %s: %w", s.cfg.Addr, err)
-	}
-	dir := s.engine.DataDir()
-	if err := chdb.WriteEndpoint(dir, ln.Addr().String()); err != nil {
-		ln.Close()
-		return err
-	}
-	defer chdb.RemoveEndpoint(dir)
-	return s.Serve(ctx, ln)
-}
-
-// whoServes describes what answers on addr, for the address-in-use error.
-func whoServes(addr string) string {
-	c := http.Client{Timeout: time.Second}
-	res, err := c.Get("http://" + addr + "/ping")
-	if err != nil {
-		return "another program"
-	}
-	res.Body.Close()
-	if d := res.Header.Get("X-Ethidx-Data-Dir"); d != "" {
-		return "another ethidx serving data dir " + d
-	}
-	return "another program (not ethidx)"
 }
 
 // Serve answers requests on ln until ctx ends, then shuts down: it stops

@@ -5,26 +5,38 @@ package chsinktest
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/ethidx/ethidx/indexer/chdb/chdbtest"
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
-	"github.com/ethidx/ethidx/indexer/sqlhttp/sqlhttptest"
 	"github.com/ethidx/ethidx/schema"
+	"github.com/ethidx/ethidx/store"
 )
 
 // Conn returns a migrated connection to database "eth" on a fresh engine,
-// and the endpoint's address.
+// and the endpoint's address. It opens storage the way the CLI does
+// (package store), on the process's engine (chdbtest).
 func Conn(t testing.TB) (driver.Conn, string) {
 	t.Helper()
-	// The kit's connection is the process's own, as the CLI's is (its
-	// private endpoint account): trusted past the host guard, not bounded
-	// by the endpoint users' limits.
-	addr, _ := sqlhttptest.Start(t, sqlhttp.Config{Users: []sqlhttp.User{{Name: "default", Internal: true}}})
-	return Database(t, addr, "eth"), addr
+	// Every kit connection is the process's own, as the CLI's is: trusted
+	// past the host guard, not bounded by the endpoint users' limits.
+	st, err := store.Open(context.Background(), store.Options{
+		Engine:   chdbtest.Open(t),
+		Endpoint: sqlhttp.Config{Users: []sqlhttp.User{{Name: "default", Internal: true}}},
+		Logger:   slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatalf("chsinktest: %v", err)
+	}
+	// Registered after chdbtest's cleanup, so it runs first: the server
+	// stops before the engine closes.
+	t.Cleanup(func() { st.Close() })
+	return st.Conn, st.Addr
 }
 
 // Database creates and migrates another database on the endpoint at addr,

@@ -1,0 +1,259 @@
+// Package store opens ethidx's storage, the one way every program does: a
+// ClickHouse server, or the embedded engine served on its HTTP endpoint
+// (or, when another ethidx process owns the data directory, that one's
+// endpoint), with the database created, the schema migrated and, if asked,
+// the saved views installed. The CLI, both bench programs and the test kits
+// open storage through it, so they all take the path users take.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/ethidx/ethidx/indexer/chdb"
+	"github.com/ethidx/ethidx/indexer/sqlhttp"
+	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/schema"
+)
+
+// Options says what to open. The zero value (plus a DataDir) opens the
+// embedded engine there, serves it on a free loopback port, and migrates
+// database eth.
+type Options struct {
+	// Server is a ClickHouse server to connect to; nil means the embedded
+	// engine.
+	Server *clickhouse.Options
+	// DataDir is the embedded engine's data directory.
+	DataDir string
+	// Engine, if set, is an engine already open (test kits share one per
+	// process); it is served but not closed by Close.
+	Engine *chdb.Engine
+	// EngineLogLevel is the engine's own log level (chdb.Options).
+	EngineLogLevel string
+	// Listen is where the embedded endpoint listens; default 127.0.0.1:0.
+	Listen string
+	// Endpoint configures the embedded endpoint: its users (none: the
+	// password-less default) and limits. Addr and Logger are set here.
+	Endpoint sqlhttp.Config
+	// Database is the database to use; default eth. A server DSN naming
+	// one takes precedence.
+	Database string
+	// ReadOnly skips creating the database, migrating and installing:
+	// for users who may only read.
+	ReadOnly bool
+	// Views installs the saved queries' views after migrating.
+	Views bool
+	// ReadTimeout bounds one statement on the client side (default
+	// clickhouse-go's); long generation jobs raise it.
+	ReadTimeout time.Duration
+	Logger      *slog.Logger
+}
+
+// Store is open storage. Conn is a clickhouse-go connection to Database.
+type Store struct {
+	Conn     driver.Conn
+	Database string
+	// Addr is the endpoint this process serves, if it serves one.
+	Addr string
+	// Shared is the endpoint of the ethidx process that owns the data
+	// directory, when this process uses that one instead.
+	Shared string
+	// Engine is the embedded engine this process opened or was given.
+	Engine *chdb.Engine
+
+	closers []func() error
+}
+
+// Close releases everything Open took, in reverse order.
+func (s *Store) Close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
+
+// AddrInUseError says the endpoint address is taken by a program other
+// than an ethidx serving the same data directory.
+type AddrInUseError struct{ Addr, DataDir string }
+
+func (e *AddrInUseError) Error() string {
+	return fmt.Sprintf("%s is in use by another program (not an ethidx serving %s)", e.Addr, e.DataDir)
+}
+
+// Open opens storage as o says.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Database == "" {
+		o.Database = "eth"
+	}
+	s := &Store{Database: o.Database}
+	var client *clickhouse.Options
+	if o.Server != nil {
+		c := *o.Server
+		client = &c
+		if client.Auth.Database != "" {
+			s.Database = client.Auth.Database
+		}
+	} else {
+		var err error
+		if client, err = s.openEmbedded(o); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	if o.ReadTimeout > 0 {
+		client.ReadTimeout = o.ReadTimeout
+	}
+	if err := s.connect(ctx, client, o); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openEmbedded opens (or takes) the engine and serves it, or finds the
+// ethidx that already serves the data directory. It returns how to reach
+// the endpoint.
+func (s *Store) openEmbedded(o Options) (*clickhouse.Options, error) {
+	eng := o.Engine
+	dataDir := o.DataDir
+	if eng == nil {
+		var err error
+		eng, err = chdb.Open(dataDir, chdb.Options{Logger: o.Logger, EngineLogLevel: o.EngineLogLevel})
+		var locked *chdb.LockedError
+		if errors.As(err, &locked) {
+			if locked.Addr == "" {
+				return nil, fmt.Errorf("data dir %s is in use by another process that serves no SQL endpoint; stop it or use another data dir", dataDir)
+			}
+			o.Logger.Info("data dir owned by a running ethidx; using its endpoint", "addr", locked.Addr)
+			s.Shared = locked.Addr
+			return httpOptions(locked.Addr), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, eng.Close)
+	} else {
+		dataDir = eng.DataDir()
+	}
+	s.Engine = eng
+	listen := o.Listen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, &AddrInUseError{Addr: listen, DataDir: dataDir}
+		}
+		return nil, fmt.Errorf("listening on %s: %w", listen, err)
+	}
+	s.Addr = ln.Addr().String()
+	client := httpOptions(s.Addr)
+	// This process talks to its own endpoint as a private user, the only
+	// one trusted past the host guard and free of the endpoint users'
+	// limits. Configured users replace the password-less default.
+	cfg := o.Endpoint
+	users := cfg.Users
+	if len(users) == 0 {
+		users = []sqlhttp.User{{Name: "default"}}
+	}
+	internal := sqlhttp.User{Name: "ethidx_internal", Password: randomPassword(), Internal: true}
+	cfg.Users = append(append([]sqlhttp.User(nil), users...), internal)
+	cfg.Addr, cfg.Logger = s.Addr, o.Logger
+	client.Auth.Username, client.Auth.Password = internal.Name, internal.Password
+	srv := sqlhttp.New(eng, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }()
+	if err := chdb.WriteEndpoint(dataDir, s.Addr); err != nil {
+		o.Logger.Warn("could not advertise endpoint", "err", err)
+	}
+	// Closed in reverse: stop serving (and unadvertise) before the engine.
+	s.closers = append(s.closers, func() error {
+		chdb.RemoveEndpoint(dataDir)
+		cancel()
+		return <-served
+	})
+	o.Logger.Debug("embedded engine ready", "data_dir", dataDir, "sql_endpoint", s.Addr)
+	return client, nil
+}
+
+// connect creates the database, connects to it, migrates and installs.
+func (s *Store) connect(ctx context.Context, client *clickhouse.Options, o Options) error {
+	if !o.ReadOnly {
+		// The database must exist before a connection can default to it.
+		boot := *client
+		boot.Auth.Database = "default"
+		conn, err := clickhouse.Open(&boot)
+		if err != nil {
+			return fmt.Errorf("connecting to ClickHouse: %w", err)
+		}
+		err = conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(s.Database))
+		conn.Close()
+		if err != nil {
+			if s.Shared != "" && strings.Contains(err.Error(), "AUTHENTICATION_FAILED") {
+				return fmt.Errorf("the ethidx serving this data dir at %s requires a user: pass --clickhouse http://USER:PASSWORD@%s/%s", s.Shared, s.Shared, s.Database)
+			}
+			return fmt.Errorf("connecting to ClickHouse at %s: %w", strings.Join(client.Addr, ","), err)
+		}
+	}
+	client.Auth.Database = s.Database
+	conn, err := clickhouse.Open(client)
+	if err != nil {
+		return fmt.Errorf("connecting to ClickHouse: %w", err)
+	}
+	s.Conn = conn
+	s.closers = append(s.closers, conn.Close)
+	if o.ReadOnly {
+		return nil
+	}
+	n, err := schema.Migrate(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		o.Logger.Info("schema migrated", "database", s.Database, "applied", n)
+	}
+	if o.Views {
+		// The saved queries' views follow this binary's definitions.
+		return queries.Install(ctx, conn)
+	}
+	return nil
+}
+
+func httpOptions(addr string) *clickhouse.Options {
+	return &clickhouse.Options{
+		Protocol:    clickhouse.HTTP,
+		Addr:        []string{addr},
+		Auth:        clickhouse.Auth{Username: "default"},
+		DialTimeout: 10 * time.Second,
+	}
+}
+
+func randomPassword() string {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
+
+func quoteIdent(s string) string {
+	return "`" + strings.NewReplacer(`\`, `\\`, "`", "\\`").Replace(s) + "`"
+}
