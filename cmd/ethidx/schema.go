@@ -2,9 +2,11 @@ package main
 
 import (
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ethidx/ethidx/queries"
 	"github.com/ethidx/ethidx/schema"
 )
 
@@ -23,11 +25,11 @@ func schemaCommand() *cli.Command {
 			},
 			{
 				Name:  "print",
-				Usage: "print the DDL; --cluster NAME prints the replicated, sharded variant",
+				Usage: "print everything ethidx creates (tables, views, the day cache); --cluster NAME prints the replicated, sharded tables",
 				UsageText: "ethidx schema print\n" +
 					"ethidx schema print --cluster my_cluster",
 				Flags: append(own(&cli.StringFlag{Name: "cluster", Usage: "ClickHouse cluster name"}),
-					groups(catLogging)...),
+					groups(catStorage, catLogging)...),
 				Action: runSchemaPrint,
 			},
 		},
@@ -47,6 +49,25 @@ func runSchemaPrint(c *cli.Context) error {
 	if cluster != "" && !validIdent(cluster) {
 		return badInput("--cluster %q: want letters, digits and underscores", cluster)
 	}
-	_, err := os.Stdout.WriteString(schema.Print(cluster))
+	out := schema.Print(cluster)
+	if cluster == "" {
+		// Everything else ethidx creates: the day cache, the internal
+		// views and one view per saved query, as every start installs
+		// them, qualified with --database. (Their cluster form is not
+		// generated yet.)
+		database := c.String("database")
+		if !validIdent(database) {
+			return badInput("--database %q: want letters, digits and underscores", database)
+		}
+		var b strings.Builder
+		b.WriteString(out)
+		b.WriteString("\n-- The day cache and the views of the saved queries (queries/), installed by\n-- every ethidx start in database " + database + ".\n\n")
+		for _, stmt := range queries.InstallStatements(database) {
+			b.WriteString(strings.TrimSpace(stmt))
+			b.WriteString(";\n\n")
+		}
+		out = b.String()
+	}
+	_, err := os.Stdout.WriteString(out)
 	return err
 }
