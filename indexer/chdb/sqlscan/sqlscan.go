@@ -202,11 +202,6 @@ func CanonicalFormat(name string) string {
 	return name
 }
 
-// KnownFormat reports whether name (any case) is a format sqlscan knows.
-func KnownFormat(name string) bool {
-	_, ok := knownFormats[strings.ToLower(name)]
-	return ok
-}
 
 // NormalizeSpace collapses runs of blanks, for matching fixed statements.
 func NormalizeSpace(s string) string {
