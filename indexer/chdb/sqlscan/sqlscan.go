@@ -202,7 +202,6 @@ func CanonicalFormat(name string) string {
 	return name
 }
 
-
 // NormalizeSpace collapses runs of blanks, for matching fixed statements.
 func NormalizeSpace(s string) string {
 	return strings.Join(strings.Fields(s), " ")
