@@ -203,9 +203,10 @@ const (
 
 // Refresh computes and caches the address figures of every complete day
 // whose cached row is missing or no longer applies, and returns how many
-// days it cached. Views are exact without it; it makes them fast. Call it
-// after a backfill, and while following call RefreshRange over the last
-// few days (Refresh checks every day, reading the whole blocks table).
+// days it cached. Views are exact without it; it makes them fast. ethidx
+// calls it after a backfill and every --refresh while following; it reads
+// the blocks table once to find the stale days. RefreshRange limits that
+// to some days.
 //
 // Each day's cache row records the block fingerprint read before the
 // figures are computed, and is written only if the same fingerprint is

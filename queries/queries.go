@@ -59,7 +59,7 @@ func init() {
 		}
 		q, err := parse(string(body))
 		if err != nil {
-			panic(fmt.Sprintf("queries/%s: %v", name, err)) // a build defect; TestParse catches it
+			panic(fmt.Sprintf("queries/%s: %v", name, err)) // a build defect; every test of the package catches it at init
 		}
 		if strings.TrimSuffix(name, ".sql") != q.Name {
 			panic(fmt.Sprintf("queries/%s: name %q must match the file name", name, q.Name))
