@@ -20,14 +20,6 @@ func fixturesDir(t testing.TB) string {
 	return d
 }
 
-func TestUnmix(t *testing.T) {
-	for _, x := range []uint64{0, 1, 42, 1 << 63, ^uint64(0), 0x123456789abcdef} {
-		if got := unmix64(mix64(x)); got != x {
-			t.Fatalf("unmix64(mix64(%#x)) = %#x", x, got)
-		}
-	}
-}
-
 func TestGenerateValidJSON(t *testing.T) {
 	s := New(Options{})
 	if err := s.Generate(GenOptions{From: 100, Count: 5, Seed: 7}); err != nil {

@@ -48,7 +48,7 @@ func summary(b *indexer.Block) string {
 func TestGolden(t *testing.T) {
 	var lines []string
 	for _, f := range loadFixtures(t) {
-		b, err := DecodeBlock(f.block, f.receipts)
+		b, err := DecodeBlock(f.block, f.receipts, VerifyRoots)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func TestGenerated(t *testing.T) {
 	}
 	for n := uint64(500); n < 520; n++ {
 		blk, rec, _ := srv.BlockJSON(n)
-		got, err := DecodeBlock(blk, rec)
+		got, err := DecodeBlock(blk, rec, VerifyRoots)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +122,7 @@ func mini(t testing.TB, fx fixture) (block, receipts []byte) {
 func FuzzDecodeBlock(f *testing.F) {
 	for _, fx := range loadFixtures(f) {
 		blk, rec := mini(f, fx)
-		if _, err := DecodeBlock(blk, rec); err != nil {
+		if _, err := DecodeBlock(blk, rec, VerifyStructure); err != nil {
 			f.Fatalf("trimmed fixture %d: %v", fx.number, err)
 		}
 		f.Add(blk, rec)
@@ -130,7 +130,7 @@ func FuzzDecodeBlock(f *testing.F) {
 	f.Add([]byte(`{"number":"0x1","hash":"0x`+strings.Repeat("ab", 32)+`","gasUsed":"0x0","transactions":[]}`), []byte(`[]`))
 	f.Add([]byte(`null`), []byte(`null`))
 	f.Fuzz(func(t *testing.T, block, receipts []byte) {
-		b, err := DecodeBlock(block, receipts)
+		b, err := DecodeBlock(block, receipts, VerifyStructure)
 		if err != nil {
 			return
 		}

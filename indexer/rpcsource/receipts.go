@@ -75,8 +75,15 @@ func (d *blockDecoder) receipt(s *scanner, b *indexer.Block, i int) {
 	if !s.expect('{') {
 		return
 	}
+	rc := &d.rcs[i]
 	for first := true; s.next('}', &first); {
-		switch string(s.key()) {
+		k := s.key()
+		if s.null() {
+			// Absent and null mean the same: pre-Byzantium receipts of
+			// some clients say "status": null beside their root.
+			continue
+		}
+		switch string(k) {
 		case "transactionHash":
 			txHash = s.hash("transactionHash")
 		case "transactionIndex":
@@ -104,9 +111,14 @@ func (d *blockDecoder) receipt(s *scanner, b *indexer.Block, i int) {
 		case "effectiveGasPrice":
 			t.EffectiveGasPrice = d.nullBig(s, "effectiveGasPrice")
 		case "contractAddress":
-			if !s.null() {
-				t.ContractAddress = d.a.addrs.one(s.address("contractAddress"))
-			}
+			t.ContractAddress = d.a.addrs.one(s.address("contractAddress"))
+		case "root":
+			// The post-transaction state root of pre-Byzantium receipts:
+			// not stored, but the receipts root commits to it.
+			rc.root = s.bytes("root", d.a)
+		case "logsBloom":
+			rc.bloom = &d.a.blooms.take(1)[0]
+			s.fixed("logsBloom", rc.bloom[:])
 		case "blobGasUsed":
 			t.BlobGasUsed = d.nullU64(s, "blobGasUsed")
 		case "blobGasPrice":
@@ -121,6 +133,10 @@ func (d *blockDecoder) receipt(s *scanner, b *indexer.Block, i int) {
 	if s.err != nil {
 		s.err = fmt.Errorf("receipt %d: %w", i, s.err)
 		return
+	}
+	if from != nil && t.From == (common.Address{}) {
+		// The transaction left its sender out; the receipt has it.
+		t.From = *from
 	}
 	switch {
 	case txHash != t.Hash:
@@ -170,7 +186,11 @@ func (d *blockDecoder) logs(s *scanner, b *indexer.Block, i int) (problem string
 		)
 		if s.expect('{') {
 			for f := true; s.next('}', &f); {
-				switch string(s.key()) {
+				k := s.key()
+				if s.null() {
+					continue
+				}
+				switch string(k) {
 				case "address":
 					l.Address = s.address("log address")
 				case "topics":
@@ -220,8 +240,17 @@ func (d *blockDecoder) logs(s *scanner, b *indexer.Block, i int) (problem string
 }
 
 // finish checks what needs every receipt: all merged, gas adding up to the
-// block's, and fills effective gas prices old nodes leave out.
+// block's, and fills effective gas prices old nodes leave out. Then, unless
+// only the structure is checked, it proves the content against the header
+// (verify.go).
 func (d *blockDecoder) finish(b *indexer.Block) error {
+	if err := d.structure(b); err != nil {
+		return err
+	}
+	return d.verify(b)
+}
+
+func (d *blockDecoder) structure(b *indexer.Block) error {
 	var cum uint64
 	for i := range b.Transactions {
 		t := &b.Transactions[i]

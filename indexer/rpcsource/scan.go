@@ -7,6 +7,7 @@ import (
 	"math/bits"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 )
 
 // scanner is a minimal JSON reader over one node response. It knows just
@@ -351,6 +352,7 @@ type arena struct {
 	addrs  slab[common.Address]
 	u64s   slab[uint64]
 	u8s    slab[uint8]
+	blooms slab[types.Bloom]
 }
 
 func newArena(jsonLen int) *arena {
@@ -364,6 +366,7 @@ func newArena(jsonLen int) *arena {
 	a.addrs.chunk = 256
 	a.u64s.chunk = 256
 	a.u8s.chunk = 512
+	a.blooms.chunk = 64
 	return a
 }
 
