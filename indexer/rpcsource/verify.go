@@ -1,6 +1,7 @@
 package rpcsource
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math/big"
@@ -120,19 +121,27 @@ func (d *blockDecoder) verify(b *indexer.Block) error {
 		return blockErr(b.Number, "verifying %s: %s", check, fmt.Sprintf(format, args...))
 	}
 
+	// Each transaction is encoded once: its hash is the keccak of its
+	// canonical encoding (what Transaction.Hash computes) and the same
+	// bytes are the trie's values.
 	txs := make(types.Transactions, len(b.Transactions))
+	encs := make(encodedList, len(b.Transactions))
+	kh := crypto.NewKeccakState()
 	for i := range b.Transactions {
 		t := &b.Transactions[i]
 		tx, err := ethTx(t)
+		if err == nil {
+			encs[i], err = tx.MarshalBinary()
+		}
 		if err != nil {
 			return fail("transaction hash", "transaction %d: %v", i, err)
 		}
-		if h := tx.Hash(); h != t.Hash {
+		if h := crypto.HashData(kh, encs[i]); h != t.Hash {
 			return fail("transaction hash", "transaction %d hashes to %s, node says %s", i, h, t.Hash)
 		}
 		txs[i] = tx
 	}
-	if root := types.DeriveSha(txs, trie.NewStackTrie(nil)); root != b.TransactionsRoot {
+	if root := types.DeriveSha(encs, trie.NewStackTrie(nil)); root != b.TransactionsRoot {
 		return fail("transactionsRoot", "transactions hash to %s, header says %s", root, b.TransactionsRoot)
 	}
 
@@ -201,6 +210,7 @@ func (d *blockDecoder) verifyReceipts(b *indexer.Block, fail func(string, string
 	}
 	buf := make([]types.Receipt, len(b.Transactions))
 	rs := make(types.Receipts, len(b.Transactions))
+	memo := newBloomMemo(len(b.Logs))
 	var bloom types.Bloom
 	at, both := 0, false
 	for i := range b.Transactions {
@@ -218,8 +228,10 @@ func (d *blockDecoder) verifyReceipts(b *indexer.Block, fail func(string, string
 			return fail("receiptsRoot", "receipt %d has neither status nor root", i)
 		}
 		r.Logs = ptrs[at : at+int(t.LogCount)]
+		for _, l := range b.Logs[at : at+int(t.LogCount)] {
+			memo.add(&r.Bloom, l)
+		}
 		at += int(t.LogCount)
-		r.Bloom = types.CreateBloom(r)
 		if given := d.rcs[i].bloom; given != nil && *given != r.Bloom {
 			return fail("logsBloom", "receipt %d's bloom is not the bloom of its logs", i)
 		}
@@ -247,6 +259,68 @@ func (d *blockDecoder) verifyReceipts(b *indexer.Block, fail func(string, string
 		return fail("receiptsRoot", "receipts hash to %s, header says %s", root, b.ReceiptsRoot)
 	}
 	return nil
+}
+
+// encodedList is a DerivableList of encodings made beforehand.
+type encodedList [][]byte
+
+func (l encodedList) Len() int                           { return len(l) }
+func (l encodedList) EncodeIndex(i int, w *bytes.Buffer) { w.Write(l[i]) }
+
+// bloomMemo remembers the bloom bits of each address and topic met in a
+// block. Blocks repeat them a lot (the Transfer topic, WETH, pools,
+// routers) and each costs a keccak; go-ethereum's Bloom.Add computes the
+// bits the first time an item is met.
+type bloomMemo struct {
+	addrs  map[common.Address]bloomBits
+	topics map[common.Hash]bloomBits
+}
+
+// bloomBits are the (up to three) bytes of a bloom that one item sets.
+type bloomBits [3]struct {
+	at   uint8
+	bits byte
+}
+
+func newBloomMemo(logs int) *bloomMemo {
+	return &bloomMemo{addrs: make(map[common.Address]bloomBits, logs/2), topics: make(map[common.Hash]bloomBits, logs)}
+}
+
+func (m *bloomMemo) add(b *types.Bloom, l indexer.Log) {
+	a, ok := m.addrs[l.Address]
+	if !ok {
+		a = bitsOf(l.Address[:])
+		m.addrs[l.Address] = a
+	}
+	a.set(b)
+	for _, t := range l.Topics {
+		x, ok := m.topics[t]
+		if !ok {
+			x = bitsOf(t[:])
+			m.topics[t] = x
+		}
+		x.set(b)
+	}
+}
+
+func bitsOf(item []byte) bloomBits {
+	var one types.Bloom
+	one.Add(item)
+	var out bloomBits
+	k := 0
+	for i, c := range one {
+		if c != 0 && k < len(out) {
+			out[k].at, out[k].bits = uint8(i), c
+			k++
+		}
+	}
+	return out
+}
+
+func (x bloomBits) set(b *types.Bloom) {
+	for _, p := range x {
+		b[p.at] |= p.bits
+	}
 }
 
 // verifyDerived checks the receipt figures that follow from the verified
