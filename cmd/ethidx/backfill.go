@@ -26,7 +26,7 @@ func backfillCommand() *cli.Command {
 			"batches are skipped, and rewriting a batch changes nothing.",
 		OnUsageError: commandUsageError,
 		Flags: []cli.Flag{
-			rpcFlag, chainIDFlag, rpsFlag, batchFlag, workersFlag,
+			rpcFlag, chainIDFlag, verifyFlag, rpsFlag, batchFlag, workersFlag,
 			&cli.StringFlag{Name: "from", Usage: "first block"},
 			&cli.StringFlag{Name: "to", Usage: "last block (inclusive)"},
 			&cli.StringFlag{Name: "from-date", Usage: "first UTC day, YYYY-MM-DD"},

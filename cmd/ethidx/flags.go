@@ -47,6 +47,15 @@ var (
 	batchFlag   = &cli.Uint64Flag{Name: "batch", Usage: "blocks per fetch and write", Value: 100}
 	workersFlag = &cli.IntFlag{Name: "workers", Usage: "batches fetched and written in parallel", Value: 4}
 	chainIDFlag = &cli.Uint64Flag{Name: "chain-id", Usage: "refuse a node on another chain (0 = accept any)"}
+	// verifyFlag: what is proven of each block before it is stored.
+	verifyFlag = &cli.StringFlag{
+		Name: "verify",
+		Usage: "what to prove of each block before storing it: roots (recompute tx hashes, tx/receipts/withdrawals " +
+			"roots, blooms and the block hash), structure (consistency only, for chains that hash differently), " +
+			"senders (roots, and recover every sender: slower)",
+		Value:   "roots",
+		EnvVars: []string{"ETHIDX_VERIFY"},
+	}
 	formatFlag  = &cli.StringFlag{Name: "format", Usage: "table, csv, json or tsv", Value: "table"}
 	metricsFlag = &cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus /metrics, /healthz and /readyz here (empty = off)"}
 )

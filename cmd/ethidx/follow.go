@@ -25,7 +25,7 @@ func followCommand() *cli.Command {
 			"rows are removed from every table and the canonical ones loaded.",
 		OnUsageError: commandUsageError,
 		Flags: []cli.Flag{
-			rpcFlag, chainIDFlag, rpsFlag, batchFlag, workersFlag, metricsFlag,
+			rpcFlag, chainIDFlag, verifyFlag, rpsFlag, batchFlag, workersFlag, metricsFlag,
 			&cli.StringFlag{Name: "start", Usage: "first block when nothing is stored yet (default: the horizon)"},
 			&cli.StringFlag{Name: "finality", Usage: "finalized, safe or latest", Value: "finalized"},
 			&cli.Uint64Flag{Name: "confirmations", Usage: "with --finality latest: stay N blocks behind the head"},

@@ -42,10 +42,15 @@ func openSource(c *cli.Context, onError func(error)) (*rpcsource.Source, error) 
 	if c.Float64("rps") < 0 {
 		return nil, badInput("--rps must not be negative")
 	}
+	verify, err := rpcsource.ParseVerify(c.String("verify"))
+	if err != nil {
+		return nil, badInput("--%v", err)
+	}
 	src, err := rpcsource.New(c.Context, rpcsource.Options{
 		URLs:    urls,
 		ChainID: c.Uint64("chain-id"),
 		RPS:     c.Float64("rps"),
+		Verify:  verify,
 		OnError: onError,
 		Logger:  slog.Default(),
 	})

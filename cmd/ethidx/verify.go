@@ -20,7 +20,7 @@ func verifyCommand() *cli.Command {
 			"Prints each problem; exits 1 if there is any.",
 		OnUsageError: commandUsageError,
 		Flags: []cli.Flag{
-			rpcFlag, chainIDFlag, rpsFlag, batchFlag,
+			rpcFlag, chainIDFlag, verifyFlag, rpsFlag, batchFlag,
 			&cli.StringFlag{Name: "from", Usage: "first block", Required: true},
 			&cli.StringFlag{Name: "to", Usage: "last block (inclusive)", Required: true},
 		},
