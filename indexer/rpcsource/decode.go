@@ -134,8 +134,9 @@ func (d *blockDecoder) block(raw []byte) (*indexer.Block, error) {
 				d.hdr.uncleHash = s.hash("sha3Uncles")
 				d.hdr.seen |= hUncleHash
 			case "logsBloom":
-				s.fixed("logsBloom", d.hdr.bloom[:])
-				d.hdr.seen |= hBloom
+				if s.bloom(&d.hdr.bloom) {
+					d.hdr.seen |= hBloom
+				}
 			case "mixHash":
 				d.hdr.mixDigest = s.hash("mixHash")
 				d.hdr.seen |= hMixHash
@@ -170,6 +171,9 @@ func (d *blockDecoder) block(raw []byte) (*indexer.Block, error) {
 	}
 	if number == absent && s.err == nil {
 		s.fail("block has no number")
+	}
+	if b.Hash == (common.Hash{}) && s.err == nil {
+		s.fail("block has no hash")
 	}
 	b.Number = number
 	if s.err != nil {

@@ -1,10 +1,13 @@
 package rpcsource
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/params"
 
 	"github.com/ethidx/ethidx/indexer"
 )
@@ -117,8 +120,10 @@ func (d *blockDecoder) receipt(s *scanner, b *indexer.Block, i int) {
 			// not stored, but the receipts root commits to it.
 			rc.root = s.bytes("root", d.a)
 		case "logsBloom":
-			rc.bloom = &d.a.blooms.take(1)[0]
-			s.fixed("logsBloom", rc.bloom[:])
+			bl := &d.a.blooms.take(1)[0]
+			if s.bloom(bl) {
+				rc.bloom = bl
+			}
 		case "blobGasUsed":
 			t.BlobGasUsed = d.nullU64(s, "blobGasUsed")
 		case "blobGasPrice":
@@ -261,12 +266,48 @@ func (d *blockDecoder) structure(b *indexer.Block) error {
 			return blockErr(b.Number, "receipt %d: cumulative gas %d after %d does not add its gas used %d", i, t.CumulativeGasUsed, cum, t.GasUsed)
 		}
 		cum = t.CumulativeGasUsed
-		if t.EffectiveGasPrice == nil {
-			t.EffectiveGasPrice = effectivePrice(t, b.BaseFeePerGas)
+		if err := d.fill(b, t); err != nil {
+			return blockErr(b.Number, "transaction %d: %v", i, err)
 		}
 	}
 	if cum != b.GasUsed {
 		return blockErr(b.Number, "receipts use %d gas, block says %d", cum, b.GasUsed)
+	}
+	return nil
+}
+
+// fill derives what a node may leave out but has one right value, so
+// every client's answer gives the same rows: the effective gas price, the
+// gas price of fee-market transactions (which nodes report as the price
+// paid), the blob gas of a blob transaction. When the content is verified,
+// also the sender (recovered from the signature) and a created contract's
+// address (from sender and nonce); without verification those would rest
+// on rules another chain may not follow, so a missing sender is an error.
+func (d *blockDecoder) fill(b *indexer.Block, t *indexer.Transaction) error {
+	if t.EffectiveGasPrice == nil {
+		t.EffectiveGasPrice = effectivePrice(t, b.BaseFeePerGas)
+	}
+	if t.GasPrice == nil && t.Type >= 2 {
+		t.GasPrice = t.EffectiveGasPrice
+	}
+	if t.BlobGasUsed == nil && len(t.BlobHashes) > 0 {
+		t.BlobGasUsed = d.a.u64s.one(uint64(len(t.BlobHashes)) * params.BlobTxBlobGasPerBlob)
+	}
+	if d.mode == VerifyStructure {
+		if t.From == (common.Address{}) {
+			return errors.New("no sender (from) in the transaction or its receipt")
+		}
+		return nil
+	}
+	if t.From == (common.Address{}) {
+		from, err := sender(t)
+		if err != nil {
+			return fmt.Errorf("no sender (from) in the transaction or its receipt, and none recovers from its signature: %w", err)
+		}
+		t.From = from
+	}
+	if t.To == nil && t.ContractAddress == nil {
+		t.ContractAddress = d.a.addrs.one(crypto.CreateAddress(t.From, t.Nonce))
 	}
 	return nil
 }

@@ -182,11 +182,7 @@ func (d *blockDecoder) verify(b *indexer.Block) error {
 
 	if d.mode == VerifySenders {
 		for i, tx := range txs {
-			var signer types.Signer = types.FrontierSigner{}
-			if tx.Protected() {
-				signer = types.LatestSignerForChainID(tx.ChainId())
-			}
-			from, err := types.Sender(signer, tx)
+			from, err := types.Sender(signerFor(tx), tx)
 			if err != nil {
 				return fail("sender", "transaction %d: %v", i, err)
 			}
@@ -386,6 +382,25 @@ func (d *blockDecoder) header(b *indexer.Block) *types.Header {
 		BlockAccessListHash: d.hdr.accessListHash,
 		SlotNumber:          d.hdr.slotNumber,
 	}
+}
+
+// signerFor picks the signing rules that recover tx's sender: the latest
+// for replay-protected transactions, Frontier's for the others, since
+// before Homestead a valid signature could have a high s.
+func signerFor(tx *types.Transaction) types.Signer {
+	if tx.Protected() {
+		return types.LatestSignerForChainID(tx.ChainId())
+	}
+	return types.FrontierSigner{}
+}
+
+// sender recovers the sender of a transaction the node sent without one.
+func sender(t *indexer.Transaction) (common.Address, error) {
+	tx, err := ethTx(t)
+	if err != nil {
+		return common.Address{}, err
+	}
+	return types.Sender(signerFor(tx), tx)
 }
 
 var errNoSignature = errors.New("no signature (v, r, s)")
