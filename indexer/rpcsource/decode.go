@@ -170,10 +170,10 @@ func (d *blockDecoder) block(raw []byte) (*indexer.Block, error) {
 		s.fail("data after the block")
 	}
 	if number == absent && s.err == nil {
-		s.fail("block has no number")
+		s.reject("block has no number")
 	}
 	if b.Hash == (common.Hash{}) && s.err == nil {
-		s.fail("block has no hash")
+		s.reject("block has no hash")
 	}
 	b.Number = number
 	if s.err != nil {
@@ -305,7 +305,7 @@ func (d *blockDecoder) transaction(s *scanner, t *indexer.Transaction, pos int) 
 		s.reject("transaction at position %d says index %d", pos, index)
 	}
 	if t.Hash == (common.Hash{}) {
-		s.fail("transaction %d has no hash", pos)
+		s.reject("transaction %d has no hash", pos)
 	}
 	if t.Value == nil {
 		t.Value = new(big.Int)
@@ -457,6 +457,11 @@ func (d *blockDecoder) nullHash(s *scanner, what string) *common.Hash {
 // follow from V (EIP-155), for typed ones V is the parity. It returns what
 // is inconsistent, if anything.
 func (d *blockDecoder) signature(t *indexer.Transaction, v, yParity uint64) string {
+	if t.Type != 0 && t.V == nil && yParity != absent {
+		// For typed transactions v is the parity; nodes that write
+		// yParity may leave v out.
+		t.V = d.a.ints.take(1)[0].SetUint64(yParity)
+	}
 	if t.Type == 0 {
 		switch {
 		case v == 27 || v == 28:

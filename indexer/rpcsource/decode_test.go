@@ -129,8 +129,25 @@ func FuzzDecodeBlock(f *testing.F) {
 	}
 	f.Add([]byte(`{"number":"0x1","hash":"0x`+strings.Repeat("ab", 32)+`","gasUsed":"0x0","transactions":[]}`), []byte(`[]`))
 	f.Add([]byte(`null`), []byte(`null`))
+	// Whole small blocks, which verify: the fuzzer's changes to them must
+	// be refused by the roots, or mean nothing.
+	for _, fx := range loadFixtures(f) {
+		if len(fx.block) < 12_000 {
+			f.Add(fx.block, fx.receipts)
+		}
+	}
 	f.Fuzz(func(t *testing.T, block, receipts []byte) {
 		b, err := DecodeBlock(block, receipts, VerifyStructure)
+		v, verr := DecodeBlock(block, receipts, VerifyRoots)
+		if verr == nil {
+			// Verifying only adds checks and fills what the roots prove.
+			if err != nil {
+				t.Fatalf("verified, yet the structure is refused: %v", err)
+			}
+			if v.Hash != b.Hash || len(v.Transactions) != len(b.Transactions) || len(v.Logs) != len(b.Logs) {
+				t.Fatal("verified rows differ from the structural decode")
+			}
+		}
 		if err != nil {
 			return
 		}

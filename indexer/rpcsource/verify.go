@@ -166,7 +166,8 @@ func (d *blockDecoder) verify(b *indexer.Block) error {
 		return fail("withdrawalsRoot", "%d withdrawals, but the header has no withdrawalsRoot", len(b.Withdrawals))
 	}
 
-	if h := d.header(b).Hash(); h != b.Hash {
+	h := d.header(b)
+	if h := h.Hash(); h != b.Hash {
 		var missing []string
 		for i, name := range headerFields {
 			if d.hdr.seen&(1<<i) == 0 {
@@ -179,6 +180,7 @@ func (d *blockDecoder) verify(b *indexer.Block) error {
 		}
 		return fail("block hash", "the header fields hash to %s, node says %s%s", h, b.Hash, why)
 	}
+	d.zeroSkipped(b, h)
 
 	if d.mode == VerifySenders {
 		for i, tx := range txs {
@@ -349,6 +351,39 @@ func verifyDerived(b *indexer.Block, fail func(string, string, ...any) error) er
 	return nil
 }
 
+// zeroSkipped fills the fork fields a node left out before a later one
+// it sent. In the header's encoding a field missing before a present one
+// is written as zero, so the hash proved that zero; the rows say so
+// rather than NULL. Difficulty, zero since the Merge, is likewise zero
+// when left out.
+func (d *blockDecoder) zeroSkipped(b *indexer.Block, h *types.Header) {
+	if b.Difficulty == nil {
+		b.Difficulty = &d.a.ints.take(1)[0]
+	}
+	later := h.RequestsHash != nil || h.BlockAccessListHash != nil || h.SlotNumber != nil
+	if later || b.ParentBeaconRoot != nil {
+		if b.ExcessBlobGas == nil {
+			b.ExcessBlobGas = d.a.u64s.one(0)
+		}
+		later = true
+	}
+	if later || b.ExcessBlobGas != nil {
+		if b.BlobGasUsed == nil {
+			b.BlobGasUsed = d.a.u64s.one(0)
+		}
+		later = true
+	}
+	if later || b.BlobGasUsed != nil {
+		if b.WithdrawalsRoot == nil {
+			b.WithdrawalsRoot = d.a.hashes.one(common.Hash{})
+		}
+		later = true
+	}
+	if (later || b.WithdrawalsRoot != nil) && b.BaseFeePerGas == nil {
+		b.BaseFeePerGas = &d.a.ints.take(1)[0]
+	}
+}
+
 // header rebuilds the header the block hash is the keccak of. Fields of
 // later forks are optional in its encoding and present only when the node
 // sent them, which is how each fork's header hashes.
@@ -403,12 +438,12 @@ func sender(t *indexer.Transaction) (common.Address, error) {
 	return types.Sender(signerFor(tx), tx)
 }
 
-var errNoSignature = errors.New("no signature (v, r, s)")
+var errNoSignature = errors.New("no signature (v or yParity, r, s)")
 
 // ethTx rebuilds the signed transaction from its row, as go-ethereum
 // encodes it for hashing.
 func ethTx(t *indexer.Transaction) (*types.Transaction, error) {
-	if t.R == nil || t.S == nil || (t.Type == 0 && t.V == nil) {
+	if t.R == nil || t.S == nil || t.V == nil { // the decoder sets V from yParity
 		return nil, errNoSignature
 	}
 	al := make(types.AccessList, len(t.AccessList))
