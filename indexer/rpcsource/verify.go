@@ -148,10 +148,6 @@ func (d *blockDecoder) verify(b *indexer.Block) error {
 	if err := d.verifyReceipts(b, fail); err != nil {
 		return err
 	}
-	if err := verifyDerived(b, fail); err != nil {
-		return err
-	}
-
 	if b.WithdrawalsRoot != nil {
 		ws := make(types.Withdrawals, len(b.Withdrawals))
 		buf := make([]types.Withdrawal, len(b.Withdrawals))
@@ -181,6 +177,11 @@ func (d *blockDecoder) verify(b *indexer.Block) error {
 		return fail("block hash", "the header fields hash to %s, node says %s%s", h, b.Hash, why)
 	}
 	d.zeroSkipped(b, h)
+	// Checked once the header is proven: they derive from its base fee
+	// and blob figures.
+	if err := verifyDerived(b, fail); err != nil {
+		return err
+	}
 
 	if d.mode == VerifySenders {
 		for i, tx := range txs {

@@ -1,7 +1,15 @@
 package rpcsource
 
 import (
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/ethidx/ethidx/indexer"
 )
 
 // Every real mainnet block of the shared fixtures, Frontier to Pectra,
@@ -17,5 +25,71 @@ func TestVerifyFixtures(t *testing.T) {
 				t.Errorf("%s: %v", v, err)
 			}
 		}
+	}
+}
+
+// Mainnet's first 16,384 blocks (genesis included, uncles in 1,835 of
+// them) prove against their headers, and link up.
+func TestVerifyEra1(t *testing.T) {
+	path := filepath.Join(filepath.Dir(fixturesDir(t)), "era1", "blocks-0-16383.jsonl.gz")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(zr)
+	var prev *indexer.Block
+	n := 0
+	for dec.More() {
+		var line struct{ Block, Receipts json.RawMessage }
+		if err := dec.Decode(&line); err != nil {
+			t.Fatal(err)
+		}
+		b, err := DecodeBlock(line.Block, line.Receipts, VerifyRoots)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Number != uint64(n) || prev != nil && b.ParentHash != prev.Hash {
+			t.Fatalf("block %d (line %d) does not follow block %d", b.Number, n, n-1)
+		}
+		prev = b
+		n++
+	}
+	if n != 16384 {
+		t.Fatalf("%d blocks", n)
+	}
+}
+
+// One field of a real block changed, anywhere the header commits to it, is
+// refused, and the error names the block and the check that caught it.
+func TestVerifyRefusesChangedContent(t *testing.T) {
+	var f fixture
+	for _, x := range loadFixtures(t) {
+		if x.number == 19433903 { // Dencun: blobs, logs, withdrawals
+			f = x
+		}
+	}
+	for _, c := range tamperCases {
+		t.Run(c.name, func(t *testing.T) {
+			blk, rec := tamper(t, f, c)
+			for _, v := range []Verify{VerifyRoots, VerifySenders} {
+				_, err := DecodeBlock(blk, rec, v)
+				var be *indexer.BlockError
+				if !errors.As(err, &be) || be.Number != f.number || !strings.Contains(be.Reason, c.check) {
+					t.Fatalf("%s: got %v, want block %d refused by the %s check", v, err, f.number, c.check)
+				}
+			}
+			// Without verification the change goes through: the structure
+			// alone cannot see it (which is why roots is the default).
+			if c.structural == "" {
+				if _, err := DecodeBlock(blk, rec, VerifyStructure); err != nil {
+					t.Fatalf("structure: %v", err)
+				}
+			}
+		})
 	}
 }
