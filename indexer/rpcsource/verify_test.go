@@ -2,14 +2,17 @@ package rpcsource
 
 import (
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/indexer/replay"
 )
 
 // Every real mainnet block of the shared fixtures, Frontier to Pectra,
@@ -91,5 +94,40 @@ func TestVerifyRefusesChangedContent(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A node that changes a block is passed over for the next --rpc URL; with
+// no honest node left, the error names the block, the check and the node.
+func TestVerifyFailsOver(t *testing.T) {
+	var f fixture
+	for _, x := range loadFixtures(t) {
+		if x.number == 19433903 {
+			f = x
+		}
+	}
+	blk, rec := tamper(t, f, tamperCases[0])
+	liar := replay.New(replay.Options{})
+	if err := liar.AddBlock(blk, rec); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(liar.Handler())
+	t.Cleanup(hs.Close)
+	_, honest := serve(t, replay.Options{})
+
+	got, err := open(t, quick(hs.URL, honest)).Blocks(context.Background(), f.number, f.number)
+	if err != nil {
+		t.Fatalf("with an honest node second: %v", err)
+	}
+	want, _ := DecodeBlock(f.block, f.receipts, VerifyRoots)
+	compareBlocks(t, got[0], want)
+
+	_, err = open(t, quick(hs.URL)).Blocks(context.Background(), f.number, f.number)
+	var be *indexer.BlockError
+	if !errors.As(err, &be) || be.Number != f.number || !strings.Contains(be.Reason, "transaction hash") || be.Node != redact(hs.URL) {
+		t.Fatalf("with the liar alone: %v", err)
+	}
+	if liar.Calls("eth_getBlockByNumber") < 2 {
+		t.Fatalf("the refused block was not asked for again")
 	}
 }
