@@ -2,6 +2,7 @@ package rpcsource
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/big"
@@ -307,10 +308,16 @@ func bitsOf(item []byte) bloomBits {
 	one.Add(item)
 	var out bloomBits
 	k := 0
-	for i, c := range one {
-		if c != 0 && k < len(out) {
-			out[k].at, out[k].bits = uint8(i), c
-			k++
+	// Three bytes of 256 are set: skip the zero words.
+	for w := 0; w < len(one); w += 8 {
+		if binary.LittleEndian.Uint64(one[w:]) == 0 {
+			continue
+		}
+		for i := w; i < w+8; i++ {
+			if c := one[i]; c != 0 && k < len(out) {
+				out[k].at, out[k].bits = uint8(i), c
+				k++
+			}
 		}
 	}
 	return out
