@@ -490,6 +490,11 @@ func (d *blockDecoder) signature(t *indexer.Transaction, v, yParity uint64) stri
 	case v == 27 || v == 28:
 		t.YParity = uint8(v - 27)
 	}
+	if v == 27 || v == 28 {
+		// A typed transaction signs the parity itself; a node writing it
+		// the legacy way still means the parity, and the row says so.
+		t.V = d.a.ints.take(1)[0].SetUint64(uint64(t.YParity))
+	}
 	return ""
 }
 

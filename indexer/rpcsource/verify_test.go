@@ -131,3 +131,26 @@ func TestVerifyFailsOver(t *testing.T) {
 		t.Fatalf("the refused block was not asked for again")
 	}
 }
+
+// A changed sender passes the roots (no header commits to it) and is
+// caught by --verify senders, which recovers it from the signature.
+func TestVerifySendersCatchesChangedFrom(t *testing.T) {
+	for _, f := range loadFixtures(t) {
+		if f.number != 19433903 {
+			continue
+		}
+		blk, rec := tamper(t, f, tamperCase{edit: func(b map[string]any, rs []any) {
+			tx := b["transactions"].([]any)[2].(map[string]any)
+			tx["from"] = flip(tx["from"])
+			rs[2].(map[string]any)["from"] = tx["from"]
+		}})
+		if _, err := DecodeBlock(blk, rec, VerifyRoots); err != nil {
+			t.Fatalf("roots: %v", err)
+		}
+		_, err := DecodeBlock(blk, rec, VerifySenders)
+		var be *indexer.BlockError
+		if !errors.As(err, &be) || !strings.Contains(be.Reason, "verifying sender: transaction 2 is signed by") {
+			t.Fatalf("senders: %v", err)
+		}
+	}
+}
