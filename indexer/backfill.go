@@ -66,9 +66,16 @@ func Backfill(ctx context.Context, src Source, sink Sink, opt BackfillOptions) (
 	if err != nil {
 		return stats, err
 	}
+	lost, err := lostBatches(ctx, sink, opt)
+	if err != nil {
+		return stats, err
+	}
 	var todo []Range
 	for _, b := range Shard(opt.Range.Split(opt.BatchSize), opt.Shard, opt.Shards) {
 		missing := done.Missing(b)
+		if lost[b.From] {
+			missing = []Range{b}
+		}
 		var n uint64
 		for _, m := range missing {
 			n += m.Len()
@@ -92,7 +99,7 @@ func Backfill(ctx context.Context, src Source, sink Sink, opt BackfillOptions) (
 		wg   sync.WaitGroup
 		errs []error
 	)
-	for w := 0; w < opt.Workers; w++ {
+	for w := 0; w < min(opt.Workers, len(todo)); w++ { // no idle workers
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -130,6 +137,29 @@ feed:
 		return stats, err
 	}
 	return stats, ctx.Err()
+}
+
+// lostBatches asks a RowAuditor sink which batches of the range recorded as
+// complete have lost rows, keyed by their first block.
+func lostBatches(ctx context.Context, sink Sink, opt BackfillOptions) (map[uint64]bool, error) {
+	a, ok := sink.(RowAuditor)
+	if !ok {
+		return nil, nil
+	}
+	bad, err := a.Incomplete(ctx, opt.Range, opt.BatchSize)
+	if err != nil {
+		return nil, err
+	}
+	lost := map[uint64]bool{}
+	var blocks uint64
+	for _, b := range bad {
+		lost[b.From] = true
+		blocks += b.Len()
+	}
+	if len(lost) > 0 {
+		opt.Logger.Warn("completed batches have lost rows; loading them again", "batches", len(lost), "blocks", blocks)
+	}
+	return lost, nil
 }
 
 type counts struct{ txs, logs int }

@@ -40,6 +40,26 @@ type FollowOptions struct {
 	Progress Progress
 	Observer Observer
 	Logger   *slog.Logger
+	// Setup, if set, runs before the first step, within the retries: e.g.
+	// tying the store to the node's chain, when the node may be down at
+	// start.
+	Setup func(ctx context.Context) error
+	// Retry, if set and not Once, keeps the follower running through
+	// failures: a long-running follower outlives node and storage trouble.
+	Retry *Retry
+}
+
+// Retry is how Follow supervises itself: after a failure it logs, waits
+// and resumes from what is stored, the wait doubling from Min to Max and
+// starting over after a run that stored blocks before it failed.
+type Retry struct {
+	Min, Max time.Duration // defaults 1s and 1m
+	// Permanent reports an error retrying cannot mend (e.g. a node of
+	// another chain); Follow returns it.
+	Permanent func(error) bool
+	// OnError is told each failure that is retried, and the wait before
+	// the next attempt (e.g. to count it in metrics).
+	OnError func(err error, wait time.Duration)
 }
 
 func (o *FollowOptions) setDefaults() {
@@ -72,29 +92,80 @@ var errReorg = errors.New("reorg")
 // opt.Once. It resumes after the highest completed range; rows a crashed
 // writer left past it are removed first, so a restart never keeps a
 // half-written or orphaned block.
+//
+// With opt.Retry, Follow returns only when ctx ends (nil) or on a
+// permanent error.
 func Follow(ctx context.Context, src Source, sink Sink, opt FollowOptions) error {
 	opt.setDefaults()
-	f := &follower{src: src, sink: sink, opt: opt, log: opt.Logger}
-	if err := f.resume(ctx); err != nil {
+	if opt.Retry == nil || opt.Once {
+		_, err := follow(ctx, src, sink, &opt)
 		return err
 	}
+	r := *opt.Retry
+	if r.Min <= 0 {
+		r.Min = time.Second
+	}
+	if r.Max <= 0 {
+		r.Max = time.Minute
+	}
+	r.Max = max(r.Max, r.Min)
+	wait := r.Min
+	for {
+		progressed, err := follow(ctx, src, sink, &opt)
+		if err == nil || ctx.Err() != nil {
+			return nil
+		}
+		if r.Permanent != nil && r.Permanent(err) {
+			return err
+		}
+		if progressed {
+			wait = r.Min // it worked for a while: this is new trouble
+		}
+		opt.Logger.Error("follow step failed; retrying", "err", err, "in", wait.String())
+		if r.OnError != nil {
+			r.OnError(err, wait)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, r.Max)
+	}
+}
+
+// follow runs the follower once, until ctx ends, opt.Once is satisfied or
+// a step fails, and reports whether it stored any block. Setup, once it
+// succeeds, is not run again.
+func follow(ctx context.Context, src Source, sink Sink, opt *FollowOptions) (progressed bool, err error) {
+	if opt.Setup != nil {
+		if err := opt.Setup(ctx); err != nil {
+			return false, err
+		}
+		opt.Setup = nil
+	}
+	f := &follower{src: src, sink: sink, opt: *opt, log: opt.Logger}
+	if err := f.resume(ctx); err != nil {
+		return false, err
+	}
+	first := f.next
 	for {
 		caughtUp, err := f.step(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil // shutdown mid-step: nothing recorded past the last complete write
+				return f.next > first, nil // shutdown mid-step: nothing recorded past the last complete write
 			}
-			return err
+			return f.next > first, err
 		}
 		if caughtUp && opt.Once {
-			return nil
+			return f.next > first, nil
 		}
 		if !caughtUp {
 			continue
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return f.next > first, nil
 		case <-opt.Heads:
 		case <-time.After(opt.Poll):
 		}

@@ -25,3 +25,13 @@ type Sink interface {
 	// table including derived ones, and the completed ranges past from.
 	Rewind(ctx context.Context, from uint64) error
 }
+
+// RowAuditor is a Sink that can tell which batches recorded as complete no
+// longer hold all their rows (a part lost on disk). Backfill loads those
+// again: a completed range is trusted only while its rows agree.
+type RowAuditor interface {
+	// Incomplete returns the batches of size batch, counted from r.From,
+	// whose stored rows fall short of their block rows (or that lack block
+	// rows).
+	Incomplete(ctx context.Context, r Range, batch uint64) ([]Range, error)
+}

@@ -5,7 +5,9 @@
 --
 -- One row per UTC day in [from, to] with at least one stored block.
 --
---   day                  UTC date of the block timestamp
+--   day                  UTC date of the block timestamp; the genesis block
+--                        (timestamp 0 on mainnet) counts on the day of
+--                        block 1, so no 1970 day appears (README.md)
 --   complete             1 when every block of the day is stored (no gap
 --                        inside the day, and the blocks just before and
 --                        after it are stored); figures of a day with 0 are

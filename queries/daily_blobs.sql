@@ -7,7 +7,9 @@
 -- per-block rollup columns of blocks (read with FINAL); zeros before Dencun
 -- (2024-03-13).
 --
---   day                UTC date of the block timestamp
+--   day                UTC date of the block timestamp; the genesis block
+--                      (timestamp 0 on mainnet) counts on the day of
+--                      block 1, so no 1970 day appears (README.md)
 --   complete           1 when every block of the day is stored (see
 --                      daily_coverage)
 --   blocks             stored blocks

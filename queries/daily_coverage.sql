@@ -6,7 +6,9 @@
 -- One row per UTC day in [from, to] with at least one stored block. Reads
 -- only the blocks table (one row per block), so it is cheap for any range.
 --
---   day             UTC date of the block timestamps
+--   day             UTC date of the block timestamps; the genesis block
+--                   (timestamp 0 on mainnet) counts on the day of
+--                   block 1, so no 1970 day appears (README.md)
 --   first_block     lowest stored block number that day
 --   last_block      highest stored block number that day
 --   blocks          stored blocks that day

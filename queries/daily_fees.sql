@@ -6,7 +6,9 @@
 -- One row per UTC day in [from, to] with at least one stored block, from the
 -- per-block rollup columns of blocks (read with FINAL).
 --
---   day               UTC date of the block timestamp
+--   day               UTC date of the block timestamp; the genesis block
+--                     (timestamp 0 on mainnet) counts on the day of
+--                     block 1, so no 1970 day appears (README.md)
 --   complete          1 when every block of the day is stored (see
 --                     daily_coverage)
 --   blocks            stored blocks

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -12,24 +14,68 @@ import (
 	"github.com/ethidx/ethidx/schema"
 )
 
-// Install creates, in the connection's database, the day cache table, the
-// internal views the saved queries build on, and one view per saved query
-// (plus its all-rows view). Every statement is CREATE OR REPLACE or IF NOT
-// EXISTS, so running it on every start keeps the views in step with this
-// binary. It needs the schema migrations applied first.
+// Install creates, in the connection's current database, the day cache
+// table, the internal views the saved queries build on, and one view per
+// saved query (plus its all-rows view). Every statement is CREATE OR
+// REPLACE or IF NOT EXISTS, so running it on every start keeps the views in
+// step with this binary. It needs the schema migrations applied first.
+//
+// The views name everything they read with that database (see Qualify), so
+// they answer from a connection whose current database is another one:
+// `SELECT * FROM eth.daily_activity` with database=default.
 func Install(ctx context.Context, db DB) error {
-	for _, stmt := range InstallStatements() {
+	var cur []struct {
+		Name string `ch:"name"`
+	}
+	if err := db.Select(ctx, &cur, "SELECT currentDatabase() AS name"); err != nil || len(cur) != 1 {
+		return fmt.Errorf("installing saved queries: reading the current database: %v", err)
+	}
+	for _, stmt := range InstallStatements(cur[0].Name) {
 		if err := db.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("installing saved queries: %w\nstatement: %s", err, firstLine(stmt))
 		}
 	}
+	return dropGenesisAlone(ctx, db)
+}
+
+// dropGenesisAlone deletes cached days that held block 0 alone. Before the
+// genesis rule (see install/02_daily_blocks.sql), mainnet's block 0,
+// stamped 1970-01-01, made a day of its own, which Refresh cached; under
+// the rule block 0 shares block 1's day, so no such day exists any more.
+// The row changed no figure (views only read cached rows of days that
+// exist), but it was a 1970 row in the cache. Counting first keeps the
+// usual start free of a mutation.
+func dropGenesisAlone(ctx context.Context, db DB) error {
+	const where = "WHERE first_block = 0 AND last_block = 0"
+	var n []struct {
+		N uint64 `ch:"n"`
+	}
+	if err := db.Select(ctx, &n, "SELECT count() AS n FROM _daily_rollup_v1 "+where); err != nil {
+		return fmt.Errorf("installing saved queries: %w", err)
+	}
+	if len(n) == 0 || n[0].N == 0 {
+		return nil
+	}
+	if err := db.Exec(ctx, "DELETE FROM _daily_rollup_v1 "+where); err != nil {
+		return fmt.Errorf("installing saved queries: dropping the cached genesis-only day: %w", err)
+	}
 	return nil
 }
 
-// InstallStatements lists Install's DDL in order: install/*.sql by file
-// name, then the saved queries by name (a query may use any view of a
-// query sorted before it).
-func InstallStatements() []string {
+// InstallStatements lists Install's DDL for database, in order:
+// install/*.sql by file name, then the saved queries by name (a query may
+// use any view of a query sorted before it). Every statement is passed
+// through Qualify.
+func InstallStatements(database string) []string {
+	var out []string
+	for _, stmt := range installSQL() {
+		out = append(out, Qualify(stmt, database))
+	}
+	return out
+}
+
+// installSQL is Install's DDL as written, with unqualified names.
+func installSQL() []string {
 	names, err := fs.Glob(files, "install/*.sql")
 	if err != nil {
 		panic(err) // constant pattern
@@ -45,14 +91,95 @@ func InstallStatements() []string {
 	for _, q := range all {
 		out = append(out, "CREATE OR REPLACE VIEW "+q.View+" AS\n"+q.SQL)
 		if q.AllView != "" {
-			var args []string
-			for _, p := range q.Params {
-				args = append(args, p.Name+" = "+quote(p.Default))
-			}
-			out = append(out, fmt.Sprintf("CREATE OR REPLACE VIEW %s AS\nSELECT * FROM %s(%s)", q.AllView, q.View, strings.Join(args, ", ")))
+			out = append(out, allView(q))
 		}
 	}
 	return out
+}
+
+// allView is the plain view of q: q.View over the header's `-- all:`
+// arguments, or else over its parameters' defaults.
+func allView(q Query) string {
+	args := q.AllArgs
+	if args == "" {
+		var list []string
+		for _, p := range q.Params {
+			list = append(list, p.Name+" = "+quote(p.Default))
+		}
+		args = strings.Join(list, ", ")
+	}
+	return fmt.Sprintf("CREATE OR REPLACE VIEW %s AS\nSELECT * FROM %s(%s)", q.AllView, q.View, args)
+}
+
+// Objects returns the names of every table and view ethidx creates: the
+// schema's and Install's. Qualify qualifies references to these.
+func Objects() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(stmt string) {
+		if m := created.FindStringSubmatch(stripLeadingComments(stmt)); m != nil && !seen[m[1]] {
+			seen[m[1]] = true
+			out = append(out, m[1])
+		}
+	}
+	for _, m := range schema.Migrations() {
+		for _, stmt := range m.Statements {
+			add(stmt)
+		}
+	}
+	for _, stmt := range installSQL() {
+		add(stmt)
+	}
+	return out
+}
+
+var (
+	created = regexp.MustCompile(`^CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW|MATERIALIZED\s+VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\b`)
+	// A name after FROM or JOIN (a table, a view or a parameterized view
+	// called like a table function), or after CREATE ... TABLE/VIEW; group
+	// 4 is set when the name is already qualified (a database name).
+	reference = regexp.MustCompile(`(?i)\b(FROM|JOIN|(?:TABLE|VIEW)(?:\s+IF\s+NOT\s+EXISTS)?)(\s+)(\w+)(\s*\.)?`)
+	plainName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// Qualify prefixes every reference in stmt to one of ethidx's tables and
+// views (Objects) with database: the name a statement creates and every
+// name it reads after FROM or JOIN. ClickHouse qualifies plain table names
+// in a view by itself when the view is created, but not a parameterized
+// view called as a table function (`FROM _daily(from = ..., to = ...)`),
+// which it resolves in the reader's current database at query time; so
+// without this, `SELECT * FROM eth.daily_activity` fails unless the
+// connection's database is eth. Names already qualified, names of other
+// objects and column names are left alone.
+func Qualify(stmt, database string) string {
+	db := database
+	if !plainName.MatchString(db) {
+		db = "`" + strings.NewReplacer("\\", "\\\\", "`", "\\`").Replace(db) + "`"
+	}
+	known := objectSet()
+	return reference.ReplaceAllStringFunc(stmt, func(m string) string {
+		sub := reference.FindStringSubmatch(m)
+		if sub[4] != "" || !known[sub[3]] {
+			return m
+		}
+		return sub[1] + sub[2] + db + "." + sub[3]
+	})
+}
+
+var objectSet = sync.OnceValue(func() map[string]bool {
+	set := map[string]bool{}
+	for _, name := range Objects() {
+		set[name] = true
+	}
+	return set
+})
+
+func stripLeadingComments(stmt string) string {
+	lines := strings.Split(strings.TrimSpace(stmt), "\n")
+	for len(lines) > 0 && strings.HasPrefix(strings.TrimSpace(lines[0]), "--") {
+		lines = lines[1:]
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
 func quote(s string) string {

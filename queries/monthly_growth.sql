@@ -7,7 +7,9 @@
 -- block. Only complete days (see daily_activity) enter the figures, so a
 -- day the index holds part of never drags a month down.
 --
---   month                         first day of the month
+--   month                         first day of the month; days are those
+--                                 of daily_activity, so mainnet's genesis
+--                                 block makes no 1970-01 month
 --   days_covered                  complete days in the month
 --   days_in_month                 28 to 31
 --   partial                       1 when days_covered < days_in_month;

@@ -26,6 +26,10 @@ type Query struct {
 	// defaults (every day, every month), for BI tools that cannot pass
 	// parameters.
 	AllView string
+	// AllArgs, if set (header `-- all:`), are the arguments AllView passes
+	// to View instead of the parameters' defaults, e.g. a recent range
+	// for a query that would otherwise read all history.
+	AllArgs string
 	// SQL is the body, with {name:Type} placeholders for the parameters.
 	SQL string
 }
@@ -113,6 +117,8 @@ func parse(text string) (Query, error) {
 				}
 				q.Params = append(q.Params, Param{Name: pm[1], Type: pm[2], Default: pm[3], Description: pm[4]})
 			}
+		case "all":
+			q.AllArgs = val
 		case "views":
 			vm := viewSpec.FindStringSubmatch(val)
 			if vm == nil {
@@ -142,6 +148,8 @@ func parse(text string) (Query, error) {
 		return q, fmt.Errorf("no `-- views:` header")
 	case q.SQL == "":
 		return q, fmt.Errorf("no SQL after the header")
+	case q.AllArgs != "" && q.AllView == "":
+		return q, fmt.Errorf("`-- all:` arguments but no all-rows view in `-- views:`")
 	case strings.HasSuffix(q.SQL, ";"):
 		return q, fmt.Errorf("the body is one statement without a trailing semicolon")
 	}

@@ -1,7 +1,8 @@
 -- name: top_contracts
 -- description: The most-called addresses over a day range: calls (transactions with calldata), failures, distinct callers.
 -- params: from Date = 1970-01-01 (first day), to Date = 2105-12-31 (last day), limit UInt32 = 25 (rows)
--- views: top_contracts_between(from, to, limit)
+-- views: top_contracts_between(from, to, limit); top_contracts (the newest 7 days, top 25)
+-- all: from = (SELECT toDate(timestamp) - 6 FROM blocks ORDER BY number DESC LIMIT 1), to = (SELECT toDate(timestamp) FROM blocks ORDER BY number DESC LIMIT 1), limit = 25
 --
 -- Top `limit` recipients of top-level transactions with non-empty input in
 -- the blocks of UTC days [from, to], by number of such transactions. On
@@ -17,6 +18,12 @@
 --                   and a recipient in the range
 --   first_block     first block in the range with such a call
 --   last_block      last one
+--
+-- top_contracts, the plain view, is the top 25 over the newest 7 UTC days
+-- of the index: the day of the highest stored block and the six before
+-- it (found by reading the blocks table backwards from its highest number,
+-- one row). It is not all history, which would scan every transaction
+-- ever stored; use top_contracts_between for any other range.
 --
 -- Reads transactions (FINAL) for the range's blocks only, selected by block
 -- number, the table's key. Unlike the daily views it scans every

@@ -3,6 +3,7 @@
 -- binary, ether as Float64 beside the exact wei, one row per key (FINAL), so
 -- a view never shows a duplicate even before background merges.
 
+-- (0005_genesis_day.sql replaces blocks_hex: its day follows the genesis rule.)
 CREATE OR REPLACE VIEW blocks_hex AS
 SELECT
     number,

@@ -16,7 +16,7 @@ rm -rf "$DATA" && mkdir -p "$DATA"
 ethidx() { "$BIN" --data-dir "$DATA/engine" --http-addr "$SQL" "$@"; }
 
 echo "==> starting a dev chain with $HISTORY of history (one block per $STEP), JSON-RPC on $RPC"
-"$BIN" devnet --http-addr "$RPC" --history "$HISTORY" --history-interval "$STEP" --block-time 1s >"$DATA/devnet.log" 2>&1 &
+"$BIN" devnet --rpc-addr "$RPC" --history "$HISTORY" --history-interval "$STEP" --block-time 1s >"$DATA/devnet.log" 2>&1 &
 DEVNET=$!
 trap 'kill $DEVNET 2>/dev/null || true; wait $DEVNET 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do
@@ -39,7 +39,7 @@ echo "==> ethidx report --chart $DATA/activity.svg"
 ethidx report --chart "$DATA/activity.svg"
 echo
 echo "==> ethidx query daily_activity (last 7 days)"
-ethidx query daily_activity --from "$(date -u -d '-6 days' +%F)" --to "$(date -u +%F)"
+ethidx query daily_activity --from-date "$(date -u -d '-6 days' +%F)" --to-date "$(date -u +%F)"
 echo
 echo "==> ethidx sql: transactions by type"
 ethidx sql "SELECT type, count() AS txs, countIf(status = 0) AS failed FROM transactions FINAL GROUP BY type ORDER BY type"

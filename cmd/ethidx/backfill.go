@@ -24,15 +24,10 @@ func backfillCommand() *cli.Command {
 		Description: "Loads every block of the range that is not already recorded as complete, in\n" +
 			"batches fetched and written in parallel. Safe to rerun or kill: completed\n" +
 			"batches are skipped, and rewriting a batch changes nothing.",
-		OnUsageError: commandUsageError,
-		Flags: []cli.Flag{
-			rpcFlag, chainIDFlag, verifyFlag, rpsFlag, batchFlag, workersFlag,
-			&cli.StringFlag{Name: "from", Usage: "first block"},
-			&cli.StringFlag{Name: "to", Usage: "last block (inclusive)"},
-			&cli.StringFlag{Name: "from-date", Usage: "first UTC day, YYYY-MM-DD"},
-			&cli.StringFlag{Name: "to-date", Usage: "last UTC day, YYYY-MM-DD (inclusive)"},
+		Flags: append(own(
+			fromFlag, toFlag, fromDateFlag, toDateFlag,
 			&cli.StringFlag{Name: "worker", Usage: "i/N: this process takes share i (1-based) of N"},
-		},
+		), groups(catStorage, catNode, catLoading, catLogging)...),
 		Action: runBackfill,
 	}
 }
@@ -42,15 +37,15 @@ func runBackfill(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.Uint64("batch") == 0 || c.Int("workers") <= 0 {
-		return badInput("--batch and --workers must be positive")
-	}
 	src, r, err := sourceAndRange(c)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	st, err := openStore(c, false, endpointConfig{})
+	// A backfill is also the repair of lost base rows: it opens a damaged
+	// store, reloads the batches whose rows are missing, and fails unless
+	// the store is whole afterwards.
+	st, err := openStore(c, false, endpointConfig{allowDamage: true})
 	if err != nil {
 		return err
 	}
@@ -68,14 +63,20 @@ func runBackfill(c *cli.Context) error {
 	})
 	prog.Finish()
 	secs := time.Since(start).Seconds()
-	slog.Info("backfill finished", "range", r.String(), "blocks", stats.Blocks, "transactions", stats.Transactions,
+	done := []any{"range", r.String(), "blocks", stats.Blocks, "transactions", stats.Transactions,
 		"logs", stats.Logs, "skipped_blocks", stats.Skipped, "seconds", fmt.Sprintf("%.1f", secs),
-		"tx_per_s", fmt.Sprintf("%.0f", float64(stats.Transactions)/secs))
+		"tx_per_s", fmt.Sprintf("%.0f", float64(stats.Transactions)/secs)}
 	if err != nil {
+		// What was loaded stays loaded, and a rerun skips it.
+		slog.Warn("backfill stopped before the end of its range", done...)
 		if c.Context.Err() != nil {
 			return fmt.Errorf("interrupted; rerun the same command to resume: %w", err)
 		}
 		return chainMismatch(err)
+	}
+	slog.Info("backfill finished", done...)
+	if err := st.afterRepair(c.Context, r, false); err != nil {
+		return err
 	}
 	st.refresh(c.Context)
 	return nil

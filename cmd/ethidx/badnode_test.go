@@ -44,13 +44,16 @@ func TestBackfillRefusesBadBlocks(t *testing.T) {
 			stop()
 			t.Fatalf("fault %d: exit %d, want 1 naming %q; output:\n%s", tc.kind, code, tc.want, out)
 		}
+		if strings.Contains(out, "backfill finished") || !strings.Contains(out, "backfill stopped before the end of its range") {
+			t.Errorf("fault %d: a failed backfill must say it stopped, not that it finished; output:\n%s", tc.kind, out)
+		}
 		snap := snapshotDir(t, dir)
 		if !strings.HasPrefix(snap["blocks"], "20 rows") {
 			t.Errorf("fault %d: stored blocks %s, want exactly the 20 before the bad batch", tc.kind, snap["blocks"])
 		}
 		srv.ClearFaults()
-		if out, code := run(t, 3*time.Minute, args...); code != 0 {
-			t.Fatalf("rerun after the node recovered: exit %d\n%s", code, out)
+		if out, code := run(t, 3*time.Minute, args...); code != 0 || !strings.Contains(out, "backfill finished") {
+			t.Fatalf("rerun after the node recovered: exit %d, want 0 and 'backfill finished'\n%s", code, out)
 		}
 		out, code = run(t, 3*time.Minute, "--data-dir", dir, "--http-addr", "127.0.0.1:0", "verify", "--rpc", url, "--from", "1", "--to", "40")
 		if code != 0 || !strings.Contains(out, "all present, canonical and complete") {

@@ -15,11 +15,11 @@ func devnetCommand() *cli.Command {
 		Name:  "devnet",
 		Usage: "run a local go-ethereum chain with realistic traffic (for demos and tests)",
 		UsageText: "ethidx devnet\n" +
-			"ethidx devnet --http-addr 127.0.0.1:8545 --history 60d --history-interval 4h",
+			"ethidx devnet --rpc-addr 127.0.0.1:8545 --history 60d --history-interval 4h",
 		Description: "An in-process go-ethereum chain (ethclient/simulated's engine) producing value\n" +
 			"transfers to new and old addresses, contract deployments, ERC-20 transfers, failed\n" +
 			"transactions, access-list, blob (type 3) and set-code (type 4) transactions.\n" +
-			"JSON-RPC (HTTP and websocket) on --http-addr. With --history, it first lays down\n" +
+			"JSON-RPC (HTTP and websocket) on --rpc-addr. With --history, it first lays down\n" +
 			"back-dated blocks covering that span, then mines live every --block-time.\n\n" +
 			"For tests, two JSON-RPC methods shape the chain from outside:\n" +
 			"  devnet_mine()         mine one block now\n" +
@@ -28,16 +28,16 @@ func devnetCommand() *cli.Command {
 			"                        block) with a branch of length blocks (default depth+1)\n" +
 			"e.g. curl -s localhost:8545 -H 'content-type: application/json' \\\n" +
 			"       -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"devnet_reorg\",\"params\":[7]}'",
-		OnUsageError: commandUsageError,
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "http-addr", Usage: "JSON-RPC listen address", Value: "127.0.0.1:8545"},
+		Flags: append(own(
+			&cli.StringFlag{Name: "rpc-addr", Usage: "JSON-RPC (HTTP and websocket) listen address", Value: "127.0.0.1:8545"},
+			hiddenAlias("http-addr", "rpc-addr"),
 			&cli.DurationFlag{Name: "block-time", Usage: "time between live blocks", Value: time.Second},
 			&cli.StringFlag{Name: "history", Usage: "back-dated history to mine first, e.g. 60d or 36h (0 = none)", Value: "0"},
 			&cli.DurationFlag{Name: "history-interval", Usage: "timestamp step between history blocks", Value: 4 * time.Hour},
 			&cli.IntFlag{Name: "accounts", Usage: "funded accounts sending traffic", Value: 200},
 			&cli.Uint64Flag{Name: "seed", Usage: "traffic seed", Value: 1},
 			&cli.IntFlag{Name: "max-blocks", Usage: "stop after this many live blocks (0 = run until interrupted)"},
-		},
+		), groups(catLogging)...),
 		Action: runDevnet,
 	}
 }
@@ -49,6 +49,16 @@ func runDevnet(c *cli.Context) error {
 	}
 	if c.Duration("block-time") <= 0 || c.Duration("history-interval") < time.Second {
 		return badInput("--block-time must be positive and --history-interval at least 1s")
+	}
+	rpcAddr, _ := aliased(c, "rpc-addr", "http-addr")
+	if err := checkListenAddr("--rpc-addr", rpcAddr); err != nil {
+		return err
+	}
+	if c.Int("accounts") < 1 || c.Int("accounts") > 100_000 {
+		return badInput("--accounts %d: want 1 to 100000", c.Int("accounts"))
+	}
+	if c.Int("max-blocks") < 0 {
+		return badInput("--max-blocks must not be negative")
 	}
 	cfg := devchain.Config{Accounts: c.Int("accounts"), Seed: c.Uint64("seed"), Logger: slog.Default()}
 	var historyBlocks int
@@ -63,9 +73,9 @@ func runDevnet(c *cli.Context) error {
 		return err
 	}
 	defer chain.Close()
-	addr, err := chain.ServeRPC(c.Context, c.String("http-addr"))
+	addr, err := chain.ServeRPC(c.Context, rpcAddr)
 	if err != nil {
-		return badInput("--http-addr: %v", err)
+		return badInput("--rpc-addr: %v", err)
 	}
 	slog.Info("dev chain JSON-RPC", "http", "http://"+addr, "ws", "ws://"+addr, "chain_id", chain.ChainID())
 	if historyBlocks > 0 {

@@ -102,10 +102,38 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{[]string{"follow", "--rpc", "http://127.0.0.1:1", "--finality", "soon"}, "--finality"},
 		{[]string{"follow", "--rpc", "http://127.0.0.1:1", "--confirmations", "3"}, "--confirmations"},
 		{[]string{"devnet", "--history", "sixty days"}, "--history"},
+		{[]string{"devnet", "--rpc-addr", "127.0.0.1:99999"}, "--rpc-addr"},
+		{[]string{"devnet", "--http-addr", "nonsense"}, "--rpc-addr"},
+		{[]string{"bogus"}, `unknown command "bogus"`},
+		{[]string{"engine", "bogus"}, `unknown command "bogus"`},
+		{[]string{"serve", "--http-addr", "127.0.0.1:99999"}, "--http-addr"},
+		{[]string{"--http-addr", "nonsense", "sql", "SELECT 1"}, "--http-addr"},
+		{[]string{"--clickhouse", "clickhouse://127.0.0.1:99999/eth", "schema", "migrate"}, "--clickhouse"},
+		{[]string{"schema", "migrate", "--data-dir", "e2e_test.go"}, "is a file, not a directory"},
+		{[]string{"backfill", "--rpc", "http://127.0.0.1:99999", "--from", "1", "--to", "2"}, "port 99999"},
+		{[]string{"backfill", "--rpc", "http://127.0.0.1:1", "--from", "1", "--to", "2", "--rps", "NaN"}, "--rps NaN"},
+		{[]string{"follow", "--rpc", "http://127.0.0.1:1", "--rps", "Inf"}, "--rps +Inf"},
+		{[]string{"backfill", "--rpc", "http://127.0.0.1:1", "--from", "1", "--to", "2", "--workers", "100000000"}, "--workers"},
+		{[]string{"follow", "--rpc", "http://127.0.0.1:1", "--metrics-addr", "localhost"}, "--metrics-addr"},
+		{[]string{"report", "--month", "9999-12"}, "want a month from 1970-01 to 2105-12"},
+		{[]string{"report", "--month", "2026-13"}, "want a month as YYYY-MM"},
+		{[]string{"query", "daily_activity", "--from-date", "2026-03-01", "--to-date", "2026-01-01"}, "--to-date 2026-01-01 is before --from-date 2026-03-01"},
+		{[]string{"query", "daily_activity", "--from", "2026-03-01", "--to", "2026-01-01"}, "is before"},
+		{[]string{"query", "daily_activity", "--from-date", "2026-02-30"}, "YYYY-MM-DD"},
+		{[]string{"serve", "--user-file", "no-such-users-file"}, "--user-file"},
+		{[]string{"serve", "--max-execution-time", "-1s"}, "--max-execution-time"},
+		{[]string{"verify", "--rpc", "http://127.0.0.1:1", "--from", "1"}, "give the range to verify"},
+		{[]string{"query", "--format", "csv"}, "give one saved query name"},
+		{[]string{"sql"}, "give the SQL as one argument"},
 	} {
+		start := time.Now()
 		out, code := run(t, time.Minute, append(base, tc.args...)...)
 		if code != 2 || !strings.Contains(out, tc.want) {
 			t.Errorf("ethidx %s: exit %d, output %q; want exit 2 mentioning %q", strings.Join(tc.args, " "), code, out, tc.want)
+		}
+		// At once: bad input is refused before any retry or engine start.
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("ethidx %s: took %s to refuse bad input", strings.Join(tc.args, " "), d.Round(time.Second))
 		}
 	}
 }

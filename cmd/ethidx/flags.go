@@ -1,61 +1,475 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
 	"github.com/urfave/cli/v2"
 )
 
-// Flags are defined once here and reused by the commands that need them.
-var (
-	clickhouseFlag = &cli.StringFlag{
-		Name:    "clickhouse",
-		Usage:   "ClickHouse server DSN, e.g. clickhouse://user:pass@host:9000/eth or http://host:8123/eth (default: the embedded engine)",
-		EnvVars: []string{"ETHIDX_CLICKHOUSE"},
-	}
-	dataDirFlag = &cli.StringFlag{
-		Name:    "data-dir",
-		Usage:   "where the embedded engine keeps its data",
-		Value:   "./ethidx-data",
-		EnvVars: []string{"ETHIDX_DATA_DIR"},
-	}
-	databaseFlag = &cli.StringFlag{
-		Name:    "database",
-		Usage:   "ClickHouse database holding ethidx's tables",
-		Value:   "eth",
-		EnvVars: []string{"ETHIDX_DATABASE"},
-	}
-	httpAddrFlag = &cli.StringFlag{
-		Name:    "http-addr",
-		Usage:   "address of the embedded engine's SQL endpoint (loopback by default)",
-		Value:   "127.0.0.1:8123",
-		EnvVars: []string{"ETHIDX_HTTP_ADDR"},
-	}
-	globalFlags = []cli.Flag{
-		clickhouseFlag,
-		dataDirFlag,
-		databaseFlag,
-		httpAddrFlag,
-		&cli.StringFlag{Name: "log-format", Usage: "text or json", Value: "text", EnvVars: []string{"ETHIDX_LOG_FORMAT"}},
-		&cli.BoolFlag{Name: "verbose", Usage: "debug logging"},
-	}
+// Flags are defined once here, each in a category, as go-ethereum's
+// cmd/utils does. Every command lists the groups it uses; the app carries
+// the same groups, so a flag works on either side of the command: what is
+// given before the command is copied down to it (resolveFlags).
+const (
+	catStorage = "STORAGE"
+	catNode    = "NODE"
+	catLoading = "LOADING"
+	catLogging = "LOGGING"
+)
 
-	rpcFlag = &cli.StringSliceFlag{
-		Name:    "rpc",
-		Usage:   "Ethereum JSON-RPC URL; repeat (or comma-separate) for failover",
-		EnvVars: []string{"ETHIDX_RPC"},
-	}
-	rpsFlag     = &cli.Float64Flag{Name: "rps", Usage: "max RPC requests per second (0 = unlimited)"}
-	batchFlag   = &cli.Uint64Flag{Name: "batch", Usage: "blocks per fetch and write", Value: 100}
-	workersFlag = &cli.IntFlag{Name: "workers", Usage: "batches fetched and written in parallel", Value: 4}
-	chainIDFlag = &cli.Uint64Flag{Name: "chain-id", Usage: "refuse a node on another chain (0 = accept any)"}
-	// verifyFlag: what is proven of each block before it is stored.
-	verifyFlag = &cli.StringFlag{
-		Name: "verify",
+// Limits that keep a careless flag from taking the machine down.
+const (
+	maxWorkers = 256    // --workers: batches in flight at once
+	maxBatch   = 10_000 // --batch: blocks held in memory per batch
+)
+
+// sharedFlag is one flag of a group: its definition, the environment
+// variables it reads (first set wins) and the check of its value, run
+// before a command does any work.
+type sharedFlag struct {
+	flag  cli.Flag
+	env   []string
+	check func(c *cli.Context, name string) error
+}
+
+// sharedFlags in the order help shows them within a category.
+var sharedFlags = []sharedFlag{
+	{flag: &cli.StringFlag{Name: "clickhouse", Category: catStorage,
+		Usage: "ClickHouse server DSN, e.g. clickhouse://user:pass@host:9000/eth or http://host:8123/eth (default: the embedded engine)"},
+		env: []string{"ETHIDX_CLICKHOUSE"}, check: checkClickHouse},
+	{flag: &cli.StringFlag{Name: "data-dir", Category: catStorage, Value: "./ethidx-data",
+		Usage: "where the embedded engine keeps its data"},
+		env: []string{"ETHIDX_DATA_DIR"}, check: checkDataDir},
+	{flag: &cli.StringFlag{Name: "database", Category: catStorage, Value: "eth",
+		Usage: "ClickHouse database holding ethidx's tables"},
+		env: []string{"ETHIDX_DATABASE"}, check: checkDatabase},
+	{flag: &cli.StringFlag{Name: "http-addr", Category: catStorage, Value: "127.0.0.1:8123",
+		Usage: "host:port of the embedded engine's SQL endpoint (loopback by default; port 0 picks a free one)"},
+		env: []string{"ETHIDX_HTTP_ADDR"}, check: checkListenFlag},
+
+	{flag: &cli.StringSliceFlag{Name: "rpc", Category: catNode,
+		Usage: "Ethereum JSON-RPC URL (http, https, ws, wss); repeat or comma-separate for failover"},
+		env: []string{"ETHIDX_RPC", "ETH_RPC_URL"}, check: checkRPC},
+	{flag: &cli.Float64Flag{Name: "rps", Category: catNode,
+		Usage: "max RPC requests per second (0 = unlimited)"}, check: checkRPS},
+	{flag: &cli.Uint64Flag{Name: "chain-id", Category: catNode,
+		Usage: "refuse a node on another chain (0 = accept any)"}},
+	{flag: &cli.StringFlag{Name: "verify", Category: catNode, Value: "roots",
 		Usage: "what to prove of each block before storing it: roots (recompute tx hashes, tx/receipts/withdrawals " +
 			"roots, blooms and the block hash), structure (consistency only, for chains that hash differently), " +
-			"senders (roots, and recover every sender: slower)",
-		Value:   "roots",
-		EnvVars: []string{"ETHIDX_VERIFY"},
-	}
-	formatFlag  = &cli.StringFlag{Name: "format", Usage: "table, csv, json or tsv", Value: "table"}
-	metricsFlag = &cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus /metrics, /healthz and /readyz here (empty = off)"}
+			"senders (roots, and recover every sender: slower)"},
+		env: []string{"ETHIDX_VERIFY"}, check: checkVerify},
+
+	{flag: &cli.Uint64Flag{Name: "batch", Category: catLoading, Value: 100,
+		Usage: fmt.Sprintf("blocks per fetch and write (1-%d)", maxBatch)}, check: checkBatch},
+	{flag: &cli.IntFlag{Name: "workers", Category: catLoading, Value: 4,
+		Usage: fmt.Sprintf("batches fetched and written in parallel (1-%d)", maxWorkers)}, check: checkWorkers},
+
+	{flag: &cli.StringFlag{Name: "log-format", Category: catLogging, Value: "text",
+		Usage: "text or json"},
+		env: []string{"ETHIDX_LOG_FORMAT"}}, // checked by setupLogging
+	{flag: &cli.BoolFlag{Name: "verbose", Category: catLogging,
+		Usage: "debug logging"},
+		env: []string{"ETHIDX_VERBOSE"}},
+}
+
+// Flags several commands share that belong to no group: they say what a
+// command works on rather than how it is set up, so they go after it.
+var (
+	fromFlag     = &cli.StringFlag{Name: "from", Usage: "first block"}
+	toFlag       = &cli.StringFlag{Name: "to", Usage: "last block (inclusive)"}
+	fromDateFlag = &cli.StringFlag{Name: "from-date", Usage: "first UTC day, YYYY-MM-DD"}
+	toDateFlag   = &cli.StringFlag{Name: "to-date", Usage: "last UTC day, YYYY-MM-DD (inclusive)"}
+	formatFlag   = &cli.StringFlag{Name: "format", Usage: "table, csv, json or tsv", Value: "table"}
 )
+
+// hiddenAlias is an old spelling of a flag, still accepted but not shown.
+func hiddenAlias(name, of string) cli.Flag {
+	return &cli.StringFlag{Name: name, Usage: "old spelling of --" + of, Hidden: true}
+}
+
+// aliased reads flag name, or its old spelling when only that was given.
+func aliased(c *cli.Context, name, old string) (string, bool) {
+	if !c.IsSet(name) && c.IsSet(old) {
+		return c.String(old), true
+	}
+	return c.String(name), c.IsSet(name)
+}
+
+// groups returns fresh copies of the shared flags of the given categories
+// (a flag keeps parse state, so no two flag sets share one).
+func groups(cats ...string) []cli.Flag {
+	var fs []cli.Flag
+	for _, sf := range sharedFlags {
+		if slices.Contains(cats, category(sf.flag)) {
+			fs = append(fs, cloneFlag(sf.flag))
+		}
+	}
+	return fs
+}
+
+// shared returns fresh copies of the named shared flags.
+func shared(names ...string) []cli.Flag {
+	var fs []cli.Flag
+	for _, name := range names {
+		sf := lookupShared(name)
+		if sf == nil {
+			panic("no shared flag " + name)
+		}
+		fs = append(fs, cloneFlag(sf.flag))
+	}
+	return fs
+}
+
+// own returns fresh copies of command flags (those of no group).
+func own(flags ...cli.Flag) []cli.Flag {
+	fs := make([]cli.Flag, len(flags))
+	for i, f := range flags {
+		fs[i] = cloneFlag(f)
+	}
+	return fs
+}
+
+func lookupShared(name string) *sharedFlag {
+	for i := range sharedFlags {
+		if sharedFlags[i].flag.Names()[0] == name {
+			return &sharedFlags[i]
+		}
+	}
+	return nil
+}
+
+// sharedOf is the shared flag that f is a copy of, or nil for a command's
+// own flag (which may have the same name, like devnet's hidden --http-addr).
+func sharedOf(f cli.Flag) *sharedFlag {
+	sf := lookupShared(f.Names()[0])
+	if sf == nil || category(sf.flag) != category(f) {
+		return nil
+	}
+	return sf
+}
+
+func category(f cli.Flag) string {
+	if cf, ok := f.(cli.CategorizableFlag); ok {
+		return cf.GetCategory()
+	}
+	return ""
+}
+
+func cloneFlag(f cli.Flag) cli.Flag { return copyWithEnv(f, nil) }
+
+// copyWithEnv copies f; env, when not nil, replaces its environment
+// variables.
+func copyWithEnv(f cli.Flag, env []string) cli.Flag {
+	switch f := f.(type) {
+	case *cli.StringFlag:
+		c := *f
+		if env != nil {
+			c.EnvVars = env
+		}
+		return &c
+	case *cli.StringSliceFlag:
+		c := *f
+		if env != nil {
+			c.EnvVars = env
+		}
+		return &c
+	case *cli.BoolFlag:
+		c := *f
+		if env != nil {
+			c.EnvVars = env
+		}
+		return &c
+	case *cli.IntFlag:
+		c := *f
+		if env != nil {
+			c.EnvVars = env
+		}
+		return &c
+	case *cli.Uint64Flag:
+		c := *f
+		if env != nil {
+			c.EnvVars = env
+		}
+		return &c
+	case *cli.Float64Flag:
+		c := *f
+		if env != nil {
+			c.EnvVars = env
+		}
+		return &c
+	case *cli.DurationFlag:
+		c := *f
+		if env != nil {
+			c.EnvVars = env
+		}
+		return &c
+	}
+	panic(fmt.Sprintf("copyWithEnv: %T", f))
+}
+
+// The help of a shared flag names its environment variables, as it would
+// if urfave/cli read them itself: the help is drawn from a copy that has
+// them (resolveFlags reads them, so that the command line always wins).
+func init() {
+	stringify := cli.FlagStringer
+	cli.FlagStringer = func(f cli.Flag) string {
+		if sf := sharedOf(f); sf != nil && len(sf.env) > 0 {
+			f = copyWithEnv(f, sf.env)
+		}
+		return stringify(f)
+	}
+}
+
+// resolveFlags gives each shared flag of the running command its value:
+// the command line after the command, else the command line before it
+// (go-ethereum's MigrateGlobalFlags: urfave/cli would otherwise give the
+// command its own default), else the environment, else the default. It
+// then sets up logging and checks every value, so bad input exits 2
+// before any work.
+func resolveFlags(c *cli.Context) error {
+	for _, f := range c.Command.Flags {
+		sf := sharedOf(f)
+		if sf == nil {
+			continue
+		}
+		name := f.Names()[0]
+		if c.IsSet(name) {
+			continue
+		}
+		if err := copyFromParent(c, f, name); err != nil {
+			return err
+		}
+		if c.IsSet(name) {
+			continue
+		}
+		for _, env := range sf.env {
+			v, ok := os.LookupEnv(env)
+			if !ok {
+				continue
+			}
+			if err := setFlag(c, f, name, v); err != nil {
+				return badInput("$%s: %v", env, err)
+			}
+			c.App.Metadata[envKey(name)] = env
+			break
+		}
+	}
+	if err := setupLogging(c); err != nil {
+		return err
+	}
+	for _, f := range c.Command.Flags {
+		if sf := sharedOf(f); sf != nil && sf.check != nil {
+			if err := sf.check(c, f.Names()[0]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// copyFromParent copies the value a parent context (the app, or a command
+// holding subcommands) was given on the command line.
+func copyFromParent(c *cli.Context, f cli.Flag, name string) error {
+	for _, p := range c.Lineage()[1:] {
+		if !p.IsSet(name) {
+			continue
+		}
+		if _, ok := f.(*cli.StringSliceFlag); ok {
+			for _, v := range p.StringSlice(name) {
+				if err := c.Set(name, v); err != nil {
+					return badInput("--%s: %v", name, err)
+				}
+			}
+			return nil
+		}
+		if err := c.Set(name, fmt.Sprint(p.Value(name))); err != nil {
+			return badInput("--%s: %v", name, err)
+		}
+		return nil
+	}
+	return nil
+}
+
+// setFlag sets a flag from an environment variable's text; lists are
+// comma-separated.
+func setFlag(c *cli.Context, f cli.Flag, name, v string) error {
+	if _, ok := f.(*cli.StringSliceFlag); ok {
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				if err := c.Set(name, part); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if _, ok := f.(*cli.BoolFlag); ok && v == "" {
+		return nil
+	}
+	return c.Set(name, v)
+}
+
+// prepareCommands makes every command resolve its shared flags before it
+// runs, turn its flag errors into exit 2, and refuse an unknown
+// subcommand.
+func prepareCommands(cmds []*cli.Command) {
+	for _, cmd := range cmds {
+		cmd.OnUsageError = commandUsageError
+		if len(cmd.Subcommands) > 0 {
+			prepareCommands(cmd.Subcommands)
+			if cmd.Action == nil {
+				cmd.Action = unknownCommand
+			}
+			continue
+		}
+		before := cmd.Before
+		cmd.Before = func(c *cli.Context) error {
+			if err := resolveFlags(c); err != nil {
+				return err
+			}
+			if before != nil {
+				return before(c)
+			}
+			return nil
+		}
+	}
+}
+
+// unknownCommand runs when no subcommand of a command matched: help when
+// none was given, exit 2 for a misspelt one.
+func unknownCommand(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return cli.ShowSubcommandHelp(c)
+	}
+	name := "ethidx " + c.Command.Name
+	return badInput("%s: unknown command %q; `%s --help` lists them", name, c.Args().First(), name)
+}
+
+// unknownAppCommand is unknownCommand for the app's commands.
+func unknownAppCommand(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return cli.ShowAppHelp(c)
+	}
+	return badInput("unknown command %q; `ethidx --help` lists them", c.Args().First())
+}
+
+// Checks of the shared flags' values.
+
+func checkClickHouse(c *cli.Context, name string) error {
+	dsn := c.String(name)
+	if dsn == "" {
+		return nil
+	}
+	if _, err := parseDSN(dsn); err != nil {
+		return err
+	}
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if _, hasPass := u.User.Password(); hasPass && !fromEnv(c, name) {
+			slog.Warn("the --clickhouse DSN holds a password that other local users can read in the process list; set ETHIDX_CLICKHOUSE instead")
+		}
+	}
+	return nil
+}
+
+// fromEnv reports whether shared flag name got its value from the
+// environment rather than the command line.
+func fromEnv(c *cli.Context, name string) bool {
+	_, ok := c.App.Metadata[envKey(name)]
+	return ok
+}
+
+func envKey(name string) string { return "env:" + name }
+
+func checkDataDir(c *cli.Context, name string) error {
+	if c.String("clickhouse") != "" {
+		return nil // a server holds the data
+	}
+	dir := c.String(name)
+	if dir == "" {
+		return badInput("--data-dir must not be empty")
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil // created on first use
+	case err != nil:
+		return badInput("--data-dir %s: %v", dir, err)
+	case !fi.IsDir():
+		return badInput("--data-dir %s is a file, not a directory: give a directory (it is created if missing)", dir)
+	}
+	return nil
+}
+
+func checkDatabase(c *cli.Context, name string) error {
+	if !validIdent(c.String(name)) {
+		return badInput("--database %q: want letters, digits and underscores", c.String(name))
+	}
+	return nil
+}
+
+func checkListenFlag(c *cli.Context, name string) error {
+	return checkListenAddr("--"+name, c.String(name))
+}
+
+// checkListenAddr accepts host:port with a numeric port 0-65535 (0: any
+// free port); the host may be empty (every interface), a name or an IP.
+func checkListenAddr(flag, addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return badInput("%s %q: want host:port, e.g. 127.0.0.1:8123", flag, addr)
+	}
+	if err := checkPort(port); err != nil {
+		return badInput("%s %q: %v", flag, addr, err)
+	}
+	if strings.ContainsAny(host, " /") {
+		return badInput("%s %q: %q is not a host name or IP address", flag, addr, host)
+	}
+	return nil
+}
+
+func checkPort(port string) error {
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("port %q: want a number from 0 to 65535", port)
+	}
+	return nil
+}
+
+func checkRPC(c *cli.Context, name string) error {
+	if len(c.StringSlice(name)) == 0 {
+		return nil // the commands that need a node say so
+	}
+	_, err := rpcURLs(c)
+	return err
+}
+
+func checkRPS(c *cli.Context, name string) error {
+	r := c.Float64(name)
+	if math.IsNaN(r) || math.IsInf(r, 0) || r < 0 {
+		return badInput("--rps %v: want a finite number of requests per second >= 0 (0 = unlimited)", r)
+	}
+	return nil
+}
+
+func checkBatch(c *cli.Context, name string) error {
+	if b := c.Uint64(name); b < 1 || b > maxBatch {
+		return badInput("--batch %d: want 1 to %d blocks", b, maxBatch)
+	}
+	return nil
+}
+
+func checkWorkers(c *cli.Context, name string) error {
+	if w := c.Int(name); w < 1 || w > maxWorkers {
+		return badInput("--workers %d: want 1 to %d", w, maxWorkers)
+	}
+	return nil
+}

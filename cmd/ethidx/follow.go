@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"time"
@@ -23,9 +24,8 @@ func followCommand() *cli.Command {
 			"catches up in parallel when far behind, then loads block by block. Every block's\n" +
 			"parent hash is checked against what is stored; on a mismatch the orphaned blocks'\n" +
 			"rows are removed from every table and the canonical ones loaded.",
-		OnUsageError: commandUsageError,
-		Flags: []cli.Flag{
-			rpcFlag, chainIDFlag, verifyFlag, rpsFlag, batchFlag, workersFlag, metricsFlag,
+		Flags: append(own(
+			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus /metrics, /healthz and /readyz here (empty = off)"},
 			&cli.StringFlag{Name: "start", Usage: "first block when nothing is stored yet (default: the horizon)"},
 			&cli.StringFlag{Name: "finality", Usage: "finalized, safe or latest", Value: "finalized"},
 			&cli.Uint64Flag{Name: "confirmations", Usage: "with --finality latest: stay N blocks behind the head"},
@@ -33,7 +33,7 @@ func followCommand() *cli.Command {
 			&cli.DurationFlag{Name: "poll", Usage: "how often to poll for a new head (websocket URLs also subscribe to newHeads)", Value: time.Second},
 			&cli.DurationFlag{Name: "refresh", Usage: "how often to cache the daily figures of changed days", Value: time.Minute},
 			&cli.Uint64Flag{Name: "ready-lag", Usage: "/readyz fails when more than this many blocks behind the horizon", Value: 64},
-		},
+		), groups(catStorage, catNode, catLoading, catLogging)...),
 		Action: runFollow,
 	}
 }
@@ -48,6 +48,14 @@ func runFollow(c *cli.Context) error {
 	}
 	if c.Duration("poll") <= 0 {
 		return badInput("--poll must be positive")
+	}
+	if c.Duration("refresh") <= 0 {
+		return badInput("--refresh must be positive")
+	}
+	if addr := c.String("metrics-addr"); addr != "" {
+		if err := checkListenAddr("--metrics-addr", addr); err != nil {
+			return err
+		}
 	}
 	var start *uint64
 	if c.IsSet("start") {
@@ -95,41 +103,29 @@ func runFollow(c *cli.Context) error {
 			}
 		}()
 	}
-	backoff := time.Second
-	bound := false
-	for {
-		var err error
-		if !bound { // the node may be down at start: bound in the retry loop
-			err = bindChain(c, src, sink)
-			bound = err == nil
+	// The node may be down at start: the chain is bound within the retries.
+	opts.Setup = func(context.Context) error { return bindChain(c, src, sink) }
+	if !opts.Once {
+		// A long-running follower outlives node trouble; a node of the
+		// wrong chain (bad input) is not mended by retrying.
+		opts.Retry = &indexer.Retry{
+			Min: time.Second, Max: time.Minute,
+			Permanent: func(err error) bool {
+				var bad usageError
+				return errors.As(chainMismatch(err), &bad)
+			},
+			OnError: func(error, time.Duration) { m.stepErrors.Inc() },
 		}
-		if err == nil {
-			err = chainMismatch(indexer.Follow(c.Context, src, sink, opts))
-		}
-		if err == nil || c.Context.Err() != nil {
-			if err == nil && opts.Once {
-				st.refresh(c.Context)
-			}
-			slog.Info("follow stopped", "indexed_block", m.indexedN.Load())
-			return nil
-		}
-		// --once reports any failure; bad input (a node of the wrong
-		// chain) is not mended by retrying.
-		var bad usageError
-		if opts.Once || errors.As(err, &bad) {
-			return err
-		}
-		// A long-running follower outlives node trouble: log, count, back
-		// off, and resume from what is stored.
-		m.stepErrors.Inc()
-		slog.Error("follow step failed; retrying", "err", err, "in", backoff.String())
-		select {
-		case <-c.Context.Done():
-			return nil
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, time.Minute)
 	}
+	err = chainMismatch(indexer.Follow(c.Context, src, sink, opts))
+	if err != nil {
+		return err
+	}
+	if opts.Once && c.Context.Err() == nil {
+		st.refresh(c.Context)
+	}
+	slog.Info("follow stopped", "indexed_block", m.indexedN.Load())
+	return nil
 }
 
 func heads(c *cli.Context) <-chan struct{} {

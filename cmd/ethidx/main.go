@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -25,30 +26,60 @@ func main() {
 	os.Exit(exitCode(err))
 }
 
-// namesLast lets `ethidx query NAME --from D` and `ethidx sql "SQL"
+// namesLast lets `ethidx query NAME --from-date D` and `ethidx sql "SQL"
 // --format csv` work as documented: urfave/cli stops reading flags at the
-// first argument, so the argument right after those commands moves to the
-// end.
+// first argument, so the arguments of those commands move after their
+// flags.
 func namesLast(args []string) []string {
+	app := newApp()
+	takesValue := func(flags []cli.Flag, a string) bool {
+		if strings.Contains(a, "=") {
+			return false
+		}
+		name := strings.TrimLeft(a, "-")
+		for _, f := range flags {
+			if slices.Contains(f.Names(), name) {
+				dg, ok := f.(cli.DocGenerationFlag)
+				return ok && dg.TakesValue()
+			}
+		}
+		return false
+	}
 	out := append([]string(nil), args...)
 	for i := 1; i < len(out); i++ {
 		a := out[i]
+		if a == "--" {
+			break
+		}
 		if strings.HasPrefix(a, "-") {
-			if !strings.Contains(a, "=") && globalValueFlags[strings.TrimLeft(a, "-")] {
+			if takesValue(app.Flags, a) {
 				i++ // skip the flag's value
 			}
 			continue
 		}
-		if (a == "query" || a == "sql") && i+1 < len(out) && !strings.HasPrefix(out[i+1], "-") {
-			name := out[i+1]
-			out = append(append(out[:i+1], out[i+2:]...), name)
+		if a != "query" && a != "sql" {
+			break // the first non-flag is the command
 		}
-		break // the first non-flag is the command
+		cmd := app.Command(a)
+		var flags, positional []string
+		j := i + 1
+		for ; j < len(out) && out[j] != "--"; j++ {
+			switch b := out[j]; {
+			case strings.HasPrefix(b, "-"):
+				flags = append(flags, b)
+				if takesValue(cmd.Flags, b) && j+1 < len(out) {
+					j++
+					flags = append(flags, out[j])
+				}
+			default:
+				positional = append(positional, b)
+			}
+		}
+		rest := append(append(flags, positional...), out[j:]...)
+		return append(out[:i+1], rest...)
 	}
 	return out
 }
-
-var globalValueFlags = map[string]bool{"clickhouse": true, "data-dir": true, "database": true, "http-addr": true, "log-format": true}
 
 // usageError marks bad input (a malformed flag, DSN, date or range): exit 2.
 type usageError struct{ err error }
@@ -69,37 +100,32 @@ func exitCode(err error) int {
 	if errors.As(err, &u) {
 		return 2
 	}
+	var ec cli.ExitCoder // urfave/cli's own refusals, e.g. a help topic that does not exist
+	if errors.As(err, &ec) {
+		return 2
+	}
 	return 1
 }
 
 func newApp() *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:  "ethidx",
 		Usage: "index Ethereum into ClickHouse and report activity",
 		Description: "ethidx pulls blocks, transactions, receipts and logs from any Ethereum node into\n" +
 			"ClickHouse (a server via --clickhouse, or the embedded engine by default) and turns\n" +
 			"them into daily active addresses, new addresses and transaction counts with\n" +
 			"month-over-month growth.",
-		Flags:                globalFlags,
+		// The app carries every group, so each flag also works before the
+		// command; resolveFlags copies it down.
+		Flags:                groups(catStorage, catNode, catLoading, catLogging),
 		EnableBashCompletion: true,
-		Before: func(c *cli.Context) error {
-			if err := setupLogging(c); err != nil {
-				return err
-			}
-			// Bad storage flags fail before any work, with exit code 2.
-			if dsn := c.String("clickhouse"); dsn != "" {
-				if _, err := parseDSN(dsn); err != nil {
-					return err
-				}
-			}
-			if !validIdent(c.String("database")) {
-				return badInput("--database %q: want letters, digits and underscores", c.String("database"))
-			}
-			return nil
-		},
+		Metadata:             map[string]any{},
+		Action:               unknownAppCommand,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err}
 		},
+		// Exit codes are main's: urfave/cli never exits by itself.
+		ExitErrHandler: func(*cli.Context, error) {},
 		Commands: []*cli.Command{
 			engineCommand(),
 			serveCommand(),
@@ -114,11 +140,15 @@ func newApp() *cli.App {
 			devnetCommand(),
 		},
 	}
+	prepareCommands(app.Commands)
+	return app
 }
 
 // commandUsageError makes every subcommand's flag errors exit 2.
 func commandUsageError(_ *cli.Context, err error, _ bool) error { return usageError{err} }
 
+// setupLogging configures slog from the running command's --log-format
+// and --verbose.
 func setupLogging(c *cli.Context) error {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
 	if c.Bool("verbose") {

@@ -13,7 +13,6 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/urfave/cli/v2"
 
-	"github.com/ethidx/ethidx/indexer/report"
 	"github.com/ethidx/ethidx/queries"
 )
 
@@ -22,20 +21,19 @@ func queryCommand() *cli.Command {
 		Name:  "query",
 		Usage: "run a saved query (daily_activity, monthly_growth, ...)",
 		UsageText: "ethidx query --list\n" +
-			"ethidx query daily_activity --from 2026-01-01 --to 2026-01-31 --format csv\n" +
+			"ethidx query daily_activity --from-date 2026-01-01 --to-date 2026-01-31 --format csv\n" +
 			"ethidx query monthly_growth --format json",
 		Description: "Saved queries live in queries/*.sql, each with its exact definition; they are\n" +
-			"also installed as views of the same name for BI tools. --from/--to bound the\n" +
-			"days; --param name=value sets any other parameter.",
-		ArgsUsage:    "NAME",
-		OnUsageError: commandUsageError,
-		Flags: []cli.Flag{
+			"also installed as views of the same name for BI tools. --from-date/--to-date\n" +
+			"bound the days; --param name=value sets any other parameter.",
+		ArgsUsage: "NAME",
+		Flags: append(own(
 			formatFlag,
 			&cli.BoolFlag{Name: "list", Usage: "list the saved queries and their parameters"},
-			&cli.StringFlag{Name: "from", Usage: "first UTC day, YYYY-MM-DD"},
-			&cli.StringFlag{Name: "to", Usage: "last UTC day, YYYY-MM-DD"},
+			fromDateFlag, toDateFlag,
+			hiddenAlias("from", "from-date"), hiddenAlias("to", "to-date"),
 			&cli.StringSliceFlag{Name: "param", Usage: "name=value for another parameter (repeatable)"},
-		},
+		), groups(catStorage, catLogging)...),
 		Action: runQuery,
 	}
 }
@@ -55,13 +53,22 @@ func runQuery(c *cli.Context) error {
 		}
 		params[k] = v
 	}
-	for _, f := range []string{"from", "to"} {
-		if c.IsSet(f) {
-			if _, err := parseDate("--"+f, c.String(f)); err != nil {
-				return err
-			}
-			params[f] = c.String(f)
+	// The saved queries' day bounds are the parameters "from" and "to".
+	var days [2]time.Time
+	for i, f := range [][3]string{{"from-date", "from", "from"}, {"to-date", "to", "to"}} {
+		v, set := aliased(c, f[0], f[1])
+		if !set {
+			continue
 		}
+		d, err := parseDate("--"+f[0], v)
+		if err != nil {
+			return err
+		}
+		days[i] = d
+		params[f[2]] = v
+	}
+	if !days[0].IsZero() && !days[1].IsZero() && days[1].Before(days[0]) {
+		return badInput("--to-date %s is before --from-date %s", params["to"], params["from"])
 	}
 	st, err := openQueryStore(c)
 	if err != nil {
@@ -79,11 +86,14 @@ func runQuery(c *cli.Context) error {
 // keeps the schema and views current when the user may, and otherwise
 // reads what is there: a read-only BI user can run these commands too.
 func openQueryStore(c *cli.Context) (*store, error) {
-	st, err := openStore(c, false, endpointConfig{})
+	// query and report compute figures: a store that lost data is refused.
+	// sql is how a user looks into it, so it opens one, with a warning.
+	ep := endpointConfig{allowDamage: c.Command.Name == "sql"}
+	st, err := openStore(c, false, ep)
 	var ex *clickhouse.Exception
 	if err != nil && errors.As(err, &ex) && (ex.Code == codeReadonly || ex.Code == codeAccessDenied) {
 		slog.Debug("read-only user: not migrating", "err", err)
-		return openStore(c, true, endpointConfig{})
+		return openStore(c, true, ep)
 	}
 	return st, err
 }
@@ -155,83 +165,4 @@ func listQueries() error {
 		fmt.Fprintf(w, "%s\t%s\t%s\n", q.Name, strings.Join(ps, ", "), q.Description)
 	}
 	return w.Flush()
-}
-
-func sqlCommand() *cli.Command {
-	return &cli.Command{
-		Name:  "sql",
-		Usage: "run SQL against ethidx's database",
-		UsageText: "ethidx sql \"SELECT day, tx_count FROM daily_activity ORDER BY day DESC LIMIT 7\"\n" +
-			"ethidx sql --format csv \"SELECT * FROM transactions_hex WHERE block_number = 19000000\"",
-		ArgsUsage:    "SQL",
-		OnUsageError: commandUsageError,
-		Flags:        []cli.Flag{formatFlag},
-		Action: func(c *cli.Context) error {
-			if c.NArg() != 1 {
-				return badInput("give the SQL as one argument (quote it)")
-			}
-			st, err := openQueryStore(c)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			err = queries.RunSQL(c.Context, st.conn, c.Args().First(), c.String("format"), os.Stdout)
-			if errors.Is(err, queries.ErrInput) {
-				return usageError{err}
-			}
-			return requestError(err)
-		},
-	}
-}
-
-func reportCommand() *cli.Command {
-	return &cli.Command{
-		Name:  "report",
-		Usage: "month-over-month summary: daily active addresses, new addresses, transactions",
-		UsageText: "ethidx report                       # the latest complete month\n" +
-			"ethidx report --month 2026-01 --chart jan.svg",
-		Description: "Prints the month against the one before, in the form the press quotes, with\n" +
-			"coverage (days indexed) and whether new-address counts are exact (history from\n" +
-			"genesis). --chart draws the daily series of the three metrics with the month\n" +
-			"boundaries, as SVG or PNG by the file's extension.",
-		OnUsageError: commandUsageError,
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "month", Usage: "YYYY-MM (default: the latest complete month)"},
-			&cli.StringFlag{Name: "chart", Usage: "also draw the daily series to FILE.svg or FILE.png"},
-		},
-		Action: func(c *cli.Context) error {
-			month := c.String("month")
-			if month != "" {
-				if _, err := time.Parse("2006-01", month); err != nil {
-					return badInput("--month %q: want YYYY-MM", month)
-				}
-			}
-			chart := c.String("chart")
-			if chart != "" && !strings.HasSuffix(chart, ".svg") && !strings.HasSuffix(chart, ".png") {
-				return badInput("--chart %q: want a .svg or .png file", chart)
-			}
-			st, err := openQueryStore(c)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			r, err := report.Monthly(c.Context, st.conn, month)
-			if err != nil {
-				return err
-			}
-			if err := r.WriteText(os.Stdout); err != nil {
-				return err
-			}
-			if chart != "" {
-				if err := r.LoadDays(c.Context, st.conn); err != nil {
-					return err
-				}
-				if err := r.WriteChart(chart); err != nil {
-					return err
-				}
-				slog.Info("chart written", "file", chart)
-			}
-			return nil
-		},
-	}
 }

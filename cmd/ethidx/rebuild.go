@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/queries"
 )
@@ -25,20 +26,24 @@ func rebuildCommand() *cli.Command {
 			"computed again. While it runs, figures for those days may read low; stop\n" +
 			"followers and backfills of this database first, since a reorg repaired\n" +
 			"meanwhile could be undone by the rebuild's reads.",
-		OnUsageError: commandUsageError,
-		Flags: []cli.Flag{
+		Flags: append(own(
 			&cli.StringFlag{Name: "from", Usage: "first block whose appearances are derived again", Value: "0"},
-		},
+		), groups(catStorage, catLogging)...),
 		Action: func(c *cli.Context) error {
 			from, err := parseBlock("--from", c.String("from"))
 			if err != nil {
 				return err
 			}
-			st, err := openStore(c, false, endpointConfig{})
+			st, err := openStore(c, false, endpointConfig{allowDamage: true})
 			if err != nil {
 				return err
 			}
 			defer st.Close()
+			if st.damage.Base() {
+				// Derived tables computed from incomplete transactions
+				// would be wrong: repair the base rows first.
+				return st.damage.Err()
+			}
 			var (
 				n     uint64
 				first time.Time
@@ -65,6 +70,9 @@ func rebuildCommand() *cli.Command {
 			}
 			slog.Info("derived tables rebuilt", "from_block", from, "from_day", first.UTC().Format(time.DateOnly),
 				"seconds", fmt.Sprintf("%.1f", time.Since(start).Seconds()))
+			if err := st.afterRepair(c.Context, indexer.Range{From: from, To: ^uint64(0)}, true); err != nil {
+				return err
+			}
 			st.refresh(c.Context)
 			return nil
 		},

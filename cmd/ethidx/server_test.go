@@ -65,7 +65,8 @@ func TestQueryCommandsAgainstServe(t *testing.T) {
 		"ETHIDX_LIBCHDB="+filepath.Join(home, "no-such-libchdb.so"))
 	client := func(user string, args ...string) (string, int) {
 		t.Helper()
-		return runEnv(t, 2*time.Minute, env, append([]string{"--clickhouse", "http://" + user + "@" + addr + "/eth"}, args...)...)
+		// The DSN holds a password: from the environment, not argv.
+		return runEnv(t, 2*time.Minute, append(env, "ETHIDX_CLICKHOUSE=http://"+user+"@"+addr+"/eth"), args...)
 	}
 
 	for _, user := range []string{"admin:adminpw", "bi:bipw"} {

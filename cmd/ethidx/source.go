@@ -22,14 +22,19 @@ func rpcURLs(c *cli.Context) ([]string, error) {
 				continue
 			}
 			p, err := url.Parse(u)
-			if err != nil || p.Host == "" || (p.Scheme != "http" && p.Scheme != "https" && p.Scheme != "ws" && p.Scheme != "wss") {
-				return nil, badInput("--rpc %q: want an http(s):// or ws(s):// URL", u)
+			if err != nil || p.Hostname() == "" || (p.Scheme != "http" && p.Scheme != "https" && p.Scheme != "ws" && p.Scheme != "wss") {
+				return nil, badInput("--rpc %q: want an http(s):// or ws(s):// URL", redact(u))
+			}
+			if port := p.Port(); port != "" {
+				if err := checkPort(port); err != nil || port == "0" {
+					return nil, badInput("--rpc %q: port %s: want a number from 1 to 65535", redact(u), port)
+				}
 			}
 			urls = append(urls, u)
 		}
 	}
 	if len(urls) == 0 {
-		return nil, badInput("--rpc URL is required (an Ethereum JSON-RPC endpoint)")
+		return nil, badInput("--rpc URL is required (an Ethereum JSON-RPC endpoint; also read from $ETHIDX_RPC or $ETH_RPC_URL)")
 	}
 	return urls, nil
 }
@@ -38,9 +43,6 @@ func openSource(c *cli.Context, onError func(error)) (*rpcsource.Source, error) 
 	urls, err := rpcURLs(c)
 	if err != nil {
 		return nil, err
-	}
-	if c.Float64("rps") < 0 {
-		return nil, badInput("--rps must not be negative")
 	}
 	verify, err := rpcsource.ParseVerify(c.String("verify"))
 	if err != nil {
@@ -55,6 +57,14 @@ func openSource(c *cli.Context, onError func(error)) (*rpcsource.Source, error) 
 		Logger:  slog.Default(),
 	})
 	return src, chainMismatch(err)
+}
+
+// checkVerify checks --verify before any work.
+func checkVerify(c *cli.Context, name string) error {
+	if _, err := rpcsource.ParseVerify(c.String(name)); err != nil {
+		return badInput("--%v", err)
+	}
+	return nil
 }
 
 // chainMismatch makes a node of the wrong chain bad input (exit 2): it

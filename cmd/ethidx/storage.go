@@ -18,6 +18,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ethidx/ethidx/indexer/chdb"
+	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
 	"github.com/ethidx/ethidx/queries"
 	"github.com/ethidx/ethidx/schema"
@@ -31,6 +32,8 @@ type store struct {
 	addr     string // the embedded endpoint, when this process serves one
 	shared   string // the endpoint of the ethidx that owns the data dir, when another does
 	close    []func() error
+	// damage is the lost data found on opening (see checkDamage).
+	damage chsink.Damage
 }
 
 func (s *store) Close() error {
@@ -73,6 +76,10 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 	}
 	s.database = database
 	if err := s.connect(ctx, opts, readOnly); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.checkDamage(ctx, ep.allowDamage); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -146,6 +153,13 @@ func parseDSN(dsn string) (*clickhouse.Options, error) {
 	default:
 		return nil, badInput("--clickhouse: scheme %q: want clickhouse, http or https", u.Scheme)
 	}
+	for _, host := range strings.Split(u.Host, ",") {
+		if _, port, err := net.SplitHostPort(host); err == nil {
+			if err := checkPort(port); err != nil || port == "0" {
+				return nil, badInput("--clickhouse %q: host %s: want a port from 1 to 65535", redact(dsn), host)
+			}
+		}
+	}
 	opts, err := clickhouse.ParseDSN(dsn)
 	if err != nil {
 		return nil, badInput("--clickhouse %q: %v", redact(dsn), err)
@@ -162,18 +176,30 @@ func redact(dsn string) string {
 	return u.Redacted()
 }
 
-// endpointConfig is how this process serves the embedded engine.
+// endpointConfig is how this process serves the embedded engine, and
+// what it accepts of the store.
 type endpointConfig struct {
 	users            []sqlhttp.User
-	maxExecutionTime time.Duration
+	maxExecutionTime time.Duration // 0: sqlhttp's default; negative: none
+	perUser          int
+	queueTimeout     time.Duration
 	maxMemoryUsage   uint64
+	// allowDamage opens a store that has lost data (see checkDamage): for
+	// the commands that repair it or only inspect it.
+	allowDamage bool
 }
 
 // openEmbedded opens the data dir and serves it, or finds the ethidx that
 // already does.
 func openEmbedded(c *cli.Context, ep endpointConfig) (*store, *clickhouse.Options, error) {
 	dataDir := c.String("data-dir")
-	eng, err := chdb.Open(dataDir, chdb.Options{Logger: slog.Default()})
+	// The engine logs to <data-dir>/engine.log, never to the terminal;
+	// --verbose makes that log detailed.
+	engineLog := "warning"
+	if c.Bool("verbose") {
+		engineLog = "debug"
+	}
+	eng, err := chdb.Open(dataDir, chdb.Options{Logger: slog.Default(), EngineLogLevel: engineLog})
 	var locked *chdb.LockedError
 	if errors.As(err, &locked) {
 		if locked.Addr == "" {
@@ -197,17 +223,20 @@ func openEmbedded(c *cli.Context, ep endpointConfig) (*store, *clickhouse.Option
 	}
 	s.addr = ln.Addr().String()
 	client := httpOptions(s.addr)
+	// This process talks to its own endpoint as a private user, the only
+	// one trusted past the host guard. Configured users replace the
+	// password-less default.
 	users := ep.users
-	if len(users) > 0 {
-		// Configured users replace the password-less default; this process
-		// talks to its own endpoint as a private user.
-		internal := sqlhttp.User{Name: "ethidx_internal", Password: randomPassword()}
-		users = append(append([]sqlhttp.User(nil), users...), internal)
-		client.Auth.Username, client.Auth.Password = internal.Name, internal.Password
+	if len(users) == 0 {
+		users = []sqlhttp.User{{Name: "default"}}
 	}
+	internal := sqlhttp.User{Name: "ethidx_internal", Password: randomPassword(), Internal: true}
+	users = append(append([]sqlhttp.User(nil), users...), internal)
+	client.Auth.Username, client.Auth.Password = internal.Name, internal.Password
 	srv := sqlhttp.New(eng, sqlhttp.Config{
 		Addr: s.addr, Users: users, Logger: slog.Default(),
 		MaxExecutionTime: ep.maxExecutionTime, MaxMemoryUsage: ep.maxMemoryUsage,
+		MaxConcurrentPerUser: ep.perUser, QueueTimeout: ep.queueTimeout,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)

@@ -18,19 +18,18 @@ func verifyCommand() *cli.Command {
 		Description: "For every block of the range: is it stored, with the canonical hash, and with\n" +
 			"exactly as many transaction, log and withdrawal rows as the node reports?\n" +
 			"Prints each problem; exits 1 if there is any.",
-		OnUsageError: commandUsageError,
-		Flags: []cli.Flag{
-			rpcFlag, chainIDFlag, verifyFlag, rpsFlag, batchFlag,
-			&cli.StringFlag{Name: "from", Usage: "first block", Required: true},
-			&cli.StringFlag{Name: "to", Usage: "last block (inclusive)", Required: true},
-		},
+		Flags: append(append(own(fromFlag, toFlag),
+			groups(catStorage, catNode, catLogging)...), shared("batch")...),
 		Action: func(c *cli.Context) error {
+			if !c.IsSet("from") || !c.IsSet("to") {
+				return badInput("give the range to verify: --from N --to M")
+			}
 			src, r, err := sourceAndRange(c)
 			if err != nil {
 				return err
 			}
 			defer src.Close()
-			st, err := openStore(c, true, endpointConfig{})
+			st, err := openStore(c, true, endpointConfig{allowDamage: true})
 			if err != nil {
 				return err
 			}

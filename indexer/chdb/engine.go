@@ -47,11 +47,33 @@ type Options struct {
 	Settings map[string]string
 	// Logger receives engine events; default slog.Default().
 	Logger *slog.Logger
+	// Reserved is how many of the Conns only the process's own statements
+	// may use, so its writes never wait behind endpoint users' queries
+	// (which may stall on a slow client); default 1, at most Conns-1.
+	Reserved int
+	// QueueTimeout bounds how long an untrusted statement waits for a
+	// connection before it is refused with TOO_MANY_SIMULTANEOUS_QUERIES;
+	// default 10s.
+	QueueTimeout time.Duration
+	// EngineLogLevel is the level of the engine's own log, written to
+	// EngineLog() in the data directory: "warning" by default, "debug"
+	// or "trace" to see what the engine does (ethidx --verbose).
+	EngineLogLevel string
 }
 
 func (o *Options) setDefaults() {
 	if o.Conns <= 0 {
 		o.Conns = 4
+	}
+	if o.Reserved <= 0 {
+		o.Reserved = 1
+	}
+	o.Reserved = min(o.Reserved, o.Conns-1)
+	if o.QueueTimeout <= 0 {
+		o.QueueTimeout = 10 * time.Second
+	}
+	if o.EngineLogLevel == "" {
+		o.EngineLogLevel = "warning"
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -74,6 +96,10 @@ type Statement struct {
 	ReadOnly uint8
 	// Settings are ClickHouse query-level settings for this statement only.
 	Settings map[string]string
+	// Untrusted marks a statement from outside the process (the SQL
+	// endpoint's users, admins included): it must not reach the host's
+	// files, network, arguments or environment (see hostGuard).
+	Untrusted bool
 }
 
 // Stats reports what a statement did.
@@ -89,8 +115,10 @@ type Engine struct {
 	dataDir string
 	opts    Options
 	log     *slog.Logger
+	guard   *hostGuard
 	lock    *os.File
 	slots   chan struct{} // one token per running statement
+	shared  chan struct{} // one token per running untrusted statement: Conns-Reserved of them
 	done    chan struct{} // closed by Close
 
 	mu     sync.Mutex
@@ -105,7 +133,11 @@ type conn struct {
 	p   unsafe.Pointer // chdb_connection*, needed to close it
 	h   uintptr        // chdb_connection
 	key string
-	db  string // current database
+	db  string  // current database
+	w   *worker // the OS thread every call on the connection runs on
+	// shared is set while the conn runs an untrusted statement, which
+	// holds a token of Engine.shared too.
+	shared bool
 }
 
 // process-wide: the engine serves one data directory per process.
@@ -127,6 +159,11 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 		if !settingNameRe.MatchString(k) {
 			return nil, fmt.Errorf("invalid setting name %q", k)
 		}
+	}
+	switch opts.EngineLogLevel {
+	case "none", "fatal", "critical", "error", "warning", "notice", "information", "debug", "trace":
+	default:
+		return nil, fmt.Errorf("invalid engine log level %q", opts.EngineLogLevel)
 	}
 	libPath := opts.LibraryPath
 	if libPath == "" {
@@ -158,24 +195,34 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 		log:     opts.Logger,
 		lock:    lock,
 		slots:   make(chan struct{}, opts.Conns),
+		shared:  make(chan struct{}, opts.Conns-opts.Reserved),
 		done:    make(chan struct{}),
 	}
 	// The first connection boots the engine on dir; keep it idle for reuse.
 	start := time.Now()
-	c, err := e.dial("")
+	var c *conn
+	captureStderr(e.log, func() { c, err = e.dial("") })
 	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	if err := e.loadHostGuard(c); err != nil {
+		e.closeConn(c)
 		lock.Close()
 		return nil, err
 	}
 	e.idle = append(e.idle, c)
 	procDir, procOpen = dir, procOpen+1
-	e.log.Debug("engine open", "data_dir", dir, "library", l.path,
+	e.log.Debug("engine open", "data_dir", dir, "library", l.path, "engine_log", e.EngineLog(),
 		"load_ms", l.loadTime.Milliseconds(), "boot_ms", time.Since(start).Milliseconds())
 	return e, nil
 }
 
 // DataDir is the absolute data directory.
 func (e *Engine) DataDir() string { return e.dataDir }
+
+// EngineLog is the file the engine's own log lines go to.
+func (e *Engine) EngineLog() string { return filepath.Join(e.dataDir, "engine.log") }
 
 // LoadTime is how long loading and binding the library took (once per
 // process; later engines report the same figure).
@@ -199,7 +246,7 @@ func (e *Engine) Close() error {
 	}
 	e.mu.Lock()
 	for _, c := range e.idle {
-		e.lib.closeConn(c.p)
+		e.closeConn(c)
 	}
 	e.idle = nil
 	e.mu.Unlock()
@@ -246,6 +293,9 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (_ Stats, e
 	if strings.IndexByte(st.SQL, 0) >= 0 {
 		return Stats{}, errNUL
 	}
+	if err := e.guardUntrusted(ctx, &st, false); err != nil {
+		return Stats{}, err
+	}
 	c, err := e.acquire(ctx, st)
 	if err != nil {
 		return Stats{}, err
@@ -255,7 +305,8 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (_ Stats, e
 	// leftovers of the statement (unread output was seen): drop it.
 	defer func() { e.release(c, dirty || err != nil) }()
 
-	class, count := e.classify(c, st.SQL, st.Database)
+	var class, count uint32
+	c.do(func() { class, count = e.classify(c, st.SQL, st.Database) })
 	switch {
 	case count > 1:
 		return Stats{}, NewError(CodeSyntaxError, "SYNTAX_ERROR", "Multi-statements are not allowed")
@@ -287,14 +338,18 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (_ Stats, e
 		format = f // the statement's FORMAT clause wins over st.Format
 	}
 	if mode := outputModeFor(format); class == classReadOnly && mode.stream {
-		stats, err := e.stream(ctx, c, st, mode, w)
+		var stats Stats
+		var err error
+		c.do(func() { stats, err = e.stream(ctx, c, st, mode, w) })
 		var ce *Error
 		if !errors.As(err, &ce) || ce.Code != codeBadArguments || !strings.Contains(ce.Message, "Streaming query is not supported") {
 			return stats, err
 		}
 		// SHOW and friends only run unstreamed; their output is small.
 	}
-	return e.query(c, st, w)
+	var stats Stats
+	c.do(func() { stats, err = e.query(c, st, w) })
+	return stats, err
 }
 
 // RunInsert streams body into st.SQL, an INSERT without FORMAT clause or
@@ -309,13 +364,17 @@ func (e *Engine) RunInsert(ctx context.Context, st Statement, body io.Reader) (S
 	if strings.IndexByte(st.SQL, 0) >= 0 {
 		return Stats{}, errNUL
 	}
+	if err := e.guardUntrusted(ctx, &st, true); err != nil {
+		return Stats{}, err
+	}
 	c, err := e.acquire(ctx, st)
 	if err != nil {
 		return Stats{}, err
 	}
 	dirty := false
 	defer func() { e.release(c, dirty) }()
-	stats, err := e.insert(ctx, c, st, body)
+	var stats Stats
+	c.do(func() { stats, err = e.insert(ctx, c, st, body) })
 	// A failed or cancelled insert stream may leave the connection mid-state.
 	dirty = err != nil
 	return stats, err
@@ -360,17 +419,13 @@ func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	select {
-	case e.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, cancelled(ctx)
-	case <-e.done:
-		return nil, ErrClosed
+	if err := e.takeSlot(ctx, st.Untrusted); err != nil {
+		return nil, err
 	}
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
-		<-e.slots
+		e.giveSlot(st.Untrusted)
 		return nil, ErrClosed
 	}
 	var c *conn
@@ -384,10 +439,11 @@ func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
 	e.mu.Unlock()
 	if c == nil {
 		if c, err = e.dial(key); err != nil {
-			<-e.slots
+			e.giveSlot(st.Untrusted)
 			return nil, err
 		}
 	}
+	c.shared = st.Untrusted
 	db := st.Database
 	if db == "" {
 		db = "default"
@@ -407,21 +463,80 @@ func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
 func (e *Engine) release(c *conn, dirty bool) {
 	e.mu.Lock()
 	if dirty || e.closed {
-		e.lib.closeConn(c.p)
+		e.closeConn(c)
 	} else {
 		e.idle = append(e.idle, c)
 		if len(e.idle) > 2*cap(e.slots) {
-			e.lib.closeConn(e.idle[0].p)
+			e.closeConn(e.idle[0])
 			e.idle = slices.Delete(e.idle, 0, 1)
 		}
 	}
+	shared := c.shared
+	c.shared = false
 	e.mu.Unlock()
+	e.giveSlot(shared)
+}
+
+// takeSlot waits for a connection slot. The process's own statements take
+// any free slot; untrusted ones first need one of the shared tokens, so
+// Reserved slots stay free for the process, and they wait at most
+// QueueTimeout.
+func (e *Engine) takeSlot(ctx context.Context, untrusted bool) error {
+	var timeout <-chan time.Time
+	if untrusted {
+		t := time.NewTimer(e.opts.QueueTimeout)
+		defer t.Stop()
+		timeout = t.C
+		select {
+		case e.shared <- struct{}{}:
+		case <-ctx.Done():
+			return cancelled(ctx)
+		case <-e.done:
+			return ErrClosed
+		case <-timeout:
+			return e.tooMany()
+		}
+	}
+	select {
+	case e.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		err := cancelled(ctx)
+		if untrusted {
+			<-e.shared
+		}
+		return err
+	case <-e.done:
+		if untrusted {
+			<-e.shared
+		}
+		return ErrClosed
+	case <-timeout:
+		<-e.shared
+		return e.tooMany()
+	}
+}
+
+func (e *Engine) giveSlot(untrusted bool) {
 	<-e.slots
+	if untrusted {
+		<-e.shared
+	}
+}
+
+func (e *Engine) tooMany() error {
+	return NewError(CodeTooManySimultaneousQueries, "TOO_MANY_SIMULTANEOUS_QUERIES",
+		"Too many simultaneous queries: all %d engine connections open to SQL users are busy after %v; try again later",
+		cap(e.shared), e.opts.QueueTimeout)
 }
 
 // dial opens a connection and applies the settings named by key.
 func (e *Engine) dial(key string) (*conn, error) {
-	args := []string{"ethidx", "--path=" + e.dataDir}
+	// The engine's own log goes to a file, never to the console: it
+	// writes there only when stdout is a terminal, raw and coloured, in
+	// the middle of the user's output (see Options.EngineLogLevel).
+	args := []string{"ethidx", "--path=" + e.dataDir, "--logger.console=0",
+		"--logger.log=" + e.EngineLog(), "--log-level=" + e.opts.EngineLogLevel}
 	names := make([]string, 0, len(e.opts.Settings))
 	for k := range e.opts.Settings {
 		names = append(names, k)
@@ -436,17 +551,22 @@ func (e *Engine) dial(key string) (*conn, error) {
 		bufs[i] = append([]byte(a), 0)
 		argv[i] = &bufs[i][0]
 	}
-	p := e.lib.connect(int32(len(argv)), unsafe.Pointer(&argv[0]))
-	runtime.KeepAlive(bufs)
+	w := newWorker()
+	var p unsafe.Pointer
+	w.do(func() {
+		p = e.lib.connect(int32(len(argv)), unsafe.Pointer(&argv[0]))
+		runtime.KeepAlive(bufs)
+	})
 	if p == nil {
+		w.stop()
 		return nil, fmt.Errorf("connecting to engine at %s failed (check the settings %v and the engine log)", e.dataDir, e.opts.Settings)
 	}
-	c := &conn{p: p, h: *(*uintptr)(p), key: key, db: "default"}
+	c := &conn{p: p, h: *(*uintptr)(p), key: key, db: "default", w: w}
 	if key != "" {
 		// SET rather than connect arguments: a bad value then comes back
 		// as the engine's own error message instead of a failed connect.
 		if err := e.exec(c, "SET "+key); err != nil {
-			e.lib.closeConn(p)
+			e.closeConn(c)
 			return nil, err
 		}
 	}
@@ -454,7 +574,12 @@ func (e *Engine) dial(key string) (*conn, error) {
 }
 
 // exec runs a short session statement (USE, SET) on c.
-func (e *Engine) exec(c *conn, sql string) error {
+func (e *Engine) exec(c *conn, sql string) (err error) {
+	c.do(func() { err = e.execOn(c, sql) })
+	return err
+}
+
+func (e *Engine) execOn(c *conn, sql string) error {
 	f := "TabSeparated"
 	r := e.lib.queryN(c.h, strPtr(sql), uintptr(len(sql)), strPtr(f), uintptr(len(f)))
 	runtime.KeepAlive(sql)
@@ -484,7 +609,7 @@ func (e *Engine) kill(id string) {
 		e.log.Warn("cannot stop cancelled statement", "err", err)
 		return
 	}
-	defer e.lib.closeConn(c.p)
+	defer e.closeConn(c)
 	// The marker is split so this statement does not match itself.
 	if err := e.exec(c, "KILL QUERY WHERE position(query, concat('/* ethidx', ':"+id+" */')) > 0 ASYNC"); err != nil {
 		e.log.Warn("cannot stop cancelled statement", "err", err)

@@ -21,21 +21,24 @@ func (e *Error) Error() string { return e.Message }
 
 // Well-known ClickHouse error codes used by ethidx itself.
 const (
-	CodeCannotReadBody      = 23 // CANNOT_READ_FROM_ISTREAM
-	codeBadArguments        = 36
-	CodeSyntaxError         = 62
-	CodeUnknownTable        = 60
-	CodeUnknownFormat       = 73
-	CodeUnknownDatabase     = 81
-	CodeUnknownEncoding     = 89 // UNKNOWN_COMPRESSION_METHOD
-	CodeUnknownSetting      = 115
-	CodeTimeoutExceeded     = 159
-	CodeReadonly            = 164
-	CodeQueryTooLarge       = 229
-	CodeMemoryLimitExceeded = 241
-	CodeQueryWasCancelled   = 394
-	CodeAuthenticationError = 516 // AUTHENTICATION_FAILED
-	CodeUnknownException    = 1002
+	CodeCannotReadBody  = 23 // CANNOT_READ_FROM_ISTREAM
+	codeBadArguments    = 36
+	CodeSyntaxError     = 62
+	CodeUnknownTable    = 60
+	CodeUnknownFormat   = 73
+	CodeUnknownDatabase = 81
+	CodeUnknownEncoding = 89 // UNKNOWN_COMPRESSION_METHOD
+	CodeUnknownSetting  = 115
+	CodeTimeoutExceeded = 159
+	// CodeTooManySimultaneousQueries is TOO_MANY_SIMULTANEOUS_QUERIES.
+	CodeTooManySimultaneousQueries = 202
+	CodeReadonly                   = 164
+	CodeQueryTooLarge              = 229
+	CodeMemoryLimitExceeded        = 241
+	CodeQueryWasCancelled          = 394
+	CodeAccessDenied               = 497
+	CodeAuthenticationError        = 516 // AUTHENTICATION_FAILED
+	CodeUnknownException           = 1002
 )
 
 // LockedError says another process owns the data directory. Addr is the

@@ -12,7 +12,7 @@ import (
 
 // columns lists, per table, the columns the append functions fill, in
 // order. They must match schema/0001_core_tables.sql and the columns later
-// migrations add (0005_signatures.sql).
+// migrations add (0006_signatures.sql).
 var columns = map[string]string{
 	"transactions": strings.Join([]string{
 		"block_number", "block_timestamp", "block_hash", "tx_index", "hash", "type",

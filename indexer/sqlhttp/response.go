@@ -34,7 +34,11 @@ type resultWriter struct {
 	native  *nativeCompressor
 	closers []io.Closer // HTTP encoders, flushed on finish
 	tag     string
+	until   time.Time // the statement's deadline, if any
+	stall   time.Duration
 }
+
+func (rw *resultWriter) deadline() (time.Time, bool) { return rw.until, !rw.until.IsZero() }
 
 func newResultWriter(w http.ResponseWriter, req *Request) *resultWriter {
 	return &resultWriter{w: w, req: req, headers: http.Header{}, tag: randomHex(8)}
@@ -84,24 +88,32 @@ func (rw *resultWriter) Write(p []byte) (int, error) {
 		rw.start()
 	}
 	// A client that stops reading must not hold an engine connection for
-	// ever: each write gets its own deadline.
-	_ = http.NewResponseController(rw.w).SetWriteDeadline(time.Now().Add(stallTimeout))
+	// ever: each write gets its own deadline, and none reaches past the
+	// statement's (max_execution_time), so trickling reads do not stretch
+	// it either.
+	deadline := time.Now().Add(rw.stall)
+	if d, ok := rw.deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	_ = http.NewResponseController(rw.w).SetWriteDeadline(deadline)
 	return rw.out.Write(p)
 }
 
-// stallTimeout is how long a client may leave the endpoint waiting, with
-// an engine connection taken, for it to read output or send insert data.
-const stallTimeout = 2 * time.Minute
+// defaultStallTimeout is how long a client may leave the endpoint waiting,
+// with an engine connection taken, for it to read output or send a body
+// (Config.StallTimeout).
+const defaultStallTimeout = 30 * time.Second
 
 // stallReader reads an insert body, renewing the connection's read
 // deadline per read, for the same reason.
 type stallReader struct {
-	r  io.Reader
-	rc *http.ResponseController
+	r     io.Reader
+	rc    *http.ResponseController
+	stall time.Duration
 }
 
 func (s stallReader) Read(p []byte) (int, error) {
-	_ = s.rc.SetReadDeadline(time.Now().Add(stallTimeout))
+	_ = s.rc.SetReadDeadline(time.Now().Add(s.stall))
 	return s.r.Read(p)
 }
 
@@ -172,6 +184,8 @@ func httpStatus(code int) int {
 		return http.StatusNotFound
 	case chdb.CodeUnknownFormat, chdb.CodeUnknownEncoding:
 		return http.StatusNotAcceptable
+	case chdb.CodeTooManySimultaneousQueries:
+		return http.StatusServiceUnavailable
 	case chdb.CodeQueryTooLarge:
 		return http.StatusRequestEntityTooLarge
 	case 48: // NOT_IMPLEMENTED

@@ -49,6 +49,10 @@ type User struct {
 	// ReadOnly users can only read, and change only the settings that limit
 	// or format their own results (readOnlySettings).
 	ReadOnly bool
+	// Internal marks the serving process's own account (its random password
+	// never leaves the process). Only its statements may reach beyond the
+	// database (the host guard) and use the engine's reserved share.
+	Internal bool
 }
 
 // Config configures a Server. The zero value serves DefaultAddr with the
@@ -57,12 +61,27 @@ type Config struct {
 	Addr string
 	// Users; none means the single user "default" with an empty password.
 	Users []User
-	// MaxExecutionTime and MaxMemoryUsage bound every statement; requests
-	// may lower them, not raise them. Zero means no limit.
+	// MaxExecutionTime and MaxMemoryUsage bound every statement of the
+	// endpoint's users (not the serving process's own); requests may lower
+	// them, not raise them. MaxExecutionTime zero means
+	// DefaultMaxExecutionTime, negative no limit; MaxMemoryUsage zero
+	// means the engine's default.
 	MaxExecutionTime time.Duration
 	MaxMemoryUsage   uint64
-	Logger           *slog.Logger
+	// MaxConcurrentPerUser is how many statements one user may run at
+	// once (default 2); more wait in a queue.
+	MaxConcurrentPerUser int
+	// QueueTimeout is how long a statement waits in that queue before it
+	// is answered 503 TOO_MANY_SIMULTANEOUS_QUERIES (default 10s).
+	QueueTimeout time.Duration
+	// StallTimeout cuts off a client that sends no body or reads no
+	// output for this long (default 30s).
+	StallTimeout time.Duration
+	Logger       *slog.Logger
 }
+
+// DefaultMaxExecutionTime bounds endpoint statements unless configured.
+const DefaultMaxExecutionTime = 5 * time.Minute
 
 // Server is the HTTP endpoint over one engine.
 type Server struct {
@@ -72,6 +91,9 @@ type Server struct {
 
 	infoMu     sync.Mutex
 	serverInfo *serverInfo
+
+	// perUser holds one token per running statement of each user.
+	perUser map[string]chan struct{}
 }
 
 // New returns a Server for engine. Call Serve or ListenAndServe to run it.
@@ -82,7 +104,54 @@ func New(engine *chdb.Engine, cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Server{engine: engine, cfg: cfg, log: cfg.Logger}
+	switch {
+	case cfg.MaxExecutionTime == 0:
+		cfg.MaxExecutionTime = DefaultMaxExecutionTime
+	case cfg.MaxExecutionTime < 0:
+		cfg.MaxExecutionTime = 0
+	}
+	if cfg.MaxConcurrentPerUser <= 0 {
+		cfg.MaxConcurrentPerUser = 2
+	}
+	if cfg.QueueTimeout <= 0 {
+		cfg.QueueTimeout = 10 * time.Second
+	}
+	if cfg.StallTimeout <= 0 {
+		cfg.StallTimeout = defaultStallTimeout
+	}
+	s := &Server{engine: engine, cfg: cfg, log: cfg.Logger, perUser: map[string]chan struct{}{}}
+	for _, u := range s.users() {
+		s.perUser[u.Name] = make(chan struct{}, cfg.MaxConcurrentPerUser)
+	}
+	return s
+}
+
+func (s *Server) users() []User {
+	if len(s.cfg.Users) == 0 {
+		return []User{{Name: "default"}}
+	}
+	return s.cfg.Users
+}
+
+// queue waits for one of the user's statement tokens; the returned func
+// gives it back. The process's own account is not limited.
+func (s *Server) queue(ctx context.Context, u User) (func(), error) {
+	if u.Internal {
+		return func() {}, nil
+	}
+	slots := s.perUser[u.Name]
+	t := time.NewTimer(s.cfg.QueueTimeout)
+	defer t.Stop()
+	select {
+	case slots <- struct{}{}:
+		return func() { <-slots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+		return nil, chdb.NewError(chdb.CodeTooManySimultaneousQueries, "TOO_MANY_SIMULTANEOUS_QUERIES",
+			"Too many simultaneous queries for user %s: %d running, none finished within %v; try again later",
+			u.Name, cap(slots), s.cfg.QueueTimeout)
+	}
 }
 
 // ListenAndServe listens on cfg.Addr, advertises the address in the data
@@ -192,6 +261,10 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err, nil)
 		return
 	}
+	// A body that stops short of its Content-Length must not hold the
+	// handler for ever: reading the statement has a deadline (an insert's
+	// data renews it per read, see stallReader).
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.StallTimeout))
 	req, err := ParseRequest(r)
 	if err != nil {
 		writeError(w, err, nil)
@@ -202,10 +275,12 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		queryID = randomHex(16)
 	}
 	rw := newResultWriter(w, req)
+	rw.stall = s.cfg.StallTimeout
 	// Stall deadlines are per request; a keep-alive connection's next
 	// request must not inherit one.
 	rc := http.NewResponseController(w)
 	defer rc.SetWriteDeadline(time.Time{})
+	defer rc.SetReadDeadline(time.Time{})
 	rw.headers.Set("X-ClickHouse-Query-Id", queryID)
 	if info, err := s.info(r.Context()); err == nil {
 		// Clients such as the JDBC driver take the server time zone from here.
@@ -221,12 +296,19 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("ignoring URL parameters", "params", req.Ignored)
 	}
 	ctx := r.Context()
-	if s.cfg.MaxExecutionTime > 0 {
+	done, err := s.queue(ctx, user)
+	if err != nil {
+		rw.finish(chdb.Stats{}, err)
+		return
+	}
+	defer done()
+	if s.cfg.MaxExecutionTime > 0 && !user.Internal {
 		// The engine enforces the limit; the deadline is a backstop for a
 		// statement stuck outside its reach.
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.MaxExecutionTime+5*time.Second)
 		defer cancel()
+		rw.until, _ = ctx.Deadline()
 	}
 
 	if user.ReadOnly {
@@ -239,6 +321,8 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		Database: req.Database,
 		ReadOnly: req.ReadOnly,
 		Settings: settings,
+		// Every endpoint user, admins too, stays inside the database.
+		Untrusted: !user.Internal,
 	}
 	var stats chdb.Stats
 	switch {
@@ -248,7 +332,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 			_, err = rw.Write(encodeHello(info, req.ProtocolVersion))
 		}
 	case req.Insert:
-		stats, err = s.engine.RunInsert(ctx, st, stallReader{req.Data, rc})
+		stats, err = s.engine.RunInsert(ctx, st, stallReader{req.Data, rc, s.cfg.StallTimeout})
 	default:
 		if req.DefaultFormat != "" {
 			st.Format = req.DefaultFormat
@@ -273,11 +357,7 @@ func (s *Server) logRequest(req *Request, queryID string, stats chdb.Stats, err 
 
 // authenticate checks the request's credentials against the users.
 func (s *Server) authenticate(name, password string) (User, error) {
-	users := s.cfg.Users
-	if len(users) == 0 {
-		users = []User{{Name: "default"}}
-	}
-	for _, u := range users {
+	for _, u := range s.users() {
 		if u.Name == name && subtle.ConstantTimeCompare([]byte(u.Password), []byte(password)) == 1 {
 			return u, nil
 		}
@@ -313,6 +393,9 @@ func (s *Server) settings(req *Request, user User) (map[string]string, error) {
 	out := make(map[string]string, len(req.Settings)+2)
 	for k, v := range req.Settings {
 		out[k] = v
+	}
+	if user.Internal {
+		return out, nil // the process's own statements (a rebuild of all history) are not bounded
 	}
 	if limit := s.cfg.MaxExecutionTime; limit > 0 {
 		clamp(out, "max_execution_time", limit.Seconds())

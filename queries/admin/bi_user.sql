@@ -17,5 +17,8 @@ CREATE USER IF NOT EXISTS ethidx_bi
         max_result_rows = 1000000;
 
 -- Every table and view of the index, including the saved views
--- (daily_activity, monthly_growth, ...) and the internal ones they read.
+-- (daily_activity, monthly_growth, ...) and the internal ones they read
+-- (replace eth with your --database). The views name what they read with
+-- their own database, so the user may connect to any database and read
+-- them as eth.daily_activity.
 GRANT SELECT ON eth.* TO ethidx_bi;

@@ -177,6 +177,16 @@ func run(ctx context.Context, dataDir string, runs int, tsIndex bool, chart stri
 	measure("top_contracts, 2026-01 (scans transactions)", 3, 0, func() error {
 		return queries.Run(ctx, conn, "top_contracts", jan, "csv", io.Discard)
 	})
+	measure("top_contracts plain view (newest 7 days)", 3, 0, func() error {
+		rows, err := conn.Query(ctx, "SELECT * FROM top_contracts")
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+		}
+		rows.Close()
+		return rows.Err()
+	})
 	if chart == "" {
 		return nil
 	}

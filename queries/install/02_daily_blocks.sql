@@ -3,6 +3,17 @@
 -- per-block rollup columns, so one row per block is read, never the
 -- transactions) and its coverage:
 --
+--   day           the UTC date of the block's timestamp; the genesis
+--                 block counts on the day of block 1. Mainnet's block 0 has
+--                 timestamp 0 (1970-01-01) and belongs with the chain's
+--                 first day, 2015-07-30. Timestamps increase with the
+--                 number, so block 0 is the only block that can be stamped
+--                 before block 1, and no other block moves. Until block 1 is
+--                 stored, block 0 belongs to no day (its day is not known
+--                 yet), so mainnet shows no 1970 day. Transactions are never
+--                 in block 0, so the address tables, which take the day of
+--                 each transaction's block timestamp, already follow the
+--                 rule.
 --   complete      every block whose timestamp falls on the day is stored.
 --                 Block timestamps strictly increase with the number, so a
 --                 day's blocks are one run of numbers; the day is complete
@@ -28,6 +39,14 @@ WITH
     -- first and last days (1970-01-01 has none before it).
     if({from:Date} = toDate(0), toDateTime(0, 'UTC'), toDateTime({from:Date}, 'UTC') - INTERVAL 1 DAY) AS scan_from,
     toDateTime({to:Date}, 'UTC') + INTERVAL 2 DAY AS scan_to,
+    -- The genesis rule needs block 1's timestamp (0 while block 1 is not
+    -- stored) and block 0's row: one row each, found by the key.
+    (SELECT max(timestamp) FROM blocks FINAL WHERE number = 1) AS block1_time,
+    (SELECT (count(), max(timestamp)) FROM blocks FINAL WHERE number = 0) AS genesis,
+    -- Block 0 is in the scan when block 1's day is. The scans below filter
+    -- on the raw timestamp, as a filter on it alone is the cheapest to
+    -- evaluate over every block, and correct block 0 by these constants.
+    block1_time > 0 AND block1_time >= scan_from AND block1_time < scan_to AS genesis_in,
     -- blocks is keyed by number, and FINAL reads every column of every row
     -- before a filter on timestamp. So first find the numbers: min and max
     -- over all row versions without FINAL read only two cheap columns, and
@@ -67,15 +86,19 @@ FROM
         *,
         lagInFrame(last_block + 1, 1, 0) OVER neighbours AS prev_next_block,
         leadInFrame(first_block, 1, 0) OVER neighbours AS next_first_block,
+        -- The count takes block 0 by its raw timestamp; it is before the
+        -- scan only if block 1 is (and it has no day without block 1).
         toUInt64(ifNull((
             SELECT count()
             FROM blocks FINAL
             WHERE timestamp < scan_from
-        ), 0) + sum(blocks) OVER earlier - blocks) AS prior_blocks
+        ), 0)
+            - toUInt64(genesis.1 > 0 AND genesis.2 < scan_from AND NOT (block1_time > 0 AND block1_time < scan_from))
+            + sum(blocks) OVER earlier - blocks) AS prior_blocks
     FROM
     (
         SELECT
-            toDate(timestamp) AS day,
+            toDate(if(number = 0, block1_time, timestamp)) AS day,
             min(number) AS first_block,
             max(number) AS last_block,
             count() AS blocks,
@@ -96,8 +119,8 @@ FROM
             sum(log_count) AS log_count,
             sum(withdrawal_count) AS withdrawal_count
         FROM blocks FINAL
-        WHERE number BETWEEN span.1 AND span.2
-          AND timestamp >= scan_from AND timestamp < scan_to
+        WHERE number BETWEEN if(genesis_in, 0, span.1) AND span.2
+          AND if(number = 0, genesis_in, timestamp >= scan_from AND timestamp < scan_to)
         GROUP BY day
     )
     WINDOW

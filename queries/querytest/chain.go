@@ -136,8 +136,17 @@ func ExpectDaily(blocks []*indexer.Block) []DayRow {
 	days := map[time.Time]*acc{}
 	var order []time.Time
 	seen := map[common.Address]bool{} // first appearance, in block order
+	var one *indexer.Block
+	if len(sorted) > 1 && sorted[1].Number == 1 {
+		one = sorted[1]
+	} else if len(sorted) > 0 && sorted[0].Number == 1 {
+		one = sorted[0]
+	}
 	for _, b := range sorted {
-		day := time.Unix(int64(b.Timestamp), 0).UTC().Truncate(24 * time.Hour)
+		day, ok := Day(b, one)
+		if !ok {
+			continue
+		}
 		a := days[day]
 		if a == nil {
 			a = &acc{first: b.Number, active: map[common.Address]bool{}, senders: map[common.Address]bool{}, newSeen: map[common.Address]bool{}}
@@ -191,6 +200,21 @@ func ExpectDaily(blocks []*indexer.Block) []DayRow {
 		out = append(out, r)
 	}
 	return out
+}
+
+// Day is the UTC day block b counts on, given block 1 (nil if it is not
+// stored): the date of its timestamp, except that block 0 counts on block
+// 1's day (the genesis rule: mainnet's block 0 has timestamp 0), and has no
+// day while block 1 is not stored.
+func Day(b, one *indexer.Block) (time.Time, bool) {
+	ts := b.Timestamp
+	if b.Number == 0 {
+		if one == nil {
+			return time.Time{}, false
+		}
+		ts = one.Timestamp
+	}
+	return time.Unix(int64(ts), 0).UTC().Truncate(24 * time.Hour), true
 }
 
 // MonthRow is a row of monthly_growth.

@@ -12,8 +12,21 @@ const env = (name) => {
 }
 const url = `http://${env('HOST')}:${env('PORT')}`
 const DB = env('DATABASE')
-const open = (password = env('PASSWORD')) =>
-  createClient({ url, username: env('USER'), password, database: DB, request_timeout: 60_000, log: { level: 127 } })
+const open = (password = env('PASSWORD'), database = DB) =>
+  createClient({ url, username: env('USER'), password, database, request_timeout: 60_000, log: { level: 127 } })
+// The database the fully qualified checks connect to: not ethidx's.
+const OTHER_DATABASE = process.env.ETHIDX_CH_OTHER_DATABASE || 'default'
+// Every saved view as a BI tool names it; the parameterized ones over all history.
+const QUALIFIED_VIEWS = [
+  'daily_activity', 'monthly_growth', 'daily_fees', 'daily_blobs', 'daily_coverage', 'top_contracts',
+  "daily_activity_between(from = '2000-01-01', to = '2100-01-01')",
+  "monthly_growth_between(from = '2000-01-01', to = '2100-01-01')",
+  "daily_fees_between(from = '2000-01-01', to = '2100-01-01')",
+  "daily_blobs_between(from = '2000-01-01', to = '2100-01-01')",
+  "daily_coverage_between(from = '2000-01-01', to = '2100-01-01')",
+  "top_contracts_between(from = '2000-01-01', to = '2100-01-01', limit = 10)",
+  'blocks_hex', 'transactions_hex', 'logs_hex', 'withdrawals_hex',
+]
 
 let client
 before(() => { client = open() })
@@ -167,4 +180,30 @@ test('a read-only user may set max_execution_time (Grafana)', async () => {
     clickhouse_settings: { max_execution_time: 65 },
   })
   assert.ok(Number((await rs.json())[0].n) > 0)
+})
+
+test('every view, fully qualified, from a connection to another database', async () => {
+  const other = open(env('PASSWORD'), OTHER_DATABASE)
+  try {
+    const q = async (c, query, params) => (await c.query({ query, format: 'JSONEachRow', query_params: params })).json()
+    const fingerprint = async (c, source) => {
+      const [r] = await q(c, `SELECT count() AS n, toString(sum(cityHash64(toString(tuple(*))))) AS h FROM (SELECT * FROM ${source})`)
+      return [Number(r.n), r.h]
+    }
+    const [cur] = await q(other, 'SELECT currentDatabase() AS db')
+    assert.equal(cur.db, OTHER_DATABASE)
+    assert.notEqual(OTHER_DATABASE, DB)
+    for (const view of QUALIFIED_VIEWS) {
+      const want = await fingerprint(client, view)
+      assert.deepEqual(await fingerprint(other, `${DB}.${view}`), want, view)
+      assert.ok(want[0] > 0 || view === 'withdrawals_hex', `${view} is empty: the comparison proves nothing`)
+    }
+    const readme = await q(other, `SELECT * FROM ${DB}.daily_activity ORDER BY day DESC LIMIT 7`)
+    assert.equal(readme.length, 7)
+    assert.match(readme[0].day, ISO_DAY)
+    const days = (await q(other, `SELECT day FROM ${DB}.daily_activity ORDER BY day`)).map((r) => r.day)
+    const got = await q(other, `SELECT day FROM ${DB}.daily_activity_between(from = {lo:Date}, to = {hi:Date}) ORDER BY day`,
+      { lo: days[10], hi: days[16] })
+    assert.deepEqual(got.map((r) => r.day), days.slice(10, 17))
+  } finally { await other.close() }
 })

@@ -21,11 +21,26 @@ MONTHLY_COLUMNS = ["month", "days_covered", "days_in_month", "partial", "active_
                    "active_addresses_growth_pct", "new_addresses_growth_pct", "transactions_growth_pct"]
 
 
-def connect(password=None, **kw):
+# The database the fully qualified checks connect to: not ethidx's.
+OTHER_DATABASE = os.environ.get("ETHIDX_CH_OTHER_DATABASE", "default")
+# Every saved view as a BI tool names it; the parameterized ones over all history.
+QUALIFIED_VIEWS = [
+    "daily_activity", "monthly_growth", "daily_fees", "daily_blobs", "daily_coverage", "top_contracts",
+    "daily_activity_between(from = '2000-01-01', to = '2100-01-01')",
+    "monthly_growth_between(from = '2000-01-01', to = '2100-01-01')",
+    "daily_fees_between(from = '2000-01-01', to = '2100-01-01')",
+    "daily_blobs_between(from = '2000-01-01', to = '2100-01-01')",
+    "daily_coverage_between(from = '2000-01-01', to = '2100-01-01')",
+    "top_contracts_between(from = '2000-01-01', to = '2100-01-01', limit = 10)",
+    "blocks_hex", "transactions_hex", "logs_hex", "withdrawals_hex",
+]
+
+
+def connect(password=None, database=None, **kw):
     return clickhouse_connect.get_client(
         host=ENV["host"], port=int(ENV["port"]), username=ENV["user"],
         password=ENV["password"] if password is None else password,
-        database=ENV["database"], connect_timeout=10, send_receive_timeout=60, **kw)
+        database=database or ENV["database"], connect_timeout=10, send_receive_timeout=60, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -223,8 +238,46 @@ def test_grafana_dashboard_queries(client):
             assert not re.search(r"\$\{?\w", sql), f"unexpanded macro in {panel['title']}: {sql}"
             res = client.query(sql)
             assert res.result_rows, f"{panel['title']}: no rows"
+            # The panels name ${database}, so a data source whose default
+            # database is another one gets the same answer.
+            other = connect(database=OTHER_DATABASE)
+            try:
+                assert other.query(sql).result_rows == res.result_rows, panel["title"]
+            finally:
+                other.close()
             if panel["type"] == "timeseries":
                 assert res.column_names[0] == "time" and type(res.result_rows[0][0]) is datetime.datetime
                 assert all(type(v) is int for row in res.result_rows for v in row[1:]), panel["title"]
             seen += 1
     assert seen == 4
+
+
+def fingerprint(client, source):
+    """A result's row count and an order-free hash of its rows."""
+    n, h = client.query(
+        f"SELECT count(), toString(sum(cityHash64(toString(tuple(*))))) FROM (SELECT * FROM {source})").result_rows[0]
+    return n, h
+
+
+def test_views_fully_qualified_from_another_database(client):
+    """Every saved view, named <database>.<view> from a connection whose
+    database is not ethidx's, answers what it answers in its own database;
+    so does the README's example."""
+    db = ENV["database"]
+    other = connect(database=OTHER_DATABASE)
+    try:
+        assert other.command("SELECT currentDatabase()") == OTHER_DATABASE != db
+        for view in QUALIFIED_VIEWS:
+            want = fingerprint(client, view)
+            assert fingerprint(other, f"{db}.{view}") == want, view
+            assert want[0] > 0 or view == "withdrawals_hex", f"{view} is empty: the comparison proves nothing"
+        rows = other.query(f"SELECT * FROM {db}.daily_activity ORDER BY day DESC LIMIT 7").result_rows
+        assert len(rows) == 7 and type(rows[0][0]) is datetime.date
+        # bound parameters into a qualified parameterized view
+        days = [r[0] for r in other.query(f"SELECT day FROM {db}.daily_activity ORDER BY day").result_rows]
+        res = other.query(
+            f"SELECT day FROM {db}.daily_activity_between(from = {{lo:Date}}, to = {{hi:Date}}) ORDER BY day",
+            parameters={"lo": days[10], "hi": days[16]})
+        assert [r[0] for r in res.result_rows] == days[10:17]
+    finally:
+        other.close()

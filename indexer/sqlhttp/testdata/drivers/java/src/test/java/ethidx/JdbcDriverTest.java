@@ -38,6 +38,18 @@ class JdbcDriverTest {
 
     static final String DB = env("DATABASE");
     static final String URL = "jdbc:clickhouse://" + env("HOST") + ":" + env("PORT") + "/" + DB;
+    /** The database the fully qualified checks connect to: not ethidx's. */
+    static final String OTHER_DB = System.getenv().getOrDefault("ETHIDX_CH_OTHER_DATABASE", "default");
+    /** Every saved view as a BI tool names it; the parameterized ones over all history. */
+    static final List<String> QUALIFIED_VIEWS = List.of(
+            "daily_activity", "monthly_growth", "daily_fees", "daily_blobs", "daily_coverage", "top_contracts",
+            "daily_activity_between(from = '2000-01-01', to = '2100-01-01')",
+            "monthly_growth_between(from = '2000-01-01', to = '2100-01-01')",
+            "daily_fees_between(from = '2000-01-01', to = '2100-01-01')",
+            "daily_blobs_between(from = '2000-01-01', to = '2100-01-01')",
+            "daily_coverage_between(from = '2000-01-01', to = '2100-01-01')",
+            "top_contracts_between(from = '2000-01-01', to = '2100-01-01', limit = 10)",
+            "blocks_hex", "transactions_hex", "logs_hex", "withdrawals_hex");
     static Connection conn;
 
     @BeforeAll
@@ -259,5 +271,46 @@ class JdbcDriverTest {
         assertEquals(0, count("SELECT count() FROM ranges_done WHERE from_block = 1000000"));
         // The connection is still usable after the refusals.
         assertEquals(1, count("SELECT 1"));
+    }
+
+    /** A result's row count and an order-free hash of its rows. */
+    static String fingerprint(Connection c, String source) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(), toString(sum(cityHash64(toString(tuple(*))))) FROM (SELECT * FROM " + source + ")")) {
+            assertTrue(rs.next(), source);
+            return rs.getLong(1) + "/" + rs.getString(2);
+        }
+    }
+
+    @Test
+    void viewsFullyQualifiedFromAnotherDatabase() throws SQLException {
+        String url = "jdbc:clickhouse://" + env("HOST") + ":" + env("PORT") + "/" + OTHER_DB;
+        try (Connection other = DriverManager.getConnection(url, env("USER"), env("PASSWORD"))) {
+            assertEquals(OTHER_DB, other.getSchema());
+            assertNotEquals(DB, OTHER_DB);
+            for (String view : QUALIFIED_VIEWS) {
+                String want = fingerprint(conn, view);
+                assertEquals(want, fingerprint(other, DB + "." + view), view);
+                assertTrue(!want.startsWith("0/") || view.equals("withdrawals_hex"), view + " is empty: the comparison proves nothing");
+            }
+            // The README's example, as written.
+            try (Statement st = other.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT * FROM " + DB + ".daily_activity ORDER BY day DESC LIMIT 7")) {
+                int n = 0;
+                while (rs.next()) {
+                    assertNotNull(rs.getObject("day", LocalDate.class));
+                    n++;
+                }
+                assertEquals(7, n);
+            }
+            // A prepared statement against a qualified view.
+            try (PreparedStatement ps = other.prepareStatement("SELECT count() FROM " + DB + ".daily_activity WHERE day >= ?")) {
+                ps.setDate(1, java.sql.Date.valueOf("2000-01-01"));
+                try (ResultSet rs = ps.executeQuery()) {
+                    assertTrue(rs.next());
+                    assertEquals(count("SELECT count() FROM daily_activity"), rs.getLong(1));
+                }
+            }
+        }
     }
 }

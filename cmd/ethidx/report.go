@@ -1,0 +1,84 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ethidx/ethidx/indexer/report"
+	"github.com/ethidx/ethidx/queries"
+)
+
+func reportCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "report",
+		Usage: "month-over-month summary: daily active addresses, new addresses, transactions",
+		UsageText: "ethidx report                       # the latest complete month\n" +
+			"ethidx report --month 2026-01 --chart jan.svg",
+		Description: "Prints the month against the one before, in the form the press quotes, with\n" +
+			"coverage (days indexed) and whether new-address counts are exact (history from\n" +
+			"genesis). --chart draws the daily series of the three metrics with the month\n" +
+			"boundaries, as SVG or PNG by the file's extension.",
+		Flags: append(own(
+			&cli.StringFlag{Name: "month", Usage: "YYYY-MM, from 1970-01 to 2105-12 (default: the latest complete month)"},
+			&cli.StringFlag{Name: "chart", Usage: "also draw the daily series to FILE.svg or FILE.png"},
+		), groups(catStorage, catLogging)...),
+		Action: runReport,
+	}
+}
+
+// Months a report can cover: those of ClickHouse's Date type.
+const firstMonth, lastMonth = "1970-01", "2105-12"
+
+func checkMonth(month string) error {
+	if month == "" {
+		return nil
+	}
+	if _, err := time.Parse("2006-01", month); err != nil {
+		return badInput("--month %q: want a month as YYYY-MM, e.g. 2026-01", month)
+	}
+	if month < firstMonth || month > lastMonth {
+		return badInput("--month %s is out of range: want a month from %s to %s", month, firstMonth, lastMonth)
+	}
+	return nil
+}
+
+func runReport(c *cli.Context) error {
+	month := c.String("month")
+	if err := checkMonth(month); err != nil {
+		return err
+	}
+	chart := c.String("chart")
+	if chart != "" && !strings.HasSuffix(chart, ".svg") && !strings.HasSuffix(chart, ".png") {
+		return badInput("--chart %q: want a .svg or .png file", chart)
+	}
+	st, err := openQueryStore(c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r, err := report.Monthly(c.Context, st.conn, month)
+	if errors.Is(err, queries.ErrInput) {
+		return usageError{err}
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.WriteText(os.Stdout); err != nil {
+		return err
+	}
+	if chart != "" {
+		if err := r.LoadDays(c.Context, st.conn); err != nil {
+			return err
+		}
+		if err := r.WriteChart(chart); err != nil {
+			return err
+		}
+		slog.Info("chart written", "file", chart)
+	}
+	return nil
+}

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ethidx/ethidx/indexer/sqlhttp"
+)
+
+// Environment variables holding endpoint users, so that no password need
+// appear in the process's argument list (which every local user can read).
+const (
+	envUsers         = "ETHIDX_USERS"          // entries in the --user-file format, one per line or comma-separated
+	envReadonlyUsers = "ETHIDX_READONLY_USERS" // name:password entries, read-only, comma-separated
+	envUserFile      = "ETHIDX_USER_FILE"
+)
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "serve the embedded engine's ClickHouse-compatible SQL endpoint (for BI tools)",
+		UsageText: "ethidx serve\n" +
+			"ethidx serve --http-addr 0.0.0.0:8123 --user-file /etc/ethidx/users\n" +
+			"ETHIDX_USERS='admin:s3cret,readonly grafana:pw' ethidx serve --http-addr 0.0.0.0:8123",
+		Description: "Speaks ClickHouse's HTTP interface: clickhouse-go, clickhouse-connect, the JDBC\n" +
+			"driver, @clickhouse/client and curl connect to it. Binds loopback unless told\n" +
+			"otherwise. With no users, the 'default' user has no password: only do that on\n" +
+			"loopback. Read-only users cannot INSERT, run DDL or change settings.\n\n" +
+			"Users come from --user-file (or $" + envUserFile + "), $" + envUsers + " and\n" +
+			"$" + envReadonlyUsers + ", and --user/--readonly-user. Prefer the file or the\n" +
+			"environment: a password on the command line is visible to every local user\n" +
+			"(ps, /proc/PID/cmdline), and ethidx warns when it sees one there.\n\n" +
+			"The user file has one user per line; blank lines and lines starting with # are\n" +
+			"skipped:\n" +
+			"  admin:s3cret             full access\n" +
+			"  readonly grafana:pw      reads only\n" +
+			"The password is everything after the first colon. $" + envUsers + " takes the\n" +
+			"same entries, one per line or comma-separated.",
+		Flags: append(own(
+			&cli.StringFlag{Name: "user-file", Usage: "file of users, one 'name:password' or 'readonly name:password' per line", EnvVars: []string{envUserFile}},
+			&cli.StringSliceFlag{Name: "user", Usage: "name:password with full access (repeatable; visible in the process list: prefer --user-file)"},
+			&cli.StringSliceFlag{Name: "readonly-user", Usage: "name:password limited to reads (repeatable; visible in the process list: prefer --user-file)"},
+			&cli.DurationFlag{Name: "max-execution-time", Usage: "per-query time limit of endpoint users (0 = none)", Value: sqlhttp.DefaultMaxExecutionTime},
+			&cli.IntFlag{Name: "max-concurrent-queries-per-user", Usage: "statements one endpoint user runs at once; more wait in a queue", Value: 2},
+			&cli.DurationFlag{Name: "queue-timeout", Usage: "how long a statement waits in that queue before it is answered 503 (too many queries)", Value: 10 * time.Second},
+			&cli.Uint64Flag{Name: "max-memory-usage", Usage: "per-query memory limit in bytes (0 = engine default)"},
+		), groups(catStorage, catLogging)...),
+		Action: runServe,
+	}
+}
+
+func runServe(c *cli.Context) error {
+	if c.Duration("max-execution-time") < 0 {
+		return badInput("--max-execution-time must not be negative (0 = no limit)")
+	}
+	if c.Int("max-concurrent-queries-per-user") <= 0 || c.Duration("queue-timeout") <= 0 {
+		return badInput("--max-concurrent-queries-per-user and --queue-timeout must be positive")
+	}
+	maxTime := c.Duration("max-execution-time")
+	if maxTime == 0 {
+		maxTime = -1 // sqlhttp: negative is no limit, zero its default
+	}
+	users, err := endpointUsers(c)
+	if err != nil {
+		return err
+	}
+	if c.String("clickhouse") != "" {
+		return badInput("serve exposes the embedded engine; with --clickhouse, connect your tools to that server instead")
+	}
+	st, err := openStore(c, false, endpointConfig{
+		users: users, maxExecutionTime: maxTime, maxMemoryUsage: c.Uint64("max-memory-usage"),
+		perUser: c.Int("max-concurrent-queries-per-user"), queueTimeout: c.Duration("queue-timeout"),
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if st.addr == "" {
+		return fmt.Errorf("data dir %s is already served by another ethidx", c.String("data-dir"))
+	}
+	if host, _, _ := net.SplitHostPort(st.addr); !net.ParseIP(host).IsLoopback() && len(users) == 0 {
+		slog.Warn("serving on a non-loopback address with no password; give users with --user-file", "addr", st.addr)
+	}
+	slog.Info("serving SQL", "addr", st.addr, "data_dir", c.String("data-dir"), "database", st.database,
+		"users", len(users), "try", "curl 'http://"+st.addr+"/?query=SELECT+1'")
+	<-c.Context.Done()
+	slog.Info("shutting down")
+	return nil
+}
+
+// endpointUsers gathers the endpoint's users from the user file, the
+// environment and the command line; a name may be given only once.
+func endpointUsers(c *cli.Context) ([]sqlhttp.User, error) {
+	var users []sqlhttp.User
+	if path := c.String("user-file"); path != "" {
+		us, err := readUserFile(path)
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, us...)
+	}
+	if v := os.Getenv(envUsers); v != "" {
+		us, err := parseUserList(v, "$"+envUsers)
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, us...)
+	}
+	if v := os.Getenv(envReadonlyUsers); v != "" {
+		for _, spec := range strings.Split(v, ",") {
+			if spec = strings.TrimSpace(spec); spec == "" {
+				continue
+			}
+			u, err := parseUser(spec, true)
+			if err != nil {
+				return nil, badInput("$%s: %v", envReadonlyUsers, err)
+			}
+			users = append(users, u)
+		}
+	}
+	if c.IsSet("user") || c.IsSet("readonly-user") {
+		slog.Warn("passwords given with --user or --readonly-user are visible to every local user in the process list; use --user-file or $" + envUsers)
+	}
+	for _, flag := range []string{"user", "readonly-user"} {
+		for _, spec := range c.StringSlice(flag) {
+			u, err := parseUser(spec, flag == "readonly-user")
+			if err != nil {
+				return nil, badInput("--%s: %v", flag, err)
+			}
+			users = append(users, u)
+		}
+	}
+	seen := map[string]bool{}
+	for _, u := range users {
+		if seen[u.Name] {
+			return nil, badInput("user %q is given more than once", u.Name)
+		}
+		seen[u.Name] = true
+	}
+	return users, nil
+}
+
+// readUserFile reads a file of users (see serve's description). A file
+// others may read is worth a warning: it holds passwords.
+func readUserFile(path string) ([]sqlhttp.User, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, badInput("--user-file: %v", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		slog.Warn("the user file can be read by other local users; chmod 600 it", "file", path, "mode", fi.Mode().Perm().String())
+	}
+	var users []sqlhttp.User
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if t := strings.TrimSpace(line); t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		u, err := parseUserEntry(line)
+		if err != nil {
+			return nil, badInput("--user-file %s line %d: %v", path, n, err)
+		}
+		users = append(users, u)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading --user-file %s: %w", path, err)
+	}
+	if len(users) == 0 {
+		return nil, badInput("--user-file %s holds no user", path)
+	}
+	return users, nil
+}
+
+// parseUserList reads the entries of $ETHIDX_USERS: one per line, or
+// comma-separated when given on one line.
+func parseUserList(v, source string) ([]sqlhttp.User, error) {
+	sep := ","
+	if strings.Contains(v, "\n") {
+		sep = "\n"
+	}
+	var users []sqlhttp.User
+	for _, entry := range strings.Split(v, sep) {
+		entry = strings.TrimRight(entry, "\r")
+		if t := strings.TrimSpace(entry); t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		u, err := parseUserEntry(entry)
+		if err != nil {
+			return nil, badInput("%s: %v", source, err)
+		}
+		users = append(users, u)
+	}
+	return users, nil
+}
+
+// parseUserEntry reads "name:password" or "readonly name:password".
+func parseUserEntry(entry string) (sqlhttp.User, error) {
+	entry = strings.TrimLeft(entry, " \t")
+	readOnly := false
+	if rest, ok := strings.CutPrefix(entry, "readonly "); ok {
+		readOnly, entry = true, strings.TrimLeft(rest, " \t")
+	}
+	return parseUser(entry, readOnly)
+}
+
+// parseUser reads name:password; the password is everything after the
+// first colon.
+func parseUser(spec string, readOnly bool) (sqlhttp.User, error) {
+	name, pass, ok := strings.Cut(spec, ":")
+	if !ok || name == "" {
+		return sqlhttp.User{}, badInput("user entry %q: want name:password", redactUser(spec))
+	}
+	for _, r := range name {
+		if !(r == '_' || r == '-' || r == '.' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return sqlhttp.User{}, badInput("user name %q: want letters, digits, '_', '-' or '.'", name)
+		}
+	}
+	return sqlhttp.User{Name: name, Password: pass, ReadOnly: readOnly}, nil
+}
+
+// redactUser keeps a password out of an error message.
+func redactUser(spec string) string {
+	if name, _, ok := strings.Cut(spec, ":"); ok {
+		return name + ":***"
+	}
+	return spec
+}

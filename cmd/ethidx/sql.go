@@ -1,0 +1,41 @@
+package main
+
+import (
+	"errors"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ethidx/ethidx/queries"
+)
+
+func sqlCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "sql",
+		Usage: "run SQL against ethidx's database",
+		UsageText: "ethidx sql \"SELECT day, tx_count FROM daily_activity ORDER BY day DESC LIMIT 7\"\n" +
+			"ethidx sql --format csv \"SELECT * FROM transactions_hex WHERE block_number = 19000000\"",
+		Description: "Runs one statement in ethidx's database (--database) and prints its result.\n" +
+			"SQL the server refuses (a syntax error, an unknown table, a read-only user\n" +
+			"writing) exits 2; a failure of the server exits 1.",
+		ArgsUsage: "SQL",
+		Flags:     append(own(formatFlag), groups(catStorage, catLogging)...),
+		Action:    runSQL,
+	}
+}
+
+func runSQL(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return badInput("give the SQL as one argument (quote it)")
+	}
+	st, err := openQueryStore(c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	err = queries.RunSQL(c.Context, st.conn, c.Args().First(), c.String("format"), os.Stdout)
+	if errors.Is(err, queries.ErrInput) {
+		return usageError{err}
+	}
+	return requestError(err)
+}

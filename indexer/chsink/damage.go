@@ -1,0 +1,352 @@
+package chsink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/schema"
+)
+
+// partitionBlocks is the block span of a chain table's partition
+// (PARTITION BY intDiv(number, 1000000) in schema/0001_core_tables.sql).
+const partitionBlocks = 1_000_000
+
+// baseTables hold what the node sent; a loss there is repaired by loading
+// the blocks again. The address tables are derived from transactions and
+// repaired by rebuild.
+var baseTables = map[string]bool{"blocks": true, "transactions": true, "logs": true, "withdrawals": true}
+
+// Problem is one piece of lost data: a part the engine took out of service,
+// or rows that the block rows say exist and do not.
+type Problem struct {
+	Table  string
+	Part   string // the detached part's name; "" for missing rows
+	Reason string // why the engine detached it, or what is short
+	// Blocks is the chain range the lost rows belonged to, when known.
+	Blocks indexer.Range
+	Known  bool   // whether Blocks is known
+	Repair string // the command that restores the rows
+}
+
+// Base reports whether the problem is in a table the node's data is
+// stored in (as opposed to one derived from it).
+func (p Problem) Base() bool { return baseTables[p.Table] }
+
+func (p Problem) String() string {
+	var b strings.Builder
+	if p.Part != "" {
+		fmt.Fprintf(&b, "table %s: part %s is detached (%s)", p.Table, p.Part, p.Reason)
+	} else {
+		fmt.Fprintf(&b, "table %s: %s", p.Table, p.Reason)
+	}
+	if p.Known {
+		fmt.Fprintf(&b, ", covering blocks %s", p.Blocks)
+	}
+	fmt.Fprintf(&b, "; repair: %s", p.Repair)
+	return b.String()
+}
+
+// Damage is what CheckStore found; empty means the store is whole as far
+// as its metadata and block rows can tell.
+type Damage []Problem
+
+// Base reports whether any problem is in a base table.
+func (d Damage) Base() bool {
+	for _, p := range d {
+		if p.Base() {
+			return true
+		}
+	}
+	return false
+}
+
+// Err returns d as an error naming every problem, or nil.
+func (d Damage) Err() error {
+	if len(d) == 0 {
+		return nil
+	}
+	lines := make([]string, len(d))
+	for i, p := range d {
+		lines[i] = "  " + p.String()
+	}
+	return &DamageError{Damage: d, text: fmt.Sprintf("the store has lost data; no figure is computed from it until it is repaired:\n%s", strings.Join(lines, "\n"))}
+}
+
+// DamageError is Damage as an error.
+type DamageError struct {
+	Damage Damage
+	text   string
+}
+
+func (e *DamageError) Error() string { return e.text }
+
+// CheckStore looks for lost data: parts the engine detached (broken on
+// start, broken, unexpected, or detached by hand), and partitions whose
+// transaction, log or withdrawal rows, or whose block rows, fall short of
+// what the stored block rows and completed ranges say. It reads metadata
+// and the blocks table only, so it is cheap enough to run on every start.
+//
+// A user who may not read the system tables (a read-only user of a
+// ClickHouse server) gets no answer rather than an error: the process
+// that owns the data checks it.
+func (s *Sink) CheckStore(ctx context.Context) (Damage, error) {
+	done, err := s.Done(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.detached(ctx, done)
+	if err != nil {
+		if refusedRead(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	short, err := s.shortPartitions(ctx, done)
+	if err != nil {
+		if refusedRead(err) {
+			return d, nil
+		}
+		return nil, err
+	}
+	return append(d, short...), nil
+}
+
+// refusedRead reports an access refusal (of a system table).
+func refusedRead(err error) bool {
+	var ex *clickhouse.Exception
+	return errors.As(err, &ex) && (ex.Code == 497 || ex.Code == 164) || strings.Contains(err.Error(), "ACCESS_DENIED")
+}
+
+func (s *Sink) detached(ctx context.Context, done indexer.Ranges) (Damage, error) {
+	rows, err := s.conn.Query(ctx, schema.OpQuery("detached_parts"))
+	if err != nil {
+		return nil, fmt.Errorf("reading detached parts: %w", err)
+	}
+	type part struct{ table, name, reason, partition string }
+	var parts []part
+	for rows.Next() {
+		var p part
+		if err := rows.Scan(&p.table, &p.name, &p.reason, &p.partition); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("reading detached parts: %w", err)
+		}
+		parts = append(parts, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading detached parts: %w", err)
+	}
+	var d Damage
+	for _, p := range parts {
+		reason := p.reason
+		if reason == "" {
+			reason = "detached by hand"
+		}
+		pr := Problem{Table: p.table, Part: p.name, Reason: reason}
+		switch {
+		case baseTables[p.table] || p.table == "ranges_done":
+			n, err := strconv.ParseUint(p.partition, 10, 64)
+			r := indexer.Range{From: n * partitionBlocks, To: n*partitionBlocks + partitionBlocks - 1}
+			if p.table == "ranges_done" || err != nil {
+				r = indexer.Range{From: 0, To: ^uint64(0)}
+			}
+			if got, ok := within(done, r); ok {
+				pr.Blocks, pr.Known = got, true
+				pr.Repair = fmt.Sprintf("ethidx backfill --from %d --to %d (reloads the batches whose rows are missing, then drops the detached part)", got.From, got.To)
+			} else {
+				pr.Repair = "ethidx backfill over the ranges you loaded (batches whose rows are missing are reloaded)"
+			}
+		case p.table == "address_activity":
+			m, err := strconv.ParseUint(p.partition, 10, 32)
+			if err == nil {
+				if r, ok, err := s.monthBlocks(ctx, uint32(m)); err != nil {
+					return nil, err
+				} else if ok {
+					pr.Blocks, pr.Known = r, true
+				}
+			}
+			from := uint64(0)
+			if pr.Known {
+				from = pr.Blocks.From
+			}
+			pr.Repair = fmt.Sprintf("ethidx rebuild --from %d", from)
+		default:
+			// address_first_seen (one partition for all history), the
+			// day cache and anything else derived.
+			pr.Repair = "ethidx rebuild --from 0"
+		}
+		d = append(d, pr)
+	}
+	return d, nil
+}
+
+// within returns the span of done inside r, if any.
+func within(done indexer.Ranges, r indexer.Range) (indexer.Range, bool) {
+	var out indexer.Range
+	found := false
+	for _, x := range done {
+		if x.To < r.From || x.From > r.To {
+			continue
+		}
+		lo, hi := max(x.From, r.From), min(x.To, r.To)
+		if !found {
+			out.From = lo
+		}
+		out.To = hi
+		found = true
+	}
+	return out, found
+}
+
+func (s *Sink) monthBlocks(ctx context.Context, month uint32) (indexer.Range, bool, error) {
+	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"month": strconv.FormatUint(uint64(month), 10)}))
+	var lo, hi, n uint64
+	if err := s.conn.QueryRow(ctx, schema.OpQuery("month_blocks")).Scan(&lo, &hi, &n); err != nil {
+		return indexer.Range{}, false, fmt.Errorf("reading blocks of month %d: %w", month, err)
+	}
+	return indexer.Range{From: lo, To: hi}, n > 0, nil
+}
+
+// shortPartitions compares, per million-block partition, the rows present
+// with what the block rows and completed ranges say.
+func (s *Sink) shortPartitions(ctx context.Context, done indexer.Ranges) (Damage, error) {
+	rows, err := s.conn.Query(ctx, schema.OpQuery("partition_rows"))
+	if err != nil {
+		return nil, fmt.Errorf("counting rows per partition: %w", err)
+	}
+	defer rows.Close()
+	stored := map[uint64]bool{}
+	var d Damage
+	for rows.Next() {
+		var (
+			p, blocks, txs, txRows, logs, logRows, ws, wRows uint64
+		)
+		if err := rows.Scan(&p, &blocks, &txs, &txRows, &logs, &logRows, &ws, &wRows); err != nil {
+			return nil, fmt.Errorf("counting rows per partition: %w", err)
+		}
+		stored[p] = true
+		span := indexer.Range{From: p * partitionBlocks, To: p*partitionBlocks + partitionBlocks - 1}
+		doneSpan, _ := within(done, span)
+		repair := fmt.Sprintf("ethidx backfill --from %d --to %d", doneSpan.From, doneSpan.To)
+		if want := doneLen(done, span); blocks < want {
+			d = append(d, Problem{Table: "blocks", Reason: fmt.Sprintf("%d of %d block rows of completed ranges are stored", blocks, want),
+				Blocks: doneSpan, Known: true, Repair: repair})
+		}
+		for _, c := range []struct {
+			table      string
+			have, want uint64
+		}{{"transactions", txRows, txs}, {"logs", logRows, logs}, {"withdrawals", wRows, ws}} {
+			if c.have < c.want {
+				d = append(d, Problem{Table: c.table, Reason: fmt.Sprintf("%d of the %d rows the block rows count are stored", c.have, c.want),
+					Blocks: doneSpan, Known: true, Repair: repair})
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("counting rows per partition: %w", err)
+	}
+	// Completed ranges in a partition with no block row at all.
+	for _, r := range done {
+		for p := r.From / partitionBlocks; p <= r.To/partitionBlocks; p++ {
+			if stored[p] {
+				continue
+			}
+			stored[p] = true
+			span := indexer.Range{From: p * partitionBlocks, To: p*partitionBlocks + partitionBlocks - 1}
+			doneSpan, _ := within(done, span)
+			d = append(d, Problem{Table: "blocks", Reason: fmt.Sprintf("0 of %d block rows of completed ranges are stored", doneLen(done, span)),
+				Blocks: doneSpan, Known: true, Repair: fmt.Sprintf("ethidx backfill --from %d --to %d", doneSpan.From, doneSpan.To)})
+		}
+	}
+	return d, nil
+}
+
+// doneLen is how many blocks of r the completed ranges cover.
+func doneLen(done indexer.Ranges, r indexer.Range) uint64 {
+	var n uint64
+	for _, x := range done {
+		if x.To < r.From || x.From > r.To {
+			continue
+		}
+		n += min(x.To, r.To) - max(x.From, r.From) + 1
+	}
+	return n
+}
+
+// Incomplete returns the batches of size batch (counted from r.From)
+// whose completed blocks are not all stored, or whose transaction, log or
+// withdrawal rows fall short of what their block rows count (see
+// schema/ops/incomplete_batches.sql). It implements indexer.RowAuditor:
+// Backfill loads these again although they are recorded as complete.
+func (s *Sink) Incomplete(ctx context.Context, r indexer.Range, batch uint64) ([]indexer.Range, error) {
+	done, err := s.Done(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if doneLen(done, r) == 0 {
+		return nil, nil // nothing recorded as complete: nothing to distrust
+	}
+	qctx := withParams(ctx, map[string]uint64{"from": r.From, "to": r.To, "batch": batch})
+	rows, err := s.conn.Query(qctx, schema.OpQuery("incomplete_batches"))
+	if err != nil {
+		return nil, fmt.Errorf("checking stored rows of %s: %w", r, err)
+	}
+	defer rows.Close()
+	stored := map[uint64]uint64{} // batch -> block rows, for batches whose child rows agree
+	short := map[uint64]bool{}
+	for rows.Next() {
+		var g, blocks, txs, txRows, logs, logRows, ws, wRows uint64
+		if err := rows.Scan(&g, &blocks, &txs, &txRows, &logs, &logRows, &ws, &wRows); err != nil {
+			return nil, fmt.Errorf("checking stored rows of %s: %w", r, err)
+		}
+		stored[g] = blocks
+		short[g] = txRows < txs || logRows < logs || wRows < ws
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("checking stored rows of %s: %w", r, err)
+	}
+	var out []indexer.Range
+	for g := uint64(0); g <= (r.To-r.From)/batch; g++ {
+		b := batchRange(r, batch, g)
+		if short[g] || stored[g] < doneLen(done, b) {
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+func batchRange(r indexer.Range, batch, g uint64) indexer.Range {
+	from := r.From + g*batch
+	return indexer.Range{From: from, To: min(from+batch-1, r.To)}
+}
+
+// DropDetached removes the detached parts of d whose rows have been
+// restored: those of base tables once the blocks they covered are whole
+// again, and, when derived is set (after a rebuild), those of derived
+// tables. It returns what remains.
+func (s *Sink) DropDetached(ctx context.Context, d Damage, derived bool) error {
+	for _, p := range d {
+		if p.Part == "" || (!p.Base() && p.Table != "ranges_done" && !derived) {
+			continue
+		}
+		stmt := fmt.Sprintf("ALTER TABLE %s DROP DETACHED PART %s SETTINGS allow_drop_detached = 1", quoteIdent(p.Table), quoteString(p.Part))
+		if err := s.conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("dropping repaired detached part %s of %s: %w", p.Part, p.Table, err)
+		}
+	}
+	return nil
+}
+
+func quoteIdent(s string) string {
+	return "`" + strings.NewReplacer(`\`, `\\`, "`", "\\`").Replace(s) + "`"
+}
+
+func quoteString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}

@@ -1,0 +1,142 @@
+package indexer_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/indexer/chsink"
+	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
+	"github.com/ethidx/ethidx/indexer/replay"
+	"github.com/ethidx/ethidx/indexer/rpcsource"
+)
+
+// indexedTo records the newest stored block the follower reports.
+type indexedTo struct {
+	mu sync.Mutex
+	n  uint64
+}
+
+func (o *indexedTo) Head(indexer.Header) {}
+func (o *indexedTo) Indexed(h indexer.Header) {
+	o.mu.Lock()
+	o.n = max(o.n, h.Number)
+	o.mu.Unlock()
+}
+func (o *indexedTo) Wrote(int, int, time.Duration)          {}
+func (o *indexedTo) Reorg(uint64, common.Hash, common.Hash) {}
+func (o *indexedTo) get() uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.n
+}
+
+// With Retry, Follow outlives a node that fails: each failure is reported
+// and waited out, Setup runs until it first succeeds, and the follower
+// reaches the head once the node recovers. A permanent error ends it at
+// once; without Retry (or with Once) the first failure does.
+func TestFollowRetry(t *testing.T) {
+	ctx := context.Background()
+	srv := replay.New(replay.Options{})
+	if err := srv.Generate(replay.GenOptions{From: 0, Count: 30, TxPerBlock: 3, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	url, stop, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	// No retries inside the source: every failure reaches the follower.
+	src, err := rpcsource.New(ctx, rpcsource.Options{URLs: []string{url}, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	conn, _ := chsinktest.Conn(t)
+	sink := chsink.New(conn)
+	zero := uint64(0)
+	base := indexer.FollowOptions{Finality: indexer.Latest, Start: &zero, BatchSize: 10, Poll: 10 * time.Millisecond}
+
+	// Without Retry, and with Once, a failure ends Follow.
+	srv.AddFault(replay.Fault{Kind: replay.FaultStatus, Method: "eth_getBlockReceipts", Times: 1})
+	once := base
+	once.Once = true
+	once.Retry = &indexer.Retry{Min: time.Millisecond}
+	if err := indexer.Follow(ctx, src, sink, once); err == nil {
+		t.Fatal("Once with a failing node: nil error, want the failure")
+	}
+	srv.ClearFaults()
+
+	// Three failed block fetches, and a Setup that fails twice.
+	srv.AddFault(replay.Fault{Kind: replay.FaultStatus, Method: "eth_getBlockReceipts", Times: 3})
+	var (
+		mu       sync.Mutex
+		failures []time.Duration
+		setups   int
+	)
+	obs := &indexedTo{}
+	opt := base
+	opt.Observer = obs
+	opt.Setup = func(context.Context) error {
+		setups++
+		if setups <= 2 {
+			return errors.New("setup not ready")
+		}
+		return nil
+	}
+	opt.Retry = &indexer.Retry{Min: 5 * time.Millisecond, Max: 20 * time.Millisecond,
+		OnError: func(_ error, wait time.Duration) {
+			mu.Lock()
+			failures = append(failures, wait)
+			mu.Unlock()
+		}}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- indexer.Follow(runCtx, src, sink, opt) }()
+	deadline := time.After(2 * time.Minute)
+	for obs.get() < 29 {
+		select {
+		case err := <-done:
+			t.Fatalf("Follow with Retry returned %v before reaching the head", err)
+		case <-deadline:
+			t.Fatalf("follower at block %d after 2 minutes, want 29", obs.get())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Follow after cancel: %v, want nil", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if setups != 3 {
+		t.Errorf("Setup ran %d times, want 3 (twice failing, then never again)", setups)
+	}
+	if len(failures) != 5 {
+		t.Errorf("%d failures reported, want 5 (2 setups, 3 fetches): %v", len(failures), failures)
+	}
+	for i, want := range []time.Duration{5, 10, 20, 20, 20} {
+		if i < len(failures) && failures[i] != want*time.Millisecond {
+			t.Errorf("wait %d: %s, want %s (doubling up to Max)", i, failures[i], want*time.Millisecond)
+		}
+	}
+	if rows := chsinktest.Snapshot(t, conn)["blocks"]; !strings.HasPrefix(rows, "30 rows") {
+		t.Errorf("stored blocks: %s, want 30 rows", rows)
+	}
+
+	// A permanent error is returned at once, not retried.
+	permanent := errors.New("wrong chain")
+	calls := 0
+	opt = base
+	opt.Setup = func(context.Context) error { calls++; return permanent }
+	opt.Retry = &indexer.Retry{Min: time.Millisecond, Permanent: func(err error) bool { return errors.Is(err, permanent) }}
+	if err := indexer.Follow(ctx, src, sink, opt); !errors.Is(err, permanent) || calls != 1 {
+		t.Errorf("permanent error: %v after %d calls, want it after 1", err, calls)
+	}
+}

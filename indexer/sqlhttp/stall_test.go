@@ -1,0 +1,127 @@
+package sqlhttp_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethidx/ethidx/indexer/sqlhttp"
+	"github.com/ethidx/ethidx/indexer/sqlhttp/sqlhttptest"
+)
+
+// stall opens a connection, asks for an endless result as user and never
+// reads it: the handler blocks writing, holding what it took.
+func stall(t *testing.T, addr, user, password string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A tiny receive window fills at once.
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetReadBuffer(4096)
+	}
+	v := url.Values{"query": {"SELECT * FROM numbers(10000000000)"}, "user": {user}, "password": {password}}
+	fmt.Fprintf(c, "GET /?%s HTTP/1.1\r\nHost: x\r\n\r\n", v.Encode())
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// timed runs one POST and reports its status and how long it took.
+func timed(t *testing.T, addr, user, password, sql string) (int, string, time.Duration) {
+	t.Helper()
+	v := url.Values{"user": {user}, "password": {password}}
+	start := time.Now()
+	code, hdr, body := do(t, "POST", "http://"+addr+"/?"+v.Encode(), sql, nil)
+	return code, hdr.Get("X-ClickHouse-Exception-Code") + " " + body, time.Since(start)
+}
+
+// Readers that stall never stop the process's own writes nor an admin:
+// six stalled read-only connections hold at most the user's share, the
+// process's account (the follower's writes) and an admin answer within a
+// second, further queries of the stalled user are answered 503 TOO_MANY_
+// SIMULTANEOUS_QUERIES after the queue timeout instead of hanging, and
+// once the readers go the user is served again.
+func TestStalledReadersLeaveWritersAndAdmins(t *testing.T) {
+	cfg := sqlhttp.Config{
+		Users: []sqlhttp.User{
+			{Name: "admin", Password: "a"},
+			{Name: "viewer", Password: "v", ReadOnly: true},
+			{Name: "self", Password: "s", Internal: true},
+		},
+		QueueTimeout: 2 * time.Second,
+	}
+	addr, e := sqlhttptest.Start(t, cfg)
+	if err := e.Exec(context.Background(), "CREATE TABLE w (n UInt64) ENGINE = MergeTree ORDER BY n", nil); err != nil {
+		t.Fatal(err)
+	}
+	var stalled []net.Conn
+	for range 6 {
+		stalled = append(stalled, stall(t, addr, "viewer", "v"))
+	}
+	time.Sleep(500 * time.Millisecond) // let them start and block
+
+	for i := range 5 {
+		sql := fmt.Sprintf("INSERT INTO w SELECT %d", i)
+		if code, body, d := timed(t, addr, "self", "s", sql); code != 200 || d > time.Second {
+			t.Fatalf("the process's own insert %d while readers stall: %d %q in %v", i, code, body, d)
+		}
+	}
+	if code, body, d := timed(t, addr, "self", "s", "SELECT count() FROM w"); code != 200 || strings.TrimSpace(body[strings.IndexByte(body, ' ')+1:]) != "5" || d > time.Second {
+		t.Fatalf("the process's own read: %d %q in %v", code, body, d)
+	}
+	if code, body, d := timed(t, addr, "admin", "a", "SELECT 42"); code != 200 || d > time.Second {
+		t.Fatalf("admin SELECT 42 while readers stall: %d %q in %v", code, body, d)
+	}
+	code, body, d := timed(t, addr, "viewer", "v", "SELECT 1")
+	if code != 503 || !strings.HasPrefix(body, "202 ") || d > 5*time.Second {
+		t.Fatalf("the stalled user's next query: %d %q in %v; want 503 with code 202 after the queue timeout", code, body, d)
+	}
+	for _, c := range stalled {
+		c.Close()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, body, _ := timed(t, addr, "viewer", "v", "SELECT 1")
+		if code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("viewer not served after its stalled readers left: %d %q", code, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// A POST whose body stops short of its Content-Length is cut off after
+// the stall timeout, not held for ever, and others are served meanwhile.
+func TestShortBodyDoesNotHang(t *testing.T) {
+	addr, _ := sqlhttptest.Start(t, sqlhttp.Config{StallTimeout: time.Second})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	fmt.Fprintf(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nSELECT 1")
+	if code, _, d := timed(t, addr, "default", "", "SELECT 1"); code != 200 || d > time.Second {
+		t.Fatalf("other client while a body hangs: %d in %v", code, d)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 4096)
+	for {
+		if _, err := c.Read(buf); err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatalf("connection with a short body still open after %v", time.Since(start))
+			}
+			break // answered and/or closed by the server
+		}
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("short body held for %v", d)
+	}
+}
