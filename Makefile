@@ -39,6 +39,7 @@ bench: engine
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseRequest -fuzztime 30s ./indexer/sqlhttp/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeBlock -fuzztime 30s ./indexer/rpcsource/
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
