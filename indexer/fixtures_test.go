@@ -318,7 +318,7 @@ func checkBlock(t *testing.T, conn chsinkConn, num uint64, block map[string]any,
 	// legacy transactions (EIP-155), and are the node's fields otherwise
 	// (yParity is v where a node leaves it out).
 	gotSig := query(t, conn, fmt.Sprintf(`SELECT toString(v), toString(r), toString(s), toString(y_parity), ifNull(toString(chain_id), '')
-		FROM transactions FINAL WHERE block_number = %d ORDER BY tx_index`, num))
+		FROM transactions_hex WHERE block_number = %d ORDER BY tx_index`, num))
 	for i, raw := range txs {
 		tx := raw.(map[string]any)
 		v, _ := new(big.Int).SetString(hexInt(tx["v"]), 10)
