@@ -83,6 +83,8 @@ func (d *blockDecoder) block(raw []byte) (*indexer.Block, error) {
 	}
 	b := &indexer.Block{}
 	number := absent
+	var author common.Address
+	hasAuthor := false
 	if s.expect('{') {
 		for first := true; s.next('}', &first); {
 			k := s.key()
@@ -101,10 +103,15 @@ func (d *blockDecoder) block(raw []byte) (*indexer.Block, error) {
 			case "timestamp":
 				b.Timestamp = s.u64("timestamp")
 				d.hdr.seen |= hTimestamp
-			case "miner", "author":
-				// Parity and OpenEthereum name it author as well.
-				b.Miner = s.address(string(k))
+			case "miner":
+				b.Miner = s.address("miner")
 				d.hdr.seen |= hMiner
+			case "author":
+				// Parity, OpenEthereum and Nethermind write it beside
+				// miner: the same address, except on proof-of-authority
+				// chains, where it is the signer and not in the header.
+				author = s.address("author")
+				hasAuthor = true
 			case "gasLimit":
 				b.GasLimit = s.u64("gasLimit")
 				d.hdr.seen |= hGasLimit
@@ -168,6 +175,10 @@ func (d *blockDecoder) block(raw []byte) (*indexer.Block, error) {
 	}
 	if s.err == nil && s.peek() != 0 {
 		s.fail("data after the block")
+	}
+	if d.hdr.seen&hMiner == 0 && hasAuthor {
+		b.Miner = author
+		d.hdr.seen |= hMiner
 	}
 	if number == absent && s.err == nil {
 		s.reject("block has no number")

@@ -93,6 +93,19 @@ var clientShapes = []clientShape{
 		rcpt: func(r map[string]any) { r["error"] = nil },
 	},
 	{
+		// A proof-of-authority habit: author is the block's signer and
+		// differs from the header's miner, which wins.
+		name:  "author-is-signer",
+		block: func(b map[string]any) { b["author"] = "0x" + strings.Repeat("5a", 20) },
+	},
+	{
+		name: "author-only",
+		block: func(b map[string]any) {
+			b["author"] = b["miner"]
+			delete(b, "miner")
+		},
+	},
+	{
 		name: "besu",
 		tx: func(t map[string]any) {
 			if id, ok := t["chainId"].(string); ok {
