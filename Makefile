@@ -39,6 +39,7 @@ bench: engine
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseRequest -fuzztime 30s ./indexer/sqlhttp/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeBlock -fuzztime 30s ./indexer/rpcsource/
 
 # go mod tidy -diff changes nothing and exits non-zero, printing the diff,
 # when go.mod or go.sum is not what tidy would write.

@@ -1,6 +1,7 @@
 package indexer_test
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -52,41 +53,115 @@ func str(v any) string {
 	return ""
 }
 
-// Every mainnet fixture block, loaded through the replay RPC server, the
-// real source and the real sink into the embedded engine, reads back from
-// the hex views exactly as the fixture's JSON says: a check independent of
-// the source's decoder (plain encoding/json here).
-func TestFixturesEndToEnd(t *testing.T) {
-	dir := fixturesDir(t)
+// fixtureServer serves every shared fixture: the blocks of mainnet/ and
+// mainnet-extra/ (kept in two read-only folders, combined here) and the
+// era1 file's first 16,384 mainnet blocks. It returns the folder of each
+// numbered fixture block, for reading it back.
+func fixtureServer(t *testing.T) (*replay.Server, map[uint64]string) {
+	root := filepath.Dir(fixturesDir(t))
 	srv := replay.New(replay.Options{})
-	n, err := srv.LoadFixtures(dir)
-	if err != nil || n < 9 {
-		t.Fatalf("loaded %d fixtures from %s: %v", n, dir, err)
+	if n, err := srv.LoadJSONL(filepath.Join(root, "era1", "blocks-0-16383.jsonl.gz")); err != nil || n != 16384 {
+		t.Fatalf("era1: loaded %d blocks: %v", n, err)
 	}
+	dirs := map[uint64]string{}
+	for _, sub := range []string{"mainnet", "mainnet-extra"} {
+		dir := filepath.Join(root, sub)
+		n, err := srv.LoadFixtures(dir)
+		if err != nil || n < 9 {
+			t.Fatalf("loaded %d fixtures from %s: %v", n, dir, err)
+		}
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if num, err := strconv.ParseUint(e.Name(), 10, 64); err == nil {
+				dirs[num] = filepath.Join(dir, e.Name())
+			}
+		}
+	}
+	if len(dirs) != 53 {
+		t.Fatalf("%d fixture blocks, want 53", len(dirs))
+	}
+	return srv, dirs
+}
+
+// Every shared fixture block, loaded through the replay RPC server, the
+// real source (verifying roots, the default) and the real sink into the
+// embedded engine, reads back exactly as the fixture's JSON says: a check
+// independent of the source's decoder (plain encoding/json here).
+func TestFixturesEndToEnd(t *testing.T) {
+	srv, dirs := fixtureServer(t)
 	url, stop, err := srv.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stop()
 	ctx := context.Background()
-	src, err := rpcsource.New(ctx, rpcsource.Options{URLs: []string{url}})
+	src, err := rpcsource.New(ctx, rpcsource.Options{URLs: []string{url}, Verify: rpcsource.VerifyRoots})
 	if err != nil {
 		t.Fatal(err)
 	}
 	conn, _ := chsinktest.Conn(t)
-	for _, num := range srv.Numbers() {
-		if _, err := indexer.Backfill(ctx, src, chsink.New(conn), indexer.BackfillOptions{Range: indexer.Range{From: num, To: num}}); err != nil {
+	sink := chsink.New(conn)
+	// The era1 range in one go (parent links checked across batches), then
+	// each fixture block on its own.
+	if _, err := indexer.Backfill(ctx, src, sink, indexer.BackfillOptions{Range: indexer.Range{From: 0, To: 16383}, BatchSize: 500}); err != nil {
+		t.Fatalf("era1 range: %v", err)
+	}
+	for num := range dirs {
+		if num <= 16383 {
+			continue
+		}
+		if _, err := indexer.Backfill(ctx, src, sink, indexer.BackfillOptions{Range: indexer.Range{From: num, To: num}}); err != nil {
 			t.Fatalf("block %d: %v", num, err)
 		}
 	}
-	for _, num := range srv.Numbers() {
+	for num, dir := range dirs {
 		t.Run(strconv.FormatUint(num, 10), func(t *testing.T) {
 			var block map[string]any
 			var receipts []map[string]any
-			readJSON(t, filepath.Join(dir, strconv.FormatUint(num, 10), "block.json"), &block)
-			readJSON(t, filepath.Join(dir, strconv.FormatUint(num, 10), "receipts.json"), &receipts)
+			readJSON(t, filepath.Join(dir, "block.json"), &block)
+			readJSON(t, filepath.Join(dir, "receipts.json"), &receipts)
 			checkBlock(t, conn, num, block, receipts)
 		})
+	}
+	checkEra1(t, conn, filepath.Join(filepath.Dir(fixturesDir(t)), "era1", "blocks-0-16383.jsonl.gz"))
+}
+
+// checkEra1 compares every stored header field of the first 16,384 blocks
+// with the era1 file, in one query.
+func checkEra1(t *testing.T, conn driver.Conn, path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(zr)
+	var want []string
+	for dec.More() {
+		var line struct{ Block map[string]any }
+		if err := dec.Decode(&line); err != nil {
+			t.Fatal(err)
+		}
+		b := line.Block
+		want = append(want, strings.Join([]string{hexInt(b["number"]), str(b["hash"]), str(b["parentHash"]), hexInt(b["timestamp"]),
+			str(b["miner"]), hexInt(b["gasLimit"]), hexInt(b["gasUsed"]), hexInt(b["difficulty"]), hexInt(b["size"]),
+			str(b["extraData"]), str(b["stateRoot"]), str(b["transactionsRoot"]), str(b["receiptsRoot"]), "0", "0"}, "|"))
+	}
+	rows := query(t, conn, `SELECT toString(number), concat('0x', lower(hex(hash))), concat('0x', lower(hex(parent_hash))),
+		toString(toUnixTimestamp(timestamp)), concat('0x', lower(hex(miner))), toString(gas_limit), toString(gas_used),
+		toString(difficulty), toString(size), concat('0x', lower(hex(extra_data))), concat('0x', lower(hex(state_root))),
+		concat('0x', lower(hex(transactions_root))), concat('0x', lower(hex(receipts_root))), toString(tx_count), toString(log_count)
+		FROM blocks FINAL WHERE number <= 16383 ORDER BY number`)
+	if len(rows) != len(want) || len(want) != 16384 {
+		t.Fatalf("%d era1 blocks stored, the file has %d", len(rows), len(want))
+	}
+	for i := range want {
+		if got := strings.Join(rows[i], "|"); got != want[i] {
+			t.Fatalf("era1 block %d:\n got %s\nwant %s", i, got, want[i])
+		}
 	}
 }
 
@@ -238,6 +313,32 @@ func checkBlock(t *testing.T, conn chsinkConn, num uint64, block map[string]any,
 		str(block["parentBeaconBlockRoot"]), str(block["withdrawalsRoot"])}}
 	if fmt.Sprint(gotHdr) != fmt.Sprint(wantHdr) {
 		t.Errorf("block header:\n got %v\nwant %v", gotHdr, wantHdr)
+	}
+	// The signature, as signed: y_parity and chain_id follow from v for
+	// legacy transactions (EIP-155), and are the node's fields otherwise
+	// (yParity is v where a node leaves it out).
+	gotSig := query(t, conn, fmt.Sprintf(`SELECT toString(v), toString(r), toString(s), toString(y_parity), ifNull(toString(chain_id), '')
+		FROM transactions_hex WHERE block_number = %d ORDER BY tx_index`, num))
+	for i, raw := range txs {
+		tx := raw.(map[string]any)
+		v, _ := new(big.Int).SetString(hexInt(tx["v"]), 10)
+		parity, chain := hexInt(tx["yParity"]), hexInt(tx["chainId"])
+		if parity == "" { // older nodes write only v, which is the parity of a typed transaction
+			parity = v.String()
+		}
+		if typ := hexInt(tx["type"]); typ == "" || typ == "0" {
+			switch {
+			case v.Int64() == 27 || v.Int64() == 28:
+				parity, chain = strconv.FormatInt(v.Int64()-27, 10), ""
+			default:
+				x := new(big.Int).Sub(v, big.NewInt(35))
+				parity, chain = strconv.FormatUint(uint64(x.Bit(0)), 10), new(big.Int).Rsh(x, 1).String()
+			}
+		}
+		want := []string{v.String(), hexInt(tx["r"]), hexInt(tx["s"]), parity, chain}
+		if i >= len(gotSig) || fmt.Sprint(gotSig[i]) != fmt.Sprint(want) {
+			t.Errorf("tx %d signature: got %v, want %v", i, gotSig[min(i, len(gotSig)-1)], want)
+		}
 	}
 	gotBytes := query(t, conn, fmt.Sprintf(`SELECT concat('0x', lower(hex(input))),
 		arrayStringConcat(arrayMap((a, ks) -> concat('0x', lower(hex(a)), ':', arrayStringConcat(arrayMap(k -> concat('0x', lower(hex(k))), ks), ';')),

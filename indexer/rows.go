@@ -58,6 +58,15 @@ type Transaction struct {
 	BlobHashes     []common.Hash   // type 3
 	Authorizations []Authorization // type 4
 
+	// Signature. V is as the node reports it: 27/28, 35+2·chainId+parity
+	// for EIP-155 legacy transactions, the parity itself for typed ones.
+	// YParity is the recovery bit, derived from V where the node omits it.
+	// ChainID is the chain the transaction was signed for: nil only for a
+	// legacy transaction without EIP-155 replay protection.
+	V, R, S *big.Int
+	YParity uint8
+	ChainID *big.Int
+
 	// Receipt fields.
 	Status            *uint8 // nil before Byzantium (receipts carried a state root)
 	GasUsed           uint64

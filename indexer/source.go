@@ -44,9 +44,16 @@ type Source interface {
 type BlockError struct {
 	Number uint64
 	Reason string
+	// Node names the node that sent the block (its URL without path or
+	// query, which often carry keys), when known: a refusal is a claim
+	// about one node, and the user needs to know which.
+	Node string
 }
 
 func (e *BlockError) Error() string {
+	if e.Node != "" {
+		return fmt.Sprintf("block %d: %s (node %s)", e.Number, e.Reason, e.Node)
+	}
 	return fmt.Sprintf("block %d: %s", e.Number, e.Reason)
 }
 

@@ -30,6 +30,7 @@ SELECT
     size
 FROM blocks FINAL;
 
+-- (0006_signatures.sql replaces transactions_hex: it adds the signature.)
 CREATE OR REPLACE VIEW transactions_hex AS
 SELECT
     block_number,

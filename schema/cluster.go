@@ -36,6 +36,7 @@ var (
 	createTable = regexp.MustCompile(`(?s)^CREATE TABLE IF NOT EXISTS (\w+)\s*\n(.*)ENGINE = (\w*MergeTree)(\([^)]*\))?(.*)$`)
 	createMV    = regexp.MustCompile(`(?s)^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS(.*)$`)
 	createView  = regexp.MustCompile(`^CREATE OR REPLACE VIEW (\w+)`)
+	alterTable  = regexp.MustCompile(`(?s)^ALTER TABLE (\w+)(\s.*)$`)
 	fromTable   = regexp.MustCompile(`\bFROM (transactions|blocks|logs|withdrawals)\b`)
 )
 
@@ -70,6 +71,12 @@ func clusterize(stmt, cluster string) string {
 	if m := createMV.FindStringSubmatch(body); m != nil {
 		sel := fromTable.ReplaceAllString(m[3], "FROM ${1}_local")
 		return fmt.Sprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s ON CLUSTER %s TO %s_local AS%s", m[1], cluster, m[2], sel)
+	}
+	if m := alterTable.FindStringSubmatch(body); m != nil {
+		// A table is a local table on every node plus a Distributed front
+		// with the same columns: both change.
+		return fmt.Sprintf("ALTER TABLE %s_local ON CLUSTER %s%s;\n\nALTER TABLE %s ON CLUSTER %s%s",
+			m[1], cluster, m[2], m[1], cluster, m[2])
 	}
 	if m := createView.FindStringSubmatch(body); m != nil {
 		return strings.Replace(body, m[0], m[0]+" ON CLUSTER "+cluster, 1)

@@ -50,6 +50,8 @@ func TestPrintCluster(t *testing.T) {
 		"FROM transactions_local",
 		"CREATE OR REPLACE VIEW blocks_hex ON CLUSTER eth_cluster",
 		"ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/ranges_done_local', '{replica}', written_at)",
+		"ALTER TABLE transactions_local ON CLUSTER eth_cluster\n    ADD COLUMN IF NOT EXISTS v UInt256",
+		"ALTER TABLE transactions ON CLUSTER eth_cluster\n    ADD COLUMN IF NOT EXISTS v UInt256",
 	} {
 		if !strings.Contains(ddl, want) {
 			t.Errorf("cluster DDL lacks %q", want)

@@ -23,6 +23,7 @@ type backfillConfig struct {
 	workers    int
 	batch      uint64
 	rpc        string
+	verify     rpcsource.Verify
 }
 
 // serveBlocks starts a replay server with cfg.blocks generated
@@ -51,7 +52,7 @@ func benchBackfill(ctx context.Context, cfg backfillConfig, toEngine bool) error
 		defer stop()
 		url = u
 	}
-	src, err := rpcsource.New(ctx, rpcsource.Options{URLs: []string{url}})
+	src, err := rpcsource.New(ctx, rpcsource.Options{URLs: []string{url}, Verify: cfg.verify})
 	if err != nil {
 		return err
 	}
@@ -79,7 +80,7 @@ func benchBackfill(ctx context.Context, cfg backfillConfig, toEngine bool) error
 	}
 	secs := since(start)
 	rows := st.Transactions + st.Logs + st.Blocks
-	report(name, "blocks", st.Blocks, "txs", st.Transactions, "logs", st.Logs, "seconds", fmt.Sprintf("%.2f", secs),
+	report(name, "verify", cfg.verify, "blocks", st.Blocks, "txs", st.Transactions, "logs", st.Logs, "seconds", fmt.Sprintf("%.2f", secs),
 		"blocks_per_s", fmt.Sprintf("%.0f", float64(st.Blocks)/secs),
 		"tx_per_s", fmt.Sprintf("%.0f", float64(st.Transactions)/secs),
 		"rows_per_s", fmt.Sprintf("%.0f", float64(rows)/secs))

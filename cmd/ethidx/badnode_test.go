@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -108,5 +111,53 @@ func TestBackfillRefusesAnotherChain(t *testing.T) {
 	out, code = run(t, 3*time.Minute, "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0", "backfill", "--rpc", url, "--from", "1", "--to", "10")
 	if code != 0 || !strings.Contains(out, "could not read the node's chain id") {
 		t.Errorf("backfill from a node without eth_chainId: exit %d, want 0 with a warning; output:\n%s", code, out)
+	}
+}
+
+// A node that changes a transaction's value in a real block, keeping its
+// hash: backfill refuses it with exit 1 after its retries, naming the
+// block, the check and the node, and stores nothing. --verify structure,
+// for chains that hash differently, lets it through.
+func TestBackfillRefusesChangedContent(t *testing.T) {
+	dir := "../../../shared/fixtures/mainnet/19433903"
+	blockJSON, err := os.ReadFile(filepath.Join(dir, "block.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	receiptsJSON, err := os.ReadFile(filepath.Join(dir, "receipts.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b map[string]any
+	if err := json.Unmarshal(blockJSON, &b); err != nil {
+		t.Fatal(err)
+	}
+	tx := b["transactions"].([]any)[0].(map[string]any)
+	tx["value"] = strings.Replace(tx["value"].(string), "0x", "0x1", 1)
+	changed, _ := json.Marshal(b)
+	srv := replay.New(replay.Options{})
+	if err := srv.AddBlock(changed, receiptsJSON); err != nil {
+		t.Fatal(err)
+	}
+	url, stop, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	data := t.TempDir()
+	args := []string{"--data-dir", data, "--http-addr", "127.0.0.1:0", "backfill", "--rpc", url, "--from", "19433903", "--to", "19433903"}
+	out, code := run(t, 3*time.Minute, args...)
+	if code != 1 || !strings.Contains(out, "block 19433903: verifying transaction hash: transaction 0 hashes to") ||
+		!strings.Contains(out, "(node http://127.0.0.1:") {
+		t.Fatalf("exit %d, want 1 naming the block, the check and the node; output:\n%s", code, out)
+	}
+	snap := snapshotDir(t, data)
+	for _, table := range []string{"blocks", "transactions", "logs", "withdrawals"} {
+		if !strings.HasPrefix(snap[table], "0 rows") {
+			t.Errorf("%s after the refusal: %s, want none", table, snap[table])
+		}
+	}
+	if out, code := run(t, 3*time.Minute, append(args, "--verify", "structure")...); code != 0 {
+		t.Fatalf("--verify structure: exit %d\n%s", code, out)
 	}
 }

@@ -63,6 +63,11 @@ var sharedFlags = []sharedFlag{
 		Usage: "max RPC requests per second (0 = unlimited)"}, check: checkRPS},
 	{flag: &cli.Uint64Flag{Name: "chain-id", Category: catNode,
 		Usage: "refuse a node on another chain (0 = accept any)"}},
+	{flag: &cli.StringFlag{Name: "verify", Category: catNode, Value: "roots",
+		Usage: "what to prove of each block before storing it: roots (recompute tx hashes, tx/receipts/withdrawals " +
+			"roots, blooms and the block hash), structure (consistency only, for chains that hash differently), " +
+			"senders (roots, and recover every sender: slower)"},
+		env: []string{"ETHIDX_VERIFY"}, check: checkVerify},
 
 	{flag: &cli.Uint64Flag{Name: "batch", Category: catLoading, Value: 100,
 		Usage: fmt.Sprintf("blocks per fetch and write (1-%d)", maxBatch)}, check: checkBatch},

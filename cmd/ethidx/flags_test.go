@@ -77,6 +77,7 @@ func flagSamples(t *testing.T) map[string]string {
 		"rpc":        "http://127.0.0.1:18545",
 		"rps":        "2.5",
 		"chain-id":   "7",
+		"verify":     "structure",
 		"batch":      "50",
 		"workers":    "3",
 		"log-format": "json",

@@ -44,14 +44,27 @@ func openSource(c *cli.Context, onError func(error)) (*rpcsource.Source, error) 
 	if err != nil {
 		return nil, err
 	}
+	verify, err := rpcsource.ParseVerify(c.String("verify"))
+	if err != nil {
+		return nil, badInput("--%v", err)
+	}
 	src, err := rpcsource.New(c.Context, rpcsource.Options{
 		URLs:    urls,
 		ChainID: c.Uint64("chain-id"),
 		RPS:     c.Float64("rps"),
+		Verify:  verify,
 		OnError: onError,
 		Logger:  slog.Default(),
 	})
 	return src, chainMismatch(err)
+}
+
+// checkVerify checks --verify before any work.
+func checkVerify(c *cli.Context, name string) error {
+	if _, err := rpcsource.ParseVerify(c.String(name)); err != nil {
+		return badInput("--%v", err)
+	}
+	return nil
 }
 
 // chainMismatch makes a node of the wrong chain bad input (exit 2): it

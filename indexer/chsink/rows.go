@@ -11,7 +11,8 @@ import (
 )
 
 // columns lists, per table, the columns the append functions fill, in
-// order. They must match schema/0001_core_tables.sql.
+// order. They must match schema/0001_core_tables.sql and the columns later
+// migrations add (0006_signatures.sql).
 var columns = map[string]string{
 	"transactions": strings.Join([]string{
 		"block_number", "block_timestamp", "block_hash", "tx_index", "hash", "type",
@@ -21,6 +22,7 @@ var columns = map[string]string{
 		"auth_chain_ids", "auth_addresses", "auth_nonces", "auth_y_parities", "auth_rs", "auth_ss",
 		"status", "gas_used", "cumulative_gas_used", "effective_gas_price",
 		"contract_address", "blob_gas_used", "blob_gas_price", "log_count",
+		"v", "r", "s", "y_parity", "chain_id",
 	}, ", "),
 	"logs": "block_number, block_timestamp, block_hash, tx_index, tx_hash, log_index, address, " +
 		"topic0, topic1, topic2, topic3, topic_count, data",
@@ -63,6 +65,7 @@ func appendTransactions(b driver.Batch, blocks []*indexer.Block) (int, error) {
 				authChain, authAddr, authNonce, authY, authR, authS,
 				t.Status, t.GasUsed, t.CumulativeGasUsed, orZero(t.EffectiveGasPrice),
 				optAddr(t.ContractAddress), t.BlobGasUsed, t.BlobGasPrice, t.LogCount,
+				orZero(t.V), orZero(t.R), orZero(t.S), t.YParity, t.ChainID,
 			)
 			if err != nil {
 				return n, err

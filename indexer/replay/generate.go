@@ -3,17 +3,23 @@ package replay
 import (
 	"errors"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
 )
 
 // GenOptions describes a range of synthetic mainnet-shaped blocks.
 //
-// Blocks are a pure function of (Seed, number), generated when first asked
-// for and kept encoded in a bounded cache, so a range of a million blocks
-// costs nothing until served. Hashes are random-looking, not real keccak of
-// the header; everything a client can check between a block and its
-// receipts is consistent (hashes, indexes, gas sums, log indexes, fees).
+// Blocks are a pure function of (Seed, number) and the parent of block
+// From, generated when first asked for and kept encoded in a bounded
+// cache, so a range of a million blocks costs nothing until served. They
+// are canonical: transaction hashes, the transactions, receipts and
+// withdrawals roots, the blooms and the block hashes are the real keccak
+// values of what is served, so a client verifying them pays the real cost.
+// Only signatures are random bytes (no sender recovers from them) and the
+// state root is made up. A block's hash depends on its parent's, so asking
+// for block n first builds the headers of the blocks before it in the
+// range, once.
 type GenOptions struct {
 	From, Count uint64
 	// TxPerBlock is the mean transaction count (default 300). If
@@ -57,6 +63,16 @@ func (o *GenOptions) setDefaults() {
 type genRange struct {
 	opts   GenOptions
 	parent common.Hash // parent of block From
+
+	// What is learnt while building blocks, shared by a range and its
+	// shortened copies (the blocks they share are the same).
+	*genState
+}
+
+type genState struct {
+	mu     sync.Mutex
+	hashes []common.Hash    // hashes[k] is block From+k's, known in order
+	txAt   map[uint64]txLoc // first 8 bytes of a tx hash -> where it is
 }
 
 func (g *genRange) last() uint64 { return g.opts.From + g.opts.Count - 1 }
@@ -72,7 +88,7 @@ func (s *Server) Generate(o GenOptions) error {
 		return errors.New("generate: range overflows")
 	}
 	o.setDefaults()
-	g := &genRange{opts: o}
+	g := &genRange{opts: o, genState: &genState{txAt: map[uint64]txLoc{}}}
 	var prev *entry
 	if o.From > 0 {
 		prev = s.lookupAny(o.From - 1)
@@ -132,7 +148,7 @@ func (s *Server) BlockJSON(n uint64) (block, receipts []byte, ok bool) {
 // Hash tags keep the different kinds of generated hash apart.
 const (
 	tagBlock = iota + 1
-	tagTx
+	tagTx    // unused since tx hashes are real; kept so the other tags keep their values
 	tagRoot
 	tagAddr
 	tagBlob
@@ -147,16 +163,6 @@ func mix64(x uint64) uint64 {
 	x ^= x >> 27
 	x *= 0x94d049bb133111eb
 	x ^= x >> 31
-	return x
-}
-
-// unmix64 inverts mix64, so a generated tx hash tells which block holds it.
-func unmix64(x uint64) uint64 {
-	x ^= x>>31 ^ x>>62
-	x *= 0x319642b2d24d8ec3
-	x ^= x>>27 ^ x>>54
-	x *= 0x96de1b173f119089
-	x ^= x>>30 ^ x>>60
 	return x
 }
 
@@ -193,25 +199,52 @@ func getWord(b []byte) uint64 {
 	return w
 }
 
-// txHash packs (block, index) into the hash's first word, invertibly.
-func (g *genRange) txHash(n uint64, i int) common.Hash {
-	return hashFromWord(mix64(g.opts.Seed ^ tagTx<<56 ^ n<<16 ^ uint64(i)))
+// index records where block n's transactions are, so receipts can be
+// served by transaction hash. Keys are the hashes' first 8 bytes; a
+// lookup compares the whole hash with the block's.
+func (g *genRange) index(n uint64, hashes []common.Hash) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i, h := range hashes {
+		g.txAt[getWord(h[:8])] = txLoc{n, i}
+	}
 }
 
 func (g *genRange) findTx(h common.Hash) (txLoc, bool) {
-	x := unmix64(getWord(h[:8])) ^ g.opts.Seed ^ tagTx<<56
-	n, i := x>>16, int(x&0xffff)
-	if n < g.opts.From || n > g.last() || g.txHash(n, i) != h || i >= g.txCount(n) {
-		return txLoc{}, false
-	}
-	return txLoc{n, i}, true
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	loc, ok := g.txAt[getWord(h[:8])]
+	return loc, ok
 }
 
+// blockHash returns block n's hash, building the blocks before it in the
+// range whose hashes are not known yet: each links to its parent.
 func (g *genRange) blockHash(n uint64) common.Hash {
 	if n+1 == g.opts.From {
 		return g.parent
 	}
-	return mixHash(g.opts.Seed, tagBlock, n)
+	g.mu.Lock()
+	k := uint64(len(g.hashes))
+	g.mu.Unlock()
+	for ; k <= n-g.opts.From; k++ {
+		prev := g.parent
+		if k > 0 {
+			prev = g.blockHash(g.opts.From + k - 1)
+		}
+		g.remember(g.opts.From+k, g.build(g.opts.From+k, prev).hash)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.hashes[n-g.opts.From]
+}
+
+// remember records block n's hash if it is the next one not yet known.
+func (g *genRange) remember(n uint64, h common.Hash) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if uint64(len(g.hashes)) == n-g.opts.From {
+		g.hashes = append(g.hashes, h)
+	}
 }
 
 func (g *genRange) rng(n uint64) *rand.Rand {

@@ -20,14 +20,6 @@ func fixturesDir(t testing.TB) string {
 	return d
 }
 
-func TestUnmix(t *testing.T) {
-	for _, x := range []uint64{0, 1, 42, 1 << 63, ^uint64(0), 0x123456789abcdef} {
-		if got := unmix64(mix64(x)); got != x {
-			t.Fatalf("unmix64(mix64(%#x)) = %#x", x, got)
-		}
-	}
-}
-
 func TestGenerateValidJSON(t *testing.T) {
 	s := New(Options{})
 	if err := s.Generate(GenOptions{From: 100, Count: 5, Seed: 7}); err != nil {
@@ -64,6 +56,44 @@ func TestLoadFixtures(t *testing.T) {
 		t.Fatalf("loaded %d fixtures, want 9", n)
 	}
 	if h := s.Head(); h != 19433903 {
+		t.Fatalf("head %d", h)
+	}
+}
+
+// All three shared fixture folders are served together: the blocks of
+// mainnet/ and mainnet-extra/ at their numbers and the era1 file's first
+// 16,384 blocks, which hold blocks 1-5 of mainnet-extra/ too (the same
+// blocks, so serving either is the same).
+func TestLoadAllFixtures(t *testing.T) {
+	s := New(Options{})
+	dir := filepath.Dir(fixturesDir(t))
+	n, err := s.LoadJSONL(filepath.Join(dir, "era1", "blocks-0-16383.jsonl.gz"))
+	if err != nil || n != 16384 {
+		t.Fatalf("era1: loaded %d blocks, %v", n, err)
+	}
+	era1 := map[uint64][]byte{}
+	for k := uint64(1); k <= 5; k++ {
+		b, _, _ := s.BlockJSON(k)
+		era1[k] = b
+	}
+	for _, sub := range []string{"mainnet", "mainnet-extra"} {
+		if _, err := s.LoadFixtures(filepath.Join(dir, sub)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(s.Numbers()); got != 16384+9+44-5 {
+		t.Fatalf("serving %d blocks, want 16432", got)
+	}
+	for k, b := range era1 {
+		var x, y struct{ Hash, ParentHash string }
+		again, _, _ := s.BlockJSON(k)
+		json.Unmarshal(b, &x)
+		json.Unmarshal(again, &y)
+		if x.Hash == "" || x != y {
+			t.Errorf("block %d: era1 says %v, mainnet-extra says %v", k, x, y)
+		}
+	}
+	if h := s.Head(); h != 22869878 {
 		t.Fatalf("head %d", h)
 	}
 }

@@ -306,7 +306,7 @@ func (s *Server) getReceipt(c *call) ([]byte, *rpcError) {
 		return null, nil
 	}
 	e := s.lookup(loc.block)
-	if e == nil || loc.index >= len(e.receipts) {
+	if e == nil || loc.index >= len(e.receipts) || e.txHashes[loc.index] != h {
 		return null, nil
 	}
 	r := e.receipts[loc.index]

@@ -18,8 +18,13 @@ import (
 // Why not encoding/json or go-ethereum's types: see decode_bench_test.go;
 // this reader is several times faster and allocates a few large chunks per
 // block instead of several objects per field.
-func DecodeBlock(block, receipts []byte) (*indexer.Block, error) {
-	d := newBlockDecoder(len(block) + len(receipts))
+//
+// v says how much is proven against the block header (see Verify): with
+// VerifyRoots or VerifySenders a block comes back only if every
+// transaction, receipt, log and withdrawal is the one the header commits
+// to.
+func DecodeBlock(block, receipts []byte, v Verify) (*indexer.Block, error) {
+	d := newBlockDecoder(len(block)+len(receipts), v)
 	b, err := d.block(block)
 	if err != nil {
 		return nil, err
@@ -27,19 +32,28 @@ func DecodeBlock(block, receipts []byte) (*indexer.Block, error) {
 	if err := d.receipts(b, receipts); err != nil {
 		return nil, err
 	}
-	return b, d.finish(b)
+	if err := d.finish(b); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // blockDecoder holds what decoding one block needs across its block and
 // receipt documents.
 type blockDecoder struct {
 	a        *arena
+	mode     Verify
 	logIndex uint32 // next log index in the block
 	merged   []bool // which transactions got their receipt
+	// What verification needs but ethidx does not store: the header
+	// fields the block hash covers, and per receipt its pre-Byzantium
+	// state root and the bloom the node sent.
+	hdr headerExtra
+	rcs []receiptExtra
 }
 
-func newBlockDecoder(jsonLen int) *blockDecoder {
-	return &blockDecoder{a: newArena(jsonLen)}
+func newBlockDecoder(jsonLen int, v Verify) *blockDecoder {
+	return &blockDecoder{a: newArena(jsonLen), mode: v}
 }
 
 // describe words a decoding failure: rejections are reasons already,
@@ -69,37 +83,79 @@ func (d *blockDecoder) block(raw []byte) (*indexer.Block, error) {
 	}
 	b := &indexer.Block{}
 	number := absent
+	var author common.Address
+	hasAuthor := false
 	if s.expect('{') {
 		for first := true; s.next('}', &first); {
-			switch string(s.key()) {
+			k := s.key()
+			if s.null() {
+				continue // a null field means what an absent one does
+			}
+			switch string(k) {
 			case "number":
 				number = s.u64("number")
+				d.hdr.seen |= hNumber
 			case "hash":
 				b.Hash = s.hash("hash")
 			case "parentHash":
 				b.ParentHash = s.hash("parentHash")
+				d.hdr.seen |= hParentHash
 			case "timestamp":
 				b.Timestamp = s.u64("timestamp")
+				d.hdr.seen |= hTimestamp
 			case "miner":
 				b.Miner = s.address("miner")
+				d.hdr.seen |= hMiner
+			case "author":
+				// Parity, OpenEthereum and Nethermind write it beside
+				// miner: the same address, except on proof-of-authority
+				// chains, where it is the signer and not in the header.
+				author = s.address("author")
+				hasAuthor = true
 			case "gasLimit":
 				b.GasLimit = s.u64("gasLimit")
+				d.hdr.seen |= hGasLimit
 			case "gasUsed":
 				b.GasUsed = s.u64("gasUsed")
+				d.hdr.seen |= hGasUsed
 			case "baseFeePerGas":
 				b.BaseFeePerGas = d.nullBig(s, "baseFeePerGas")
 			case "difficulty":
 				b.Difficulty = d.nullBig(s, "difficulty")
+				d.hdr.seen |= hDifficulty
 			case "size":
 				b.Size = s.u64("size")
 			case "extraData":
 				b.ExtraData = s.bytes("extraData", d.a)
+				d.hdr.seen |= hExtraData
 			case "stateRoot":
 				b.StateRoot = s.hash("stateRoot")
+				d.hdr.seen |= hStateRoot
 			case "transactionsRoot":
 				b.TransactionsRoot = s.hash("transactionsRoot")
+				d.hdr.seen |= hTxRoot
 			case "receiptsRoot":
 				b.ReceiptsRoot = s.hash("receiptsRoot")
+				d.hdr.seen |= hReceiptsRoot
+			case "sha3Uncles":
+				d.hdr.uncleHash = s.hash("sha3Uncles")
+				d.hdr.seen |= hUncleHash
+			case "logsBloom":
+				if s.bloom(&d.hdr.bloom) {
+					d.hdr.seen |= hBloom
+				}
+			case "mixHash":
+				d.hdr.mixDigest = s.hash("mixHash")
+				d.hdr.seen |= hMixHash
+			case "nonce":
+				s.fixed("nonce", d.hdr.nonce[:])
+				d.hdr.seen |= hNonce
+			case "requestsHash":
+				d.hdr.requestsHash = d.nullHash(s, "requestsHash")
+			case "blockAccessListHash":
+				d.hdr.accessListHash = d.nullHash(s, "blockAccessListHash")
+			case "slotNumber":
+				d.hdr.slotNumber = d.nullU64(s, "slotNumber")
 			case "blobGasUsed":
 				b.BlobGasUsed = d.nullU64(s, "blobGasUsed")
 			case "excessBlobGas":
@@ -120,8 +176,15 @@ func (d *blockDecoder) block(raw []byte) (*indexer.Block, error) {
 	if s.err == nil && s.peek() != 0 {
 		s.fail("data after the block")
 	}
+	if d.hdr.seen&hMiner == 0 && hasAuthor {
+		b.Miner = author
+		d.hdr.seen |= hMiner
+	}
 	if number == absent && s.err == nil {
-		s.fail("block has no number")
+		s.reject("block has no number")
+	}
+	if b.Hash == (common.Hash{}) && s.err == nil {
+		s.reject("block has no hash")
 	}
 	b.Number = number
 	if s.err != nil {
@@ -141,6 +204,7 @@ func (d *blockDecoder) block(raw []byte) (*indexer.Block, error) {
 		b.Withdrawals[i].BlockNumber, b.Withdrawals[i].BlockTimestamp = b.Number, b.Timestamp
 	}
 	d.merged = make([]bool, len(b.Transactions))
+	d.rcs = make([]receiptExtra, len(b.Transactions))
 	return b, nil
 }
 
@@ -164,8 +228,15 @@ func (d *blockDecoder) transaction(s *scanner, t *indexer.Transaction, pos int) 
 	if !s.expect('{') {
 		return
 	}
+	var v, yParity = absent, absent
+	var input, data []byte
+	hasInput := false
 	for first := true; s.next('}', &first); {
-		switch string(s.key()) {
+		k := s.key()
+		if s.null() {
+			continue // a null field means what an absent one does
+		}
+		switch string(k) {
 		case "hash":
 			t.Hash = s.hash("hash")
 		case "type":
@@ -177,9 +248,7 @@ func (d *blockDecoder) transaction(s *scanner, t *indexer.Transaction, pos int) 
 		case "from":
 			t.From = s.address("from")
 		case "to":
-			if !s.null() {
-				t.To = d.a.addrs.one(s.address("to"))
-			}
+			t.To = d.a.addrs.one(s.address("to"))
 		case "nonce":
 			t.Nonce = s.u64("nonce")
 		case "value":
@@ -195,7 +264,27 @@ func (d *blockDecoder) transaction(s *scanner, t *indexer.Transaction, pos int) 
 		case "maxFeePerBlobGas":
 			t.MaxFeePerBlob = d.nullBig(s, "maxFeePerBlobGas")
 		case "input":
-			t.Input = s.bytes("input", d.a)
+			input, hasInput = s.bytes("input", d.a), true
+		case "data":
+			// Some older clients (early Nethermind, some proxies) name
+			// the payload data; input wins when both are there.
+			data = s.bytes("data", d.a)
+		case "v":
+			t.V = s.big("v", d.a)
+			if t.V != nil && t.V.IsUint64() {
+				v = t.V.Uint64()
+			}
+		case "r":
+			t.R = s.big("r", d.a)
+		case "s":
+			t.S = s.big("s", d.a)
+		case "yParity":
+			yParity = s.u64("yParity")
+			if yParity > 1 {
+				s.fail("yParity %d", yParity)
+			}
+		case "chainId":
+			t.ChainID = s.big("chainId", d.a)
 		case "accessList":
 			t.AccessList = d.accessList(s)
 		case "blobVersionedHashes":
@@ -203,17 +292,11 @@ func (d *blockDecoder) transaction(s *scanner, t *indexer.Transaction, pos int) 
 		case "authorizationList":
 			t.Authorizations = d.authorizations(s)
 		case "blockHash":
-			if !s.null() {
-				t.BlockHash = s.hash("blockHash")
-			}
+			t.BlockHash = s.hash("blockHash")
 		case "blockNumber":
-			if !s.null() {
-				t.BlockNumber = s.u64("blockNumber")
-			}
+			t.BlockNumber = s.u64("blockNumber")
 		case "transactionIndex":
-			if !s.null() {
-				index = s.u64("transactionIndex")
-			}
+			index = s.u64("transactionIndex")
 		default:
 			s.skip()
 		}
@@ -222,11 +305,18 @@ func (d *blockDecoder) transaction(s *scanner, t *indexer.Transaction, pos int) 
 		s.err = fmt.Errorf("transaction %d: %w", pos, s.err)
 		return
 	}
+	t.Input = input
+	if !hasInput {
+		t.Input = data
+	}
+	if msg := d.signature(t, v, yParity); msg != "" {
+		s.reject("transaction %d: %s", pos, msg)
+	}
 	if index != absent && index != uint64(pos) {
 		s.reject("transaction at position %d says index %d", pos, index)
 	}
 	if t.Hash == (common.Hash{}) {
-		s.fail("transaction %d has no hash", pos)
+		s.reject("transaction %d has no hash", pos)
 	}
 	if t.Value == nil {
 		t.Value = new(big.Int)
@@ -243,7 +333,11 @@ func (d *blockDecoder) accessList(s *scanner) []indexer.AccessTuple {
 		var at indexer.AccessTuple
 		if s.expect('{') {
 			for f := true; s.next('}', &f); {
-				switch string(s.key()) {
+				k := s.key()
+				if s.null() {
+					continue
+				}
+				switch string(k) {
 				case "address":
 					at.Address = s.address("accessList address")
 				case "storageKeys":
@@ -286,7 +380,11 @@ func (d *blockDecoder) authorizations(s *scanner) []indexer.Authorization {
 		var au indexer.Authorization
 		if s.expect('{') {
 			for f := true; s.next('}', &f); {
-				switch string(s.key()) {
+				k := s.key()
+				if s.null() {
+					continue
+				}
+				switch string(k) {
 				case "chainId":
 					au.ChainID = s.big("authorization chainId", d.a)
 				case "address":
@@ -322,7 +420,11 @@ func (d *blockDecoder) withdrawals(s *scanner, b *indexer.Block) {
 		var w indexer.Withdrawal
 		if s.expect('{') {
 			for f := true; s.next('}', &f); {
-				switch string(s.key()) {
+				k := s.key()
+				if s.null() {
+					continue
+				}
+				switch string(k) {
 				case "index":
 					w.Index = s.u64("withdrawal index")
 				case "validatorIndex":
@@ -360,6 +462,54 @@ func (d *blockDecoder) nullHash(s *scanner, what string) *common.Hash {
 	}
 	return d.a.hashes.one(s.hash(what))
 }
+
+// signature fills YParity and ChainID where the node left them out, so
+// every client's answer gives the same row: for legacy transactions both
+// follow from V (EIP-155), for typed ones V is the parity. It returns what
+// is inconsistent, if anything.
+func (d *blockDecoder) signature(t *indexer.Transaction, v, yParity uint64) string {
+	if t.Type != 0 && t.V == nil && yParity != absent {
+		// For typed transactions v is the parity; nodes that write
+		// yParity may leave v out.
+		t.V = d.a.ints.take(1)[0].SetUint64(yParity)
+	}
+	if t.Type == 0 {
+		switch {
+		case v == 27 || v == 28:
+			t.YParity = uint8(v - 27)
+			t.ChainID = nil // not replay-protected, whatever the node says
+		case t.V != nil && t.V.Cmp(big35) >= 0:
+			// v = 35 + 2·chainId + parity
+			x := new(big.Int).Sub(t.V, big35)
+			t.YParity = uint8(x.Bit(0))
+			t.ChainID = x.Rsh(x, 1)
+		case v == 0 || v == 1:
+			// Not a valid legacy v, but some chains' system transactions
+			// carry one; keep it as the parity.
+			t.YParity = uint8(v)
+		}
+		return ""
+	}
+	switch {
+	case yParity != absent:
+		t.YParity = uint8(yParity)
+		if v != absent && v != yParity && v-27 != yParity {
+			return fmt.Sprintf("v %d disagrees with yParity %d", v, yParity)
+		}
+	case v == 0 || v == 1:
+		t.YParity = uint8(v)
+	case v == 27 || v == 28:
+		t.YParity = uint8(v - 27)
+	}
+	if v == 27 || v == 28 {
+		// A typed transaction signs the parity itself; a node writing it
+		// the legacy way still means the parity, and the row says so.
+		t.V = d.a.ints.take(1)[0].SetUint64(uint64(t.YParity))
+	}
+	return ""
+}
+
+var big35 = big.NewInt(35)
 
 // decodeHeader reads the few header fields ethidx follows the chain by
 // from an eth_getBlockByNumber result (with or without full transactions).

@@ -43,7 +43,21 @@ func BenchmarkDecode(b *testing.B) {
 	}
 	decoders := map[string]func(blk, rec []byte) (int, error){
 		"fast": func(blk, rec []byte) (int, error) {
-			bl, err := DecodeBlock(blk, rec)
+			bl, err := DecodeBlock(blk, rec, VerifyStructure)
+			if err != nil {
+				return 0, err
+			}
+			return len(bl.Transactions), nil
+		},
+		"fast+roots": func(blk, rec []byte) (int, error) {
+			bl, err := DecodeBlock(blk, rec, VerifyRoots)
+			if err != nil {
+				return 0, err
+			}
+			return len(bl.Transactions), nil
+		},
+		"fast+senders": func(blk, rec []byte) (int, error) {
+			bl, err := DecodeBlock(blk, rec, VerifySenders)
 			if err != nil {
 				return 0, err
 			}
@@ -71,7 +85,10 @@ func BenchmarkDecode(b *testing.B) {
 		},
 	}
 	for _, set := range []string{"fixtures", "generated"} {
-		for _, dec := range []string{"fast", "encodingjson", "gethtypes"} {
+		for _, dec := range []string{"fast", "fast+roots", "fast+senders", "encodingjson", "gethtypes"} {
+			if set == "generated" && dec == "fast+senders" {
+				continue // generated signatures are random bytes: no sender to recover
+			}
 			b.Run(set+"/"+dec, func(b *testing.B) {
 				fs, fn := sets[set], decoders[dec]
 				bytes := 0

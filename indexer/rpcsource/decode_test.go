@@ -48,7 +48,7 @@ func summary(b *indexer.Block) string {
 func TestGolden(t *testing.T) {
 	var lines []string
 	for _, f := range loadFixtures(t) {
-		b, err := DecodeBlock(f.block, f.receipts)
+		b, err := DecodeBlock(f.block, f.receipts, VerifyRoots)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func TestGenerated(t *testing.T) {
 	}
 	for n := uint64(500); n < 520; n++ {
 		blk, rec, _ := srv.BlockJSON(n)
-		got, err := DecodeBlock(blk, rec)
+		got, err := DecodeBlock(blk, rec, VerifyRoots)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,15 +122,32 @@ func mini(t testing.TB, fx fixture) (block, receipts []byte) {
 func FuzzDecodeBlock(f *testing.F) {
 	for _, fx := range loadFixtures(f) {
 		blk, rec := mini(f, fx)
-		if _, err := DecodeBlock(blk, rec); err != nil {
+		if _, err := DecodeBlock(blk, rec, VerifyStructure); err != nil {
 			f.Fatalf("trimmed fixture %d: %v", fx.number, err)
 		}
 		f.Add(blk, rec)
 	}
 	f.Add([]byte(`{"number":"0x1","hash":"0x`+strings.Repeat("ab", 32)+`","gasUsed":"0x0","transactions":[]}`), []byte(`[]`))
 	f.Add([]byte(`null`), []byte(`null`))
+	// Whole small blocks, which verify: the fuzzer's changes to them must
+	// be refused by the roots, or mean nothing.
+	for _, fx := range loadFixtures(f) {
+		if len(fx.block) < 12_000 {
+			f.Add(fx.block, fx.receipts)
+		}
+	}
 	f.Fuzz(func(t *testing.T, block, receipts []byte) {
-		b, err := DecodeBlock(block, receipts)
+		b, err := DecodeBlock(block, receipts, VerifyStructure)
+		v, verr := DecodeBlock(block, receipts, VerifyRoots)
+		if verr == nil {
+			// Verifying only adds checks and fills what the roots prove.
+			if err != nil {
+				t.Fatalf("verified, yet the structure is refused: %v", err)
+			}
+			if v.Hash != b.Hash || len(v.Transactions) != len(b.Transactions) || len(v.Logs) != len(b.Logs) {
+				t.Fatal("verified rows differ from the structural decode")
+			}
+		}
 		if err != nil {
 			return
 		}

@@ -6,12 +6,20 @@
 // reads each response once (transport.go says why, with numbers).
 //
 // Nodes lie and fail: they return truncated bodies, the wrong block,
-// receipts of another fork, 429s and 5xxs. Every block is checked before it
-// is returned (number, parent links, receipts matching transactions one by
-// one, logs matching receipts, gas adding up), failures are retried with
-// backoff on the next URL, and what still fails comes back as an
-// *indexer.BlockError naming the block and the problem, never as a
-// partial block.
+// receipts of another fork, changed values, 429s and 5xxs. Every block is
+// checked before it is returned (number, parent links, receipts matching
+// transactions one by one, logs matching receipts, gas adding up) and, by
+// default, proven against its header (verify.go: transaction hashes, the
+// transactions, receipts and withdrawals roots, blooms, the block hash).
+// Failures are retried with backoff on the next URL, and what still fails
+// comes back as an *indexer.BlockError naming the block, the problem and
+// the node, never as a partial block.
+//
+// Every client's JSON decodes the same: a null field means an absent one,
+// unknown fields are skipped at any depth, quantities may carry leading
+// zeros, upper-case digits or be bare JSON numbers, and what a node leaves
+// out but has one right value (effective gas price, a typed transaction's
+// parity, a sender when verifying) is derived.
 //
 // Responses are decoded by a small purpose-built JSON reader straight into
 // indexer rows (see DecodeBlock): decoding is the CPU cost of indexing, and

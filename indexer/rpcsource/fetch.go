@@ -104,9 +104,9 @@ func (s *Source) fetch(ctx context.Context, ep *endpoint, slots []slot, held *bo
 		if sl.receipts == nil && ep.blockReceipts.Load() >= 0 {
 			continue // receipts failed; sl.err says why
 		}
-		p, err := startBlock(sl)
+		p, err := startBlock(sl, s.opts.Verify, ep)
 		if err != nil {
-			sl.fail(err)
+			sl.fail(err, ep)
 			continue
 		}
 		if sl.receipts == nil {
@@ -114,7 +114,7 @@ func (s *Source) fetch(ctx context.Context, ep *endpoint, slots []slot, held *bo
 			continue
 		}
 		if err := p.d.receipts(p.b, sl.receipts); err != nil {
-			sl.fail(err)
+			sl.fail(err, ep)
 			continue
 		}
 		sl.finish(p)
@@ -150,10 +150,11 @@ type pending struct {
 	sl *slot
 	d  *blockDecoder
 	b  *indexer.Block
+	ep *endpoint
 }
 
-func startBlock(sl *slot) (*pending, error) {
-	d := newBlockDecoder(len(sl.block) + len(sl.receipts))
+func startBlock(sl *slot, v Verify, ep *endpoint) (*pending, error) {
+	d := newBlockDecoder(len(sl.block)+len(sl.receipts), v)
 	b, err := d.block(sl.block)
 	if err != nil {
 		return nil, err
@@ -161,15 +162,21 @@ func startBlock(sl *slot) (*pending, error) {
 	if b.Number != sl.n {
 		return nil, &indexer.BlockError{Number: sl.n, Reason: fmt.Sprintf("node returned block %d (%s) when asked for %d", b.Number, b.Hash, sl.n)}
 	}
-	return &pending{sl, d, b}, nil
+	return &pending{sl, d, b, ep}, nil
 }
 
 // fail drops what the slot had, so the next attempt fetches it afresh, and
-// makes sure the error names the block asked for.
-func (sl *slot) fail(err error) {
+// makes sure the error names the block asked for and the node that sent
+// it.
+func (sl *slot) fail(err error, ep *endpoint) {
 	var be *indexer.BlockError
-	if errors.As(err, &be) && be.Number != sl.n {
-		err = &indexer.BlockError{Number: sl.n, Reason: be.Error()}
+	if errors.As(err, &be) {
+		named := *be
+		if be.Number != sl.n {
+			named = indexer.BlockError{Number: sl.n, Reason: be.Error()}
+		}
+		named.Node = redact(ep.url)
+		err = &named
 	}
 	sl.drop(err)
 }
@@ -182,7 +189,7 @@ func (sl *slot) drop(err error) {
 
 func (sl *slot) finish(p *pending) {
 	if err := p.d.finish(p.b); err != nil {
-		sl.fail(err)
+		sl.fail(err, p.ep)
 		return
 	}
 	sl.block, sl.receipts, sl.out = nil, nil, p.b
@@ -213,7 +220,7 @@ func (s *Source) receiptsByTx(ctx context.Context, ep *endpoint, ps []*pending, 
 			c++
 		}
 		if err != nil {
-			p.sl.fail(err)
+			p.sl.fail(err, p.ep)
 			continue
 		}
 		p.sl.finish(p)

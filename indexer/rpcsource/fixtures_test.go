@@ -26,8 +26,22 @@ type fixture struct {
 	block, receipts []byte
 }
 
+// loadFixtures reads the blocks of mainnet/ and of mainnet-extra/ beside
+// it: the folders are kept apart on disk (tests written for the first one
+// keep their meaning), so they are combined here.
 func loadFixtures(t testing.TB) []fixture {
 	dir := fixturesDir(t)
+	out := loadFixtureDir(t, dir)
+	extra := filepath.Join(filepath.Dir(dir), "mainnet-extra")
+	if _, err := os.Stat(extra); err != nil {
+		t.Fatalf("no fixtures at %s: %v", extra, err)
+	}
+	out = append(out, loadFixtureDir(t, extra)...)
+	sort.Slice(out, func(i, j int) bool { return out[i].number < out[j].number })
+	return out
+}
+
+func loadFixtureDir(t testing.TB, dir string) []fixture {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)

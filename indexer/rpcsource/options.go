@@ -28,6 +28,9 @@ type Options struct {
 	// RetryBase is the first retry's backoff (default 250ms); it doubles per
 	// retry up to RetryMax (default 10s), with jitter.
 	RetryBase, RetryMax time.Duration
+	// Verify says how much of each block is proven against its header
+	// before it is returned; the zero value is VerifyRoots.
+	Verify Verify
 	// OnError, if set, is called for every failed call attempt, retried or
 	// not, except answers that a block is not there yet (e.g. to count RPC
 	// errors in metrics). It must be cheap and safe for concurrent use.

@@ -1,10 +1,13 @@
 package rpcsource
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/params"
 
 	"github.com/ethidx/ethidx/indexer"
 )
@@ -75,8 +78,15 @@ func (d *blockDecoder) receipt(s *scanner, b *indexer.Block, i int) {
 	if !s.expect('{') {
 		return
 	}
+	rc := &d.rcs[i]
 	for first := true; s.next('}', &first); {
-		switch string(s.key()) {
+		k := s.key()
+		if s.null() {
+			// Absent and null mean the same: pre-Byzantium receipts of
+			// some clients say "status": null beside their root.
+			continue
+		}
+		switch string(k) {
 		case "transactionHash":
 			txHash = s.hash("transactionHash")
 		case "transactionIndex":
@@ -104,8 +114,15 @@ func (d *blockDecoder) receipt(s *scanner, b *indexer.Block, i int) {
 		case "effectiveGasPrice":
 			t.EffectiveGasPrice = d.nullBig(s, "effectiveGasPrice")
 		case "contractAddress":
-			if !s.null() {
-				t.ContractAddress = d.a.addrs.one(s.address("contractAddress"))
+			t.ContractAddress = d.a.addrs.one(s.address("contractAddress"))
+		case "root":
+			// The post-transaction state root of pre-Byzantium receipts:
+			// not stored, but the receipts root commits to it.
+			rc.root = s.bytes("root", d.a)
+		case "logsBloom":
+			bl := &d.a.blooms.take(1)[0]
+			if s.bloom(bl) {
+				rc.bloom = bl
 			}
 		case "blobGasUsed":
 			t.BlobGasUsed = d.nullU64(s, "blobGasUsed")
@@ -121,6 +138,10 @@ func (d *blockDecoder) receipt(s *scanner, b *indexer.Block, i int) {
 	if s.err != nil {
 		s.err = fmt.Errorf("receipt %d: %w", i, s.err)
 		return
+	}
+	if from != nil && t.From == (common.Address{}) {
+		// The transaction left its sender out; the receipt has it.
+		t.From = *from
 	}
 	switch {
 	case txHash != t.Hash:
@@ -170,7 +191,11 @@ func (d *blockDecoder) logs(s *scanner, b *indexer.Block, i int) (problem string
 		)
 		if s.expect('{') {
 			for f := true; s.next('}', &f); {
-				switch string(s.key()) {
+				k := s.key()
+				if s.null() {
+					continue
+				}
+				switch string(k) {
 				case "address":
 					l.Address = s.address("log address")
 				case "topics":
@@ -220,8 +245,17 @@ func (d *blockDecoder) logs(s *scanner, b *indexer.Block, i int) (problem string
 }
 
 // finish checks what needs every receipt: all merged, gas adding up to the
-// block's, and fills effective gas prices old nodes leave out.
+// block's, and fills effective gas prices old nodes leave out. Then, unless
+// only the structure is checked, it proves the content against the header
+// (verify.go).
 func (d *blockDecoder) finish(b *indexer.Block) error {
+	if err := d.structure(b); err != nil {
+		return err
+	}
+	return d.verify(b)
+}
+
+func (d *blockDecoder) structure(b *indexer.Block) error {
 	var cum uint64
 	for i := range b.Transactions {
 		t := &b.Transactions[i]
@@ -232,12 +266,48 @@ func (d *blockDecoder) finish(b *indexer.Block) error {
 			return blockErr(b.Number, "receipt %d: cumulative gas %d after %d does not add its gas used %d", i, t.CumulativeGasUsed, cum, t.GasUsed)
 		}
 		cum = t.CumulativeGasUsed
-		if t.EffectiveGasPrice == nil {
-			t.EffectiveGasPrice = effectivePrice(t, b.BaseFeePerGas)
+		if err := d.fill(b, t); err != nil {
+			return blockErr(b.Number, "transaction %d: %v", i, err)
 		}
 	}
 	if cum != b.GasUsed {
 		return blockErr(b.Number, "receipts use %d gas, block says %d", cum, b.GasUsed)
+	}
+	return nil
+}
+
+// fill derives what a node may leave out but has one right value, so
+// every client's answer gives the same rows: the effective gas price, the
+// gas price of fee-market transactions (which nodes report as the price
+// paid), the blob gas of a blob transaction. When the content is verified,
+// also the sender (recovered from the signature) and a created contract's
+// address (from sender and nonce); without verification those would rest
+// on rules another chain may not follow, so a missing sender is an error.
+func (d *blockDecoder) fill(b *indexer.Block, t *indexer.Transaction) error {
+	if t.EffectiveGasPrice == nil {
+		t.EffectiveGasPrice = effectivePrice(t, b.BaseFeePerGas)
+	}
+	if t.GasPrice == nil && t.Type >= 2 {
+		t.GasPrice = t.EffectiveGasPrice
+	}
+	if t.BlobGasUsed == nil && len(t.BlobHashes) > 0 {
+		t.BlobGasUsed = d.a.u64s.one(uint64(len(t.BlobHashes)) * params.BlobTxBlobGasPerBlob)
+	}
+	if d.mode == VerifyStructure {
+		if t.From == (common.Address{}) {
+			return errors.New("no sender (from) in the transaction or its receipt")
+		}
+		return nil
+	}
+	if t.From == (common.Address{}) {
+		from, err := sender(t)
+		if err != nil {
+			return fmt.Errorf("no sender (from) in the transaction or its receipt, and none recovers from its signature: %w", err)
+		}
+		t.From = from
+	}
+	if t.To == nil && t.ContractAddress == nil {
+		t.ContractAddress = d.a.addrs.one(crypto.CreateAddress(t.From, t.Nonce))
 	}
 	return nil
 }

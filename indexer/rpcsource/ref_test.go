@@ -59,7 +59,12 @@ type refTx struct {
 		Address     common.Address `json:"address"`
 		StorageKeys []common.Hash  `json:"storageKeys"`
 	} `json:"accessList"`
-	BlobHashes []common.Hash `json:"blobVersionedHashes"`
+	BlobHashes []common.Hash   `json:"blobVersionedHashes"`
+	V          *hexutil.Big    `json:"v"`
+	R          *hexutil.Big    `json:"r"`
+	S          *hexutil.Big    `json:"s"`
+	YParity    *hexutil.Uint64 `json:"yParity"`
+	ChainID    *hexutil.Big    `json:"chainId"`
 	Auths      []struct {
 		ChainID *hexutil.Big   `json:"chainId"`
 		Address common.Address `json:"address"`
@@ -128,6 +133,19 @@ func refDecode(blockJSON, receiptsJSON []byte) (*indexer.Block, error) {
 		}
 		if t.Value == nil {
 			t.Value = new(big.Int)
+		}
+		t.V, t.R, t.S = refBig(rt.V), refBig(rt.R), refBig(rt.S)
+		switch {
+		case t.Type != 0 && rt.YParity != nil:
+			t.YParity, t.ChainID = uint8(*rt.YParity), refBig(rt.ChainID)
+		case t.Type != 0:
+			t.YParity, t.ChainID = uint8(t.V.Uint64()), refBig(rt.ChainID)
+		case t.V.Cmp(big.NewInt(35)) >= 0:
+			x := new(big.Int).Sub(t.V, big.NewInt(35))
+			t.YParity = uint8(new(big.Int).Mod(x, big.NewInt(2)).Uint64())
+			t.ChainID = x.Div(x, big.NewInt(2))
+		default:
+			t.YParity = uint8(t.V.Uint64() - 27)
 		}
 		for _, at := range rt.AccessList {
 			t.AccessList = append(t.AccessList, indexer.AccessTuple{Address: at.Address, StorageKeys: nilIfNone(at.StorageKeys)})

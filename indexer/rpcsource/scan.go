@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math/big"
 	"math/bits"
+	"strconv"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 )
 
 // scanner is a minimal JSON reader over one node response. It knows just
@@ -224,9 +226,38 @@ func (s *scanner) hexDigits(what string) []byte {
 	return v[2:]
 }
 
-// u64 reads a quantity that must fit 64 bits. Leading zeros are accepted:
-// some clients write them, and the value is still unambiguous.
+// number reads a quantity written as a bare JSON number, as some clients
+// do (Parity 1.8's receipt status, Besu's documented chainId). It returns
+// the decimal digits, or nil if the value is not a number.
+func (s *scanner) number() []byte {
+	if c := s.peek(); c < '0' || c > '9' {
+		return nil
+	}
+	start := s.i
+	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+		s.i++
+	}
+	if s.i < len(s.b) {
+		switch s.b[s.i] {
+		case '.', 'e', 'E':
+			s.fail("quantity %s is not an integer", s.b[start:s.i+1])
+			return nil
+		}
+	}
+	return s.b[start:s.i]
+}
+
+// u64 reads a quantity that must fit 64 bits. Leading zeros and upper-case
+// digits are accepted: some clients write them, and the value is still
+// unambiguous. So is a decimal JSON number.
 func (s *scanner) u64(what string) uint64 {
+	if dec := s.number(); dec != nil {
+		v, err := strconv.ParseUint(string(dec), 10, 64)
+		if err != nil {
+			s.fail("%s: quantity %s over 64 bits", what, dec)
+		}
+		return v
+	}
 	d := s.hexDigits(what)
 	if s.err != nil {
 		return 0
@@ -287,6 +318,22 @@ func decodeHex(dst, src []byte) bool {
 	return bad&0x80 == 0
 }
 
+// bloom reads a 256-byte logs bloom. ethidx does not store blooms, and
+// some nodes send a short placeholder ("0x0", BSC-style forks) or none:
+// anything but a full bloom is read as no bloom (false), and the
+// verification computes it instead.
+func (s *scanner) bloom(b *types.Bloom) bool {
+	d := s.hexDigits("logsBloom")
+	if s.err != nil || len(d) != 2*len(b) {
+		return false
+	}
+	if !decodeHex(b[:], d) {
+		s.fail("logsBloom: bad hex")
+		return false
+	}
+	return true
+}
+
 // bytes reads variable-length data into the arena.
 func (s *scanner) bytes(what string, a *arena) []byte {
 	d := s.hexDigits(what)
@@ -308,6 +355,14 @@ func (s *scanner) bytes(what string, a *arena) []byte {
 // big reads a quantity of up to 256 bits. The big.Int and its words come
 // from the arena, so a block's amounts cost two allocations, not hundreds.
 func (s *scanner) big(what string, a *arena) *big.Int {
+	if dec := s.number(); dec != nil {
+		z, ok := new(big.Int).SetString(string(dec), 10)
+		if !ok || z.BitLen() > 256 {
+			s.fail("%s: quantity %.20s over 256 bits", what, dec)
+			return nil
+		}
+		return z
+	}
 	d := s.hexDigits(what)
 	if s.err != nil {
 		return nil
@@ -351,6 +406,7 @@ type arena struct {
 	addrs  slab[common.Address]
 	u64s   slab[uint64]
 	u8s    slab[uint8]
+	blooms slab[types.Bloom]
 }
 
 func newArena(jsonLen int) *arena {
@@ -364,6 +420,7 @@ func newArena(jsonLen int) *arena {
 	a.addrs.chunk = 256
 	a.u64s.chunk = 256
 	a.u8s.chunk = 512
+	a.blooms.chunk = 64
 	return a
 }
 

@@ -21,6 +21,9 @@ func serve(t testing.TB, opts replay.Options) (*replay.Server, string) {
 	if _, err := srv.LoadFixtures(fixturesDir(t)); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := srv.LoadFixtures(filepath.Join(filepath.Dir(fixturesDir(t)), "mainnet-extra")); err != nil {
+		t.Fatal(err)
+	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return srv, hs.URL
@@ -185,14 +188,14 @@ func TestConsecutiveFixtures(t *testing.T) {
 }
 
 func TestHeadAndHeader(t *testing.T) {
-	srv, url := serve(t, replay.Options{SafeLag: 1, FinalizedLag: 1000})
+	srv, url := serve(t, replay.Options{SafeLag: 1, FinalizedLag: 3_000_000})
 	src := open(t, quick(url))
 	ctx := context.Background()
 	id, err := src.ChainID(ctx)
 	if err != nil || id != 1 {
 		t.Fatalf("chain id %d, %v", id, err)
 	}
-	for f, want := range map[indexer.Finality]uint64{indexer.Latest: 19433903, indexer.Safe: 19433902, indexer.Finalized: 18000000} {
+	for f, want := range map[indexer.Finality]uint64{indexer.Latest: 22869878, indexer.Safe: 22431084, indexer.Finalized: 19433903} {
 		h, err := src.Head(ctx, f)
 		if err != nil || h.Number != want {
 			t.Errorf("%s head %d, %v; want %d", f, h.Number, err, want)

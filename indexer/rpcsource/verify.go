@@ -1,0 +1,526 @@
+package rpcsource
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/params"
+	"github.com/ethereum/go-ethereum/trie"
+	"github.com/holiman/uint256"
+
+	"github.com/ethidx/ethidx/indexer"
+)
+
+// Verify says how much of a node's answer is proven before a block is
+// returned. The structural checks (numbers, links, receipts matching
+// transactions, gas adding up) always run; they catch confused nodes but
+// not a changed value or log byte with hashes and counts intact. The
+// header commits to everything ethidx stores, and the chain links the
+// headers, so recomputing the commitments from the node's own answer
+// catches those too.
+type Verify uint8
+
+const (
+	// VerifyRoots, the default, recomputes each transaction's hash, the
+	// transactions root, each receipt's bloom, the receipts root, the
+	// withdrawals root and the block hash from the header fields, and
+	// checks the figures a receipt derives (effective gas price, blob gas,
+	// contract address) against the transaction. It is the zero value, so
+	// a Source is verifying unless told otherwise.
+	VerifyRoots Verify = iota
+	// VerifyStructure keeps only the structural checks: for chains or
+	// nodes whose blocks do not hash like Ethereum mainnet's.
+	VerifyStructure
+	// VerifySenders adds recovering each transaction's sender from its
+	// signature. It costs an elliptic-curve recovery per transaction:
+	// decoding and verifying real mainnet blocks drops from about 30,000
+	// to 12,500 transactions a second per core (BenchmarkDecode, fixtures
+	// set), so it is not the default.
+	VerifySenders
+)
+
+// ParseVerify reads a --verify value.
+func ParseVerify(s string) (Verify, error) {
+	switch s {
+	case "roots", "":
+		return VerifyRoots, nil
+	case "structure":
+		return VerifyStructure, nil
+	case "senders":
+		return VerifySenders, nil
+	}
+	return 0, fmt.Errorf("verify %q: want roots, structure or senders", s)
+}
+
+func (v Verify) String() string {
+	switch v {
+	case VerifyStructure:
+		return "structure"
+	case VerifySenders:
+		return "senders"
+	}
+	return "roots"
+}
+
+// headerExtra holds the header fields the block hash covers that ethidx
+// does not store.
+type headerExtra struct {
+	seen           uint16 // the h* bits of the fields the node sent
+	uncleHash      common.Hash
+	bloom          types.Bloom
+	mixDigest      common.Hash
+	nonce          types.BlockNonce
+	requestsHash   *common.Hash
+	accessListHash *common.Hash
+	slotNumber     *uint64
+}
+
+// The header fields every fork's header has: when the block hash does not
+// match, the error says which of them the node left out.
+const (
+	hParentHash = 1 << iota
+	hUncleHash
+	hMiner
+	hStateRoot
+	hTxRoot
+	hReceiptsRoot
+	hBloom
+	hDifficulty
+	hNumber
+	hGasLimit
+	hGasUsed
+	hTimestamp
+	hExtraData
+	hMixHash
+	hNonce
+)
+
+var headerFields = []string{"parentHash", "sha3Uncles", "miner", "stateRoot", "transactionsRoot", "receiptsRoot",
+	"logsBloom", "difficulty", "number", "gasLimit", "gasUsed", "timestamp", "extraData", "mixHash", "nonce"}
+
+// receiptExtra holds what a receipt contributes to the receipts root
+// beyond the stored fields.
+type receiptExtra struct {
+	root  []byte       // pre-Byzantium post-state root
+	bloom *types.Bloom // as the node sent it, if it did
+}
+
+// verify proves b against its header, unless the mode is structure only.
+// It runs after the structural checks, so receipts are merged and gas
+// figures add up.
+func (d *blockDecoder) verify(b *indexer.Block) error {
+	if d.mode == VerifyStructure {
+		return nil
+	}
+	fail := func(check, format string, args ...any) error {
+		return blockErr(b.Number, "verifying %s: %s", check, fmt.Sprintf(format, args...))
+	}
+
+	// Each transaction is encoded once: its hash is the keccak of its
+	// canonical encoding (what Transaction.Hash computes) and the same
+	// bytes are the trie's values.
+	txs := make(types.Transactions, len(b.Transactions))
+	encs := make(encodedList, len(b.Transactions))
+	kh := crypto.NewKeccakState()
+	for i := range b.Transactions {
+		t := &b.Transactions[i]
+		tx, err := ethTx(t)
+		if err == nil {
+			encs[i], err = tx.MarshalBinary()
+		}
+		if err != nil {
+			return fail("transaction hash", "transaction %d: %v", i, err)
+		}
+		if h := crypto.HashData(kh, encs[i]); h != t.Hash {
+			return fail("transaction hash", "transaction %d hashes to %s, node says %s", i, h, t.Hash)
+		}
+		txs[i] = tx
+	}
+	if root := types.DeriveSha(encs, trie.NewStackTrie(nil)); root != b.TransactionsRoot {
+		return fail("transactionsRoot", "transactions hash to %s, header says %s", root, b.TransactionsRoot)
+	}
+
+	if err := d.verifyReceipts(b, fail); err != nil {
+		return err
+	}
+	if b.WithdrawalsRoot != nil {
+		ws := make(types.Withdrawals, len(b.Withdrawals))
+		buf := make([]types.Withdrawal, len(b.Withdrawals))
+		for i, w := range b.Withdrawals {
+			buf[i] = types.Withdrawal{Index: w.Index, Validator: w.ValidatorIndex, Address: w.Address, Amount: w.AmountGwei}
+			ws[i] = &buf[i]
+		}
+		if root := types.DeriveSha(ws, trie.NewStackTrie(nil)); root != *b.WithdrawalsRoot {
+			return fail("withdrawalsRoot", "withdrawals hash to %s, header says %s", root, *b.WithdrawalsRoot)
+		}
+	} else if len(b.Withdrawals) > 0 {
+		return fail("withdrawalsRoot", "%d withdrawals, but the header has no withdrawalsRoot", len(b.Withdrawals))
+	}
+
+	h := d.header(b)
+	if h := h.Hash(); h != b.Hash {
+		var missing []string
+		for i, name := range headerFields {
+			if d.hdr.seen&(1<<i) == 0 {
+				missing = append(missing, name)
+			}
+		}
+		why := ""
+		if len(missing) > 0 {
+			why = " (the node left out " + strings.Join(missing, ", ") + ")"
+		}
+		return fail("block hash", "the header fields hash to %s, node says %s%s", h, b.Hash, why)
+	}
+	d.zeroSkipped(b, h)
+	// Checked once the header is proven: they derive from its base fee
+	// and blob figures.
+	if err := verifyDerived(b, fail); err != nil {
+		return err
+	}
+
+	if d.mode == VerifySenders {
+		for i, tx := range txs {
+			from, err := types.Sender(signerFor(tx), tx)
+			if err != nil {
+				return fail("sender", "transaction %d: %v", i, err)
+			}
+			if from != b.Transactions[i].From {
+				return fail("sender", "transaction %d is signed by %s, node says %s", i, from, b.Transactions[i].From)
+			}
+		}
+	}
+	return nil
+}
+
+// verifyReceipts recomputes each receipt's bloom from its logs, the
+// block's bloom from the receipts', and the receipts root.
+func (d *blockDecoder) verifyReceipts(b *indexer.Block, fail func(string, string, ...any) error) error {
+	logs := make([]types.Log, len(b.Logs))
+	ptrs := make([]*types.Log, len(b.Logs))
+	for i := range b.Logs {
+		l := &b.Logs[i]
+		logs[i] = types.Log{Address: l.Address, Topics: l.Topics, Data: l.Data}
+		ptrs[i] = &logs[i]
+	}
+	buf := make([]types.Receipt, len(b.Transactions))
+	rs := make(types.Receipts, len(b.Transactions))
+	memo := newBloomMemo(len(b.Logs))
+	var bloom types.Bloom
+	at, both := 0, false
+	for i := range b.Transactions {
+		t := &b.Transactions[i]
+		r := &buf[i]
+		r.Type = t.Type
+		r.CumulativeGasUsed = t.CumulativeGasUsed
+		switch rc := &d.rcs[i]; {
+		case len(rc.root) > 0:
+			r.PostState = rc.root
+			both = both || t.Status != nil
+		case t.Status != nil:
+			r.Status = uint64(*t.Status)
+		default:
+			return fail("receiptsRoot", "receipt %d has neither status nor root", i)
+		}
+		r.Logs = ptrs[at : at+int(t.LogCount)]
+		for _, l := range b.Logs[at : at+int(t.LogCount)] {
+			memo.add(&r.Bloom, l)
+		}
+		at += int(t.LogCount)
+		if given := d.rcs[i].bloom; given != nil && *given != r.Bloom {
+			return fail("logsBloom", "receipt %d's bloom is not the bloom of its logs", i)
+		}
+		for k := range bloom {
+			bloom[k] |= r.Bloom[k]
+		}
+		rs[i] = r
+	}
+	if d.hdr.seen&hBloom != 0 && bloom != d.hdr.bloom {
+		return fail("logsBloom", "the header's bloom is not the union of its receipts' blooms")
+	}
+	root := types.DeriveSha(rs, trie.NewStackTrie(nil))
+	if root != b.ReceiptsRoot && both {
+		// A node that sends a root and a status for each receipt leaves
+		// it open which one the chain committed to (the root before
+		// Byzantium, the status after): try the status too.
+		for i := range rs {
+			if b.Transactions[i].Status != nil {
+				rs[i].PostState, rs[i].Status = nil, uint64(*b.Transactions[i].Status)
+			}
+		}
+		root = types.DeriveSha(rs, trie.NewStackTrie(nil))
+	}
+	if root != b.ReceiptsRoot {
+		return fail("receiptsRoot", "receipts hash to %s, header says %s", root, b.ReceiptsRoot)
+	}
+	return nil
+}
+
+// encodedList is a DerivableList of encodings made beforehand.
+type encodedList [][]byte
+
+func (l encodedList) Len() int                           { return len(l) }
+func (l encodedList) EncodeIndex(i int, w *bytes.Buffer) { w.Write(l[i]) }
+
+// bloomMemo remembers the bloom bits of each address and topic met in a
+// block. Blocks repeat them a lot (the Transfer topic, WETH, pools,
+// routers) and each costs a keccak; go-ethereum's Bloom.Add computes the
+// bits the first time an item is met.
+type bloomMemo struct {
+	addrs  map[common.Address]bloomBits
+	topics map[common.Hash]bloomBits
+}
+
+// bloomBits are the (up to three) bytes of a bloom that one item sets.
+type bloomBits [3]struct {
+	at   uint8
+	bits byte
+}
+
+func newBloomMemo(logs int) *bloomMemo {
+	return &bloomMemo{addrs: make(map[common.Address]bloomBits, logs/2), topics: make(map[common.Hash]bloomBits, logs)}
+}
+
+func (m *bloomMemo) add(b *types.Bloom, l indexer.Log) {
+	a, ok := m.addrs[l.Address]
+	if !ok {
+		a = bitsOf(l.Address[:])
+		m.addrs[l.Address] = a
+	}
+	a.set(b)
+	for _, t := range l.Topics {
+		x, ok := m.topics[t]
+		if !ok {
+			x = bitsOf(t[:])
+			m.topics[t] = x
+		}
+		x.set(b)
+	}
+}
+
+func bitsOf(item []byte) bloomBits {
+	var one types.Bloom
+	one.Add(item)
+	var out bloomBits
+	k := 0
+	// Three bytes of 256 are set: skip the zero words.
+	for w := 0; w < len(one); w += 8 {
+		if binary.LittleEndian.Uint64(one[w:]) == 0 {
+			continue
+		}
+		for i := w; i < w+8; i++ {
+			if c := one[i]; c != 0 && k < len(out) {
+				out[k].at, out[k].bits = uint8(i), c
+				k++
+			}
+		}
+	}
+	return out
+}
+
+func (x bloomBits) set(b *types.Bloom) {
+	for _, p := range x {
+		b[p.at] |= p.bits
+	}
+}
+
+// verifyDerived checks the receipt figures that follow from the verified
+// transaction and header: the roots do not cover them, but each has one
+// right value.
+func verifyDerived(b *indexer.Block, fail func(string, string, ...any) error) error {
+	var blobGas uint64
+	for i := range b.Transactions {
+		t := &b.Transactions[i]
+		if want := effectivePrice(t, b.BaseFeePerGas); want != nil && t.EffectiveGasPrice.Cmp(want) != 0 {
+			return fail("effectiveGasPrice", "receipt %d says %s, the transaction and base fee give %s", i, t.EffectiveGasPrice, want)
+		}
+		perTx := uint64(len(t.BlobHashes)) * params.BlobTxBlobGasPerBlob
+		if t.BlobGasUsed != nil && *t.BlobGasUsed != perTx {
+			return fail("blobGasUsed", "receipt %d says %d, its %d blobs use %d", i, *t.BlobGasUsed, len(t.BlobHashes), perTx)
+		}
+		blobGas += perTx
+		if t.ContractAddress != nil {
+			if t.To != nil {
+				return fail("contractAddress", "receipt %d names a created contract, but transaction %d is a call", i, i)
+			}
+			if want := crypto.CreateAddress(t.From, t.Nonce); *t.ContractAddress != want {
+				return fail("contractAddress", "receipt %d says %s, sender and nonce give %s", i, *t.ContractAddress, want)
+			}
+		}
+	}
+	if b.BlobGasUsed != nil && *b.BlobGasUsed != blobGas {
+		return fail("blobGasUsed", "header says %d, the transactions' blobs use %d", *b.BlobGasUsed, blobGas)
+	}
+	return nil
+}
+
+// zeroSkipped fills the fork fields a node left out before a later one
+// it sent. In the header's encoding a field missing before a present one
+// is written as zero, so the hash proved that zero; the rows say so
+// rather than NULL. Difficulty, zero since the Merge, is likewise zero
+// when left out.
+func (d *blockDecoder) zeroSkipped(b *indexer.Block, h *types.Header) {
+	if b.Difficulty == nil {
+		b.Difficulty = &d.a.ints.take(1)[0]
+	}
+	later := h.RequestsHash != nil || h.BlockAccessListHash != nil || h.SlotNumber != nil
+	if later || b.ParentBeaconRoot != nil {
+		if b.ExcessBlobGas == nil {
+			b.ExcessBlobGas = d.a.u64s.one(0)
+		}
+		later = true
+	}
+	if later || b.ExcessBlobGas != nil {
+		if b.BlobGasUsed == nil {
+			b.BlobGasUsed = d.a.u64s.one(0)
+		}
+		later = true
+	}
+	if later || b.BlobGasUsed != nil {
+		if b.WithdrawalsRoot == nil {
+			b.WithdrawalsRoot = d.a.hashes.one(common.Hash{})
+		}
+		later = true
+	}
+	if (later || b.WithdrawalsRoot != nil) && b.BaseFeePerGas == nil {
+		b.BaseFeePerGas = &d.a.ints.take(1)[0]
+	}
+}
+
+// header rebuilds the header the block hash is the keccak of. Fields of
+// later forks are optional in its encoding and present only when the node
+// sent them, which is how each fork's header hashes.
+func (d *blockDecoder) header(b *indexer.Block) *types.Header {
+	diff := b.Difficulty
+	if diff == nil {
+		diff = new(big.Int)
+	}
+	return &types.Header{
+		ParentHash:          b.ParentHash,
+		UncleHash:           d.hdr.uncleHash,
+		Coinbase:            b.Miner,
+		Root:                b.StateRoot,
+		TxHash:              b.TransactionsRoot,
+		ReceiptHash:         b.ReceiptsRoot,
+		Bloom:               d.hdr.bloom,
+		Difficulty:          diff,
+		Number:              new(big.Int).SetUint64(b.Number),
+		GasLimit:            b.GasLimit,
+		GasUsed:             b.GasUsed,
+		Time:                b.Timestamp,
+		Extra:               b.ExtraData,
+		MixDigest:           d.hdr.mixDigest,
+		Nonce:               d.hdr.nonce,
+		BaseFee:             b.BaseFeePerGas,
+		WithdrawalsHash:     b.WithdrawalsRoot,
+		BlobGasUsed:         b.BlobGasUsed,
+		ExcessBlobGas:       b.ExcessBlobGas,
+		ParentBeaconRoot:    b.ParentBeaconRoot,
+		RequestsHash:        d.hdr.requestsHash,
+		BlockAccessListHash: d.hdr.accessListHash,
+		SlotNumber:          d.hdr.slotNumber,
+	}
+}
+
+// signerFor picks the signing rules that recover tx's sender: the latest
+// for replay-protected transactions, Frontier's for the others, since
+// before Homestead a valid signature could have a high s.
+func signerFor(tx *types.Transaction) types.Signer {
+	if tx.Protected() {
+		return types.LatestSignerForChainID(tx.ChainId())
+	}
+	return types.FrontierSigner{}
+}
+
+// sender recovers the sender of a transaction the node sent without one.
+func sender(t *indexer.Transaction) (common.Address, error) {
+	tx, err := ethTx(t)
+	if err != nil {
+		return common.Address{}, err
+	}
+	return types.Sender(signerFor(tx), tx)
+}
+
+var errNoSignature = errors.New("no signature (v or yParity, r, s)")
+
+// ethTx rebuilds the signed transaction from its row, as go-ethereum
+// encodes it for hashing.
+func ethTx(t *indexer.Transaction) (*types.Transaction, error) {
+	if t.R == nil || t.S == nil || t.V == nil { // the decoder sets V from yParity
+		return nil, errNoSignature
+	}
+	al := make(types.AccessList, len(t.AccessList))
+	for i, a := range t.AccessList {
+		al[i] = types.AccessTuple{Address: a.Address, StorageKeys: a.StorageKeys}
+	}
+	v := new(big.Int).SetUint64(uint64(t.YParity))
+	need := func(x *big.Int, name string) error {
+		if x == nil {
+			return fmt.Errorf("type %d transaction without %s", t.Type, name)
+		}
+		return nil
+	}
+	switch t.Type {
+	case types.LegacyTxType:
+		if err := need(t.GasPrice, "gasPrice"); err != nil {
+			return nil, err
+		}
+		return types.NewTx(&types.LegacyTx{Nonce: t.Nonce, GasPrice: t.GasPrice, Gas: t.Gas, To: t.To,
+			Value: t.Value, Data: t.Input, V: t.V, R: t.R, S: t.S}), nil
+	case types.AccessListTxType:
+		if err := errors.Join(need(t.ChainID, "chainId"), need(t.GasPrice, "gasPrice")); err != nil {
+			return nil, err
+		}
+		return types.NewTx(&types.AccessListTx{ChainID: t.ChainID, Nonce: t.Nonce, GasPrice: t.GasPrice, Gas: t.Gas,
+			To: t.To, Value: t.Value, Data: t.Input, AccessList: al, V: v, R: t.R, S: t.S}), nil
+	case types.DynamicFeeTxType:
+		if err := errors.Join(need(t.ChainID, "chainId"), need(t.MaxFeePerGas, "maxFeePerGas"), need(t.MaxPriorityFee, "maxPriorityFeePerGas")); err != nil {
+			return nil, err
+		}
+		return types.NewTx(&types.DynamicFeeTx{ChainID: t.ChainID, Nonce: t.Nonce, GasTipCap: t.MaxPriorityFee,
+			GasFeeCap: t.MaxFeePerGas, Gas: t.Gas, To: t.To, Value: t.Value, Data: t.Input, AccessList: al,
+			V: v, R: t.R, S: t.S}), nil
+	case types.BlobTxType, types.SetCodeTxType:
+		err := errors.Join(need(t.ChainID, "chainId"), need(t.MaxFeePerGas, "maxFeePerGas"), need(t.MaxPriorityFee, "maxPriorityFeePerGas"))
+		if t.To == nil {
+			err = errors.Join(err, fmt.Errorf("type %d transaction without to", t.Type))
+		}
+		if t.Type == types.BlobTxType {
+			err = errors.Join(err, need(t.MaxFeePerBlob, "maxFeePerBlobGas"))
+		}
+		if err != nil {
+			return nil, err
+		}
+		if t.Type == types.BlobTxType {
+			return types.NewTx(&types.BlobTx{ChainID: u256(t.ChainID), Nonce: t.Nonce, GasTipCap: u256(t.MaxPriorityFee),
+				GasFeeCap: u256(t.MaxFeePerGas), Gas: t.Gas, To: *t.To, Value: u256(t.Value), Data: t.Input,
+				AccessList: al, BlobFeeCap: u256(t.MaxFeePerBlob), BlobHashes: t.BlobHashes,
+				V: u256(v), R: u256(t.R), S: u256(t.S)}), nil
+		}
+		auths := make([]types.SetCodeAuthorization, len(t.Authorizations))
+		for i, a := range t.Authorizations {
+			auths[i] = types.SetCodeAuthorization{ChainID: *u256(a.ChainID), Address: a.Address, Nonce: a.Nonce,
+				V: a.YParity, R: *u256(a.R), S: *u256(a.S)}
+		}
+		return types.NewTx(&types.SetCodeTx{ChainID: u256(t.ChainID), Nonce: t.Nonce, GasTipCap: u256(t.MaxPriorityFee),
+			GasFeeCap: u256(t.MaxFeePerGas), Gas: t.Gas, To: *t.To, Value: u256(t.Value), Data: t.Input,
+			AccessList: al, AuthList: auths, V: u256(v), R: u256(t.R), S: u256(t.S)}), nil
+	}
+	return nil, fmt.Errorf("type %d is not an Ethereum transaction type; use --verify structure for this chain", t.Type)
+}
+
+// u256 converts a decoded quantity, which the decoder caps at 256 bits;
+// a missing one is zero.
+func u256(x *big.Int) *uint256.Int {
+	if x == nil {
+		return new(uint256.Int)
+	}
+	v, _ := uint256.FromBig(x)
+	return v
+}
