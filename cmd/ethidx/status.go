@@ -175,6 +175,9 @@ type statusReport struct {
 	// Problems is the damage check's answer (chsink.CheckStore): lost
 	// data, each with the command that repairs it. Empty when whole.
 	Problems []string `json:"problems"`
+	// LeftOut names the parts that could not be read (see
+	// chsink.Status.LeftOut); their fields above are empty.
+	LeftOut []string `json:"left_out,omitempty"`
 }
 
 type nodeReport struct {
@@ -257,12 +260,14 @@ func newStatusReport(database string, ss chsink.Status, damage chsink.Damage, no
 		},
 		Tables:   []tableReport{},
 		Problems: []string{},
+		LeftOut:  ss.LeftOut,
 	}
 	if ss.HasTip {
 		tip := ss.Tip
 		rep.Stored.Tip = &tip
 		if !ss.TipTime.IsZero() {
-			t, age := ss.TipTime, int64(now.Sub(ss.TipTime).Seconds())
+			// A node's clock may run a little ahead of this machine's.
+			t, age := ss.TipTime, max(0, int64(now.Sub(ss.TipTime).Seconds()))
 			rep.Stored.TipTime, rep.Stored.TipAgeSeconds = &t, &age
 		}
 	}
@@ -368,7 +373,7 @@ func (r statusReport) writeText(out io.Writer) {
 	} else {
 		tip := fmt.Sprintf("tip %d", *s.Tip)
 		if s.TipTime != nil {
-			tip += fmt.Sprintf(" (%s, %s ago)", s.TipTime.Format("2006-01-02 15:04:05 UTC"), (time.Duration(*s.TipAgeSeconds) * time.Second).String())
+			tip += fmt.Sprintf(" (%s, %s ago)", s.TipTime.Format("2006-01-02 15:04:05 UTC"), ageText(*s.TipAgeSeconds))
 		} else {
 			tip += " (its block row is missing: see problems)"
 		}
@@ -395,7 +400,7 @@ func (r statusReport) writeText(out io.Writer) {
 		line("gaps", "%d blocks in %d gaps: %s (ethidx backfill --from N --to M fills one)", s.GapBlocks, len(s.Gaps), listRanges(s.Gaps))
 	}
 	if len(r.Tables) == 0 {
-		line("tables", "no sizes (no tables, or this user may not read system.parts)")
+		line("tables", "none listed (see left out)")
 	}
 	for i, t := range r.Tables {
 		label := ""
@@ -429,7 +434,20 @@ func (r statusReport) writeText(out io.Writer) {
 		}
 		line(label, "%s", p)
 	}
+	if len(r.LeftOut) > 0 {
+		line("left out", "%s: not readable by this user (another ethidx's SQL endpoint serves no system tables; its own metrics have them), or not in this schema yet", strings.Join(r.LeftOut, ", "))
+	}
 	w.Flush()
+}
+
+// ageText is a duration in seconds the way an operator reads it: exact
+// while short, in days once the hours stop mattering.
+func ageText(secs int64) string {
+	d := time.Duration(secs) * time.Second
+	if d < 48*time.Hour {
+		return d.String()
+	}
+	return fmt.Sprintf("%d days", d/(24*time.Hour))
 }
 
 func listRanges(rs []blockRange) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -36,6 +37,10 @@ type Status struct {
 	// (schema/ops/detached_parts.sql), the metadata-only part of the
 	// damage check.
 	DetachedParts int
+	// LeftOut names the parts that could not be read: a table an older
+	// schema lacks, or a system table this user may not read (another
+	// ethidx's SQL endpoint serves no system tables to its users).
+	LeftOut []string
 }
 
 // GapBlocks is the number of blocks in the gaps.
@@ -120,23 +125,31 @@ func (s *Sink) Status(ctx context.Context, opts StatusOptions) (Status, error) {
 			st.TipTime = unix(ts)
 		}
 	}
+	skip := func(err error, part string) bool {
+		if !optional(err) {
+			return false
+		}
+		slog.Debug("status: leaving a part out", "part", part, "err", err)
+		st.LeftOut = append(st.LeftOut, part)
+		return true
+	}
 	ids, err := s.chainIDs(ctx)
-	if err != nil && !optional(err) {
+	if err != nil && !skip(err, "chain id") {
 		return st, err
 	}
 	if len(ids) > 0 {
 		st.ChainID = ids[0]
 	}
-	if st.Tables, err = s.tableSizes(ctx); err != nil && !optional(err) {
+	if st.Tables, err = s.tableSizes(ctx); err != nil && !skip(err, "table sizes") {
 		return st, err
 	}
-	if st.Cache, err = s.cacheCoverage(ctx, opts.Validity); err != nil && !optional(err) {
+	if st.Cache, err = s.cacheCoverage(ctx, opts.Validity); err != nil && !skip(err, "day cache") {
 		return st, err
 	}
-	if st.LastVerify, err = s.lastVerify(ctx); err != nil && !optional(err) {
+	if st.LastVerify, err = s.lastVerify(ctx); err != nil && !skip(err, "last verify run") {
 		return st, err
 	}
-	if st.DetachedParts, err = s.countDetached(ctx); err != nil && !optional(err) {
+	if st.DetachedParts, err = s.countDetached(ctx); err != nil && !skip(err, "detached parts") {
 		return st, err
 	}
 	return st, nil
