@@ -377,7 +377,7 @@ func (r statusReport) writeText(out io.Writer) {
 		} else {
 			tip += " (its block row is missing: see problems)"
 		}
-		line("stored", "%s; %d blocks in %d completed ranges", tip, s.Blocks, len(s.Ranges))
+		line("stored", "%s; %d blocks in %s", tip, s.Blocks, plural(len(s.Ranges), "completed range"))
 	}
 	if l := r.Lag; l != nil {
 		text := fmt.Sprintf("%d blocks", l.Blocks)
@@ -397,7 +397,7 @@ func (r statusReport) writeText(out io.Writer) {
 	case 0:
 		line("gaps", "none")
 	default:
-		line("gaps", "%d blocks in %d gaps: %s (ethidx backfill --from N --to M fills one)", s.GapBlocks, len(s.Gaps), listRanges(s.Gaps))
+		line("gaps", "%d blocks in %s: %s (ethidx backfill --from N --to M fills one)", s.GapBlocks, plural(len(s.Gaps), "gap"), listRanges(s.Gaps))
 	}
 	if len(r.Tables) == 0 {
 		line("tables", "none listed (see left out)")
@@ -448,6 +448,13 @@ func ageText(secs int64) string {
 		return d.String()
 	}
 	return fmt.Sprintf("%d days", d/(24*time.Hour))
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func listRanges(rs []blockRange) string {

@@ -81,7 +81,7 @@ func TestStatusGapAndLag(t *testing.T) {
 		"tip 250 (2024-01-11 09:00:00 UTC", // block n is stamped (n-1) hours after the start
 		"200 blocks in 2 completed ranges",
 		"ranges     1-100, 151-250",
-		"gaps       50 blocks in 1 gaps: 101-150",
+		"gaps       50 blocks in 1 gap: 101-150",
 		"not asked",
 		"verify     never run",
 		"problems   none found",
@@ -172,7 +172,7 @@ func TestStatusGapAndLag(t *testing.T) {
 	// A node that does not answer is reported, and the store's figures
 	// are still printed.
 	out, code = run(t, 2*time.Minute, append(base, "status", "--rpc", "http://"+freeAddr(t))...)
-	if code != 0 || !strings.Contains(out, "node error:") || !strings.Contains(out, "gaps       50 blocks in 1 gaps") {
+	if code != 0 || !strings.Contains(out, "node error:") || !strings.Contains(out, "gaps       50 blocks in 1 gap") {
 		t.Errorf("status with a dead node: exit %d, want 0 with a node error and the gap\n%s", code, out)
 	}
 
