@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -269,5 +270,57 @@ func TestStatusGapAndLag(t *testing.T) {
 	// And the figures themselves: 50 missing, 240 stored, 10 behind.
 	if g["ethidx_gap_blocks"] != 50 || g["ethidx_done_blocks"] != 240 || g["ethidx_head_lag_seconds"] != 36000 {
 		t.Errorf("gauges gap %v, done %v, lag %v s; want 50, 240, 36000", g["ethidx_gap_blocks"], g["ethidx_done_blocks"], g["ethidx_head_lag_seconds"])
+	}
+}
+
+// A store that lost a transactions part (its directory deleted on disk) is
+// opened by status, which exits 0 and lists the problem the damage check
+// finds — table, blocks and repair — in text and JSON; after the repair it
+// lists none.
+func TestStatusDamagedStore(t *testing.T) {
+	srv := replay.New(replay.Options{})
+	if err := srv.Generate(replay.GenOptions{From: 1, Count: 200, TxPerBlock: 10, Seed: 23}); err != nil {
+		t.Fatal(err)
+	}
+	url, stop, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	dir := t.TempDir()
+	base := []string{"--data-dir", dir, "--http-addr", "127.0.0.1:0"}
+	backfill := append(append([]string(nil), base...), "backfill", "--rpc", url, "--from", "1", "--to", "200", "--batch", "50")
+	if out, code := run(t, 3*time.Minute, backfill...); code != 0 {
+		t.Fatalf("backfill: exit %d\n%s", code, out)
+	}
+	paths, _ := activeParts(t, dir, "transactions")
+	removeOlderCopies(t, paths[0])
+	if err := os.RemoveAll(paths[0]); err != nil {
+		t.Fatal(err)
+	}
+
+	out, code := run(t, 2*time.Minute, append(base, "status")...)
+	if code != 0 {
+		t.Fatalf("status on a damaged store: exit %d, want 0\n%s", code, out)
+	}
+	m := regexp.MustCompile(`(?m)^problems  +(table transactions: .*)$`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(m[1], "ethidx backfill --from 1 --to 200") {
+		t.Fatalf("status text lists no transactions problem with its repair:\n%s", out)
+	}
+	rep := statusJSON(t, base...)
+	if len(rep.Problems) != 1 || rep.Problems[0] != m[1] {
+		t.Errorf("status JSON problems %q, want [%q]", rep.Problems, m[1])
+	}
+	// The rows are gone but the range is still recorded as done: status
+	// says so rather than hiding it.
+	if rep.Stored.Tip == nil || *rep.Stored.Tip != 200 || rep.Stored.GapBlocks != 0 {
+		t.Errorf("damaged store: tip %v, %d gap blocks; want tip 200, no gap", rep.Stored.Tip, rep.Stored.GapBlocks)
+	}
+
+	if out, code := run(t, 3*time.Minute, backfill...); code != 0 {
+		t.Fatalf("repairing backfill: exit %d\n%s", code, out)
+	}
+	if rep := statusJSON(t, base...); len(rep.Problems) != 0 {
+		t.Errorf("after the repair status still lists %q", rep.Problems)
 	}
 }
