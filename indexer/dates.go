@@ -37,6 +37,11 @@ func DateRange(ctx context.Context, src Source, from, to time.Time, head uint64)
 	if !ok {
 		return Range{}, fmt.Errorf("no block on or after %s yet (head is %d)", from.Format(time.DateOnly), head)
 	}
+	if start == 1 {
+		// The genesis block counts on block 1's day, whatever its own
+		// timestamp (mainnet's is 0): a range from that day includes it.
+		start = 0
+	}
 	end, ok, err := FirstBlockAtOrAfter(ctx, src, to.AddDate(0, 0, 1), head)
 	if err != nil {
 		return Range{}, err

@@ -143,6 +143,15 @@ func TestEra1FirstDays(t *testing.T) {
 		t.Fatalf("the fixture's days: %v, 2015-07-30 %+v, 2015-07-31 %+v", order, want["2015-07-30"], want["2015-07-31"])
 	}
 
+	// A date range resolves to the same blocks: the first day from genesis.
+	for _, k := range order[:2] {
+		d, _ := time.Parse(time.DateOnly, k)
+		r, err := indexer.DateRange(ctx, src, d, d, 16383)
+		if err != nil || r.From != want[k].first || r.To != want[k].last {
+			t.Errorf("DateRange %s = %v (%v), want %d-%d", k, r, err, want[k].first, want[k].last)
+		}
+	}
+
 	for _, cached := range []bool{false, true} {
 		if cached {
 			if n, err := queries.Refresh(ctx, conn); err != nil || n != 2 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -291,6 +292,24 @@ func staleDays(ctx context.Context, db DB, from, to string) ([]dayBlocks, error)
 	return out, rows.Err()
 }
 
+// txRowsWhole reports whether every transaction the day's block rows count
+// is stored. Without FINAL a count can only overstate (rows not yet merged
+// away), so a count below the blocks' own is a loss.
+func txRowsWhole(ctx context.Context, db DB, d dayBlocks) (bool, error) {
+	qctx := clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{
+		"lo": strconv.FormatUint(d.FirstBlock, 10), "hi": strconv.FormatUint(d.LastBlock, 10)}))
+	var n []struct {
+		N uint64 `ch:"n"`
+	}
+	if err := db.Select(qctx, &n, schema.OpQuery("day_tx_rows")); err != nil {
+		return false, fmt.Errorf("counting the stored transactions of %s: %w", d.Day.Format(time.DateOnly), err)
+	}
+	if len(n) != 1 {
+		return false, fmt.Errorf("counting the stored transactions of %s: %d rows", d.Day.Format(time.DateOnly), len(n))
+	}
+	return n[0].N >= d.TxCount, nil
+}
+
 // refreshDays caches consecutive days and returns how many it cached.
 func refreshDays(ctx context.Context, db DB, days []dayBlocks) (int, error) {
 	from, to := days[0].Day.Format(time.DateOnly), days[len(days)-1].Day.Format(time.DateOnly)
@@ -340,6 +359,14 @@ func refreshDays(ctx context.Context, db DB, days []dayBlocks) (int, error) {
 		f, ok := got[d.Day.Format(time.DateOnly)]
 		if !ok || !d.sameBlocks(still[d.Day.Format(time.DateOnly)]) {
 			continue // its blocks changed meanwhile (a rewind): nothing to cache
+		}
+		if whole, err := txRowsWhole(ctx, db, d); err != nil {
+			return 0, err
+		} else if !whole {
+			// Its transactions are not all stored (a part lost on disk):
+			// figures computed from them would be low, and cached under
+			// block fingerprints that do not see the loss.
+			continue
 		}
 		if err := batch.Append(d.Day, d.FirstBlock, d.LastBlock, d.Blocks, d.Fingerprint, d.PriorBlocks, f.active, f.senders, f.new); err != nil {
 			return 0, fmt.Errorf("caching days %s..%s: %w", from, to, err)

@@ -255,7 +255,7 @@ func TestREADMEExamples(t *testing.T) {
 	def := openDB(t, addr, "default")
 
 	readme := readFile(t, "../README.md")
-	curls := regexp.MustCompile(`curl '(http://127\.0\.0\.1:8123/\?query=[^']+)'`).FindAllStringSubmatch(readme, -1)
+	curls := regexp.MustCompile(`curl (?:-u \S+ )?'(http://127\.0\.0\.1:8123/\?query=[^']+)'`).FindAllStringSubmatch(readme, -1)
 	if len(curls) == 0 {
 		t.Fatal("no curl example in README.md")
 	}

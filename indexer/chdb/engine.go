@@ -47,11 +47,12 @@ type Options struct {
 	Settings map[string]string
 	// Logger receives engine events; default slog.Default().
 	Logger *slog.Logger
-	// Reserved is how many of the Conns only the process's own statements
-	// may use, so its writes never wait behind endpoint users' queries
-	// (which may stall on a slow client); default 1, at most Conns-1.
+	// Reserved is how many of the Conns readers (Statement.Reader) may not
+	// use, so writers — the process's own statements and admins — never
+	// wait behind readers' queries, which may stall on a slow client;
+	// default 1, at most Conns-1.
 	Reserved int
-	// QueueTimeout bounds how long an untrusted statement waits for a
+	// QueueTimeout bounds how long a reader's statement waits for a
 	// connection before it is refused with TOO_MANY_SIMULTANEOUS_QUERIES;
 	// default 10s.
 	QueueTimeout time.Duration
@@ -100,6 +101,10 @@ type Statement struct {
 	// endpoint's users, admins included): it must not reach the host's
 	// files, network, arguments or environment (see hostGuard).
 	Untrusted bool
+	// Reader marks a statement of a read-only endpoint user: it runs on
+	// the readers' share of the connections (all but Options.Reserved)
+	// and waits at most Options.QueueTimeout for one.
+	Reader bool
 }
 
 // Stats reports what a statement did.
@@ -116,9 +121,10 @@ type Engine struct {
 	opts    Options
 	log     *slog.Logger
 	guard   *hostGuard
+	booted  bool // the first connection, which configures the engine's log, is made
 	lock    *os.File
 	slots   chan struct{} // one token per running statement
-	shared  chan struct{} // one token per running untrusted statement: Conns-Reserved of them
+	shared  chan struct{} // one token per running reader statement: Conns-Reserved of them
 	done    chan struct{} // closed by Close
 
 	mu     sync.Mutex
@@ -135,7 +141,7 @@ type conn struct {
 	key string
 	db  string  // current database
 	w   *worker // the OS thread every call on the connection runs on
-	// shared is set while the conn runs an untrusted statement, which
+	// shared is set while the conn runs a reader's statement, which
 	// holds a token of Engine.shared too.
 	shared bool
 }
@@ -202,6 +208,7 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 	start := time.Now()
 	var c *conn
 	captureStderr(e.log, func() { c, err = e.dial("") })
+	e.booted = true
 	if err != nil {
 		lock.Close()
 		return nil, err
@@ -419,13 +426,13 @@ func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := e.takeSlot(ctx, st.Untrusted); err != nil {
+	if err := e.takeSlot(ctx, st.Reader); err != nil {
 		return nil, err
 	}
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
-		e.giveSlot(st.Untrusted)
+		e.giveSlot(st.Reader)
 		return nil, ErrClosed
 	}
 	var c *conn
@@ -439,11 +446,11 @@ func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
 	e.mu.Unlock()
 	if c == nil {
 		if c, err = e.dial(key); err != nil {
-			e.giveSlot(st.Untrusted)
+			e.giveSlot(st.Reader)
 			return nil, err
 		}
 	}
-	c.shared = st.Untrusted
+	c.shared = st.Reader
 	db := st.Database
 	if db == "" {
 		db = "default"
@@ -478,12 +485,12 @@ func (e *Engine) release(c *conn, dirty bool) {
 }
 
 // takeSlot waits for a connection slot. The process's own statements take
-// any free slot; untrusted ones first need one of the shared tokens, so
-// Reserved slots stay free for the process, and they wait at most
+// any free slot, and so do admins'; readers' first need one of the shared
+// tokens, so Reserved slots stay free for writers, and they wait at most
 // QueueTimeout.
-func (e *Engine) takeSlot(ctx context.Context, untrusted bool) error {
+func (e *Engine) takeSlot(ctx context.Context, reader bool) error {
 	var timeout <-chan time.Time
-	if untrusted {
+	if reader {
 		t := time.NewTimer(e.opts.QueueTimeout)
 		defer t.Stop()
 		timeout = t.C
@@ -502,12 +509,12 @@ func (e *Engine) takeSlot(ctx context.Context, untrusted bool) error {
 		return nil
 	case <-ctx.Done():
 		err := cancelled(ctx)
-		if untrusted {
+		if reader {
 			<-e.shared
 		}
 		return err
 	case <-e.done:
-		if untrusted {
+		if reader {
 			<-e.shared
 		}
 		return ErrClosed
@@ -517,16 +524,16 @@ func (e *Engine) takeSlot(ctx context.Context, untrusted bool) error {
 	}
 }
 
-func (e *Engine) giveSlot(untrusted bool) {
+func (e *Engine) giveSlot(reader bool) {
 	<-e.slots
-	if untrusted {
+	if reader {
 		<-e.shared
 	}
 }
 
 func (e *Engine) tooMany() error {
 	return NewError(CodeTooManySimultaneousQueries, "TOO_MANY_SIMULTANEOUS_QUERIES",
-		"Too many simultaneous queries: all %d engine connections open to SQL users are busy after %v; try again later",
+		"Too many simultaneous queries: all %d engine connections open to read-only users are busy after %v; try again later",
 		cap(e.shared), e.opts.QueueTimeout)
 }
 
@@ -535,8 +542,12 @@ func (e *Engine) dial(key string) (*conn, error) {
 	// The engine's own log goes to a file, never to the console: it
 	// writes there only when stdout is a terminal, raw and coloured, in
 	// the middle of the user's output (see Options.EngineLogLevel).
-	args := []string{"ethidx", "--path=" + e.dataDir, "--logger.console=0",
-		"--logger.log=" + e.EngineLog(), "--log-level=" + e.opts.EngineLogLevel}
+	args := []string{"ethidx", "--path=" + e.dataDir}
+	if !e.booted {
+		// Only the connection that boots the engine configures its log:
+		// given again, the engine announces it on stderr each time.
+		args = append(args, "--logger.console=0", "--logger.log="+e.EngineLog(), "--log-level="+e.opts.EngineLogLevel)
+	}
 	names := make([]string, 0, len(e.opts.Settings))
 	for k := range e.opts.Settings {
 		names = append(names, k)

@@ -69,7 +69,8 @@ type Config struct {
 	MaxExecutionTime time.Duration
 	MaxMemoryUsage   uint64
 	// MaxConcurrentPerUser is how many statements one user may run at
-	// once (default 2); more wait in a queue.
+	// once (default 2 for read-only users, twice that for others); more
+	// wait in a queue.
 	MaxConcurrentPerUser int
 	// QueueTimeout is how long a statement waits in that queue before it
 	// is answered 503 TOO_MANY_SIMULTANEOUS_QUERIES (default 10s).
@@ -121,7 +122,11 @@ func New(engine *chdb.Engine, cfg Config) *Server {
 	}
 	s := &Server{engine: engine, cfg: cfg, log: cfg.Logger, perUser: map[string]chan struct{}{}}
 	for _, u := range s.users() {
-		s.perUser[u.Name] = make(chan struct{}, cfg.MaxConcurrentPerUser)
+		n := cfg.MaxConcurrentPerUser
+		if !u.ReadOnly {
+			n *= 2 // writers (a second ethidx loading through this endpoint) run batches in parallel
+		}
+		s.perUser[u.Name] = make(chan struct{}, n)
 	}
 	return s
 }
@@ -323,6 +328,8 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		Settings: settings,
 		// Every endpoint user, admins too, stays inside the database.
 		Untrusted: !user.Internal,
+		// Readers never take the connections kept for writers.
+		Reader: user.ReadOnly && !user.Internal,
 	}
 	var stats chdb.Stats
 	switch {

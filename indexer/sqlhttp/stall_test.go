@@ -41,16 +41,18 @@ func timed(t *testing.T, addr, user, password, sql string) (int, string, time.Du
 }
 
 // Readers that stall never stop the process's own writes nor an admin:
-// six stalled read-only connections hold at most the user's share, the
+// nine stalled read-only connections of two users hold at most each
+// user's share and together the readers' share of the engine; the
 // process's account (the follower's writes) and an admin answer within a
-// second, further queries of the stalled user are answered 503 TOO_MANY_
-// SIMULTANEOUS_QUERIES after the queue timeout instead of hanging, and
-// once the readers go the user is served again.
+// second; further reader queries are answered 503 TOO_MANY_SIMULTANEOUS_
+// QUERIES after the queue timeout instead of hanging (per user, and for
+// the readers' share); once the readers go, they are served again.
 func TestStalledReadersLeaveWritersAndAdmins(t *testing.T) {
 	cfg := sqlhttp.Config{
 		Users: []sqlhttp.User{
 			{Name: "admin", Password: "a"},
 			{Name: "viewer", Password: "v", ReadOnly: true},
+			{Name: "viewer2", Password: "v2", ReadOnly: true},
 			{Name: "self", Password: "s", Internal: true},
 		},
 		QueueTimeout: 2 * time.Second,
@@ -62,6 +64,10 @@ func TestStalledReadersLeaveWritersAndAdmins(t *testing.T) {
 	var stalled []net.Conn
 	for range 6 {
 		stalled = append(stalled, stall(t, addr, "viewer", "v"))
+	}
+	// A second reader fills the readers' share of the engine.
+	for range 3 {
+		stalled = append(stalled, stall(t, addr, "viewer2", "v2"))
 	}
 	time.Sleep(500 * time.Millisecond) // let them start and block
 
@@ -77,9 +83,11 @@ func TestStalledReadersLeaveWritersAndAdmins(t *testing.T) {
 	if code, body, d := timed(t, addr, "admin", "a", "SELECT 42"); code != 200 || d > time.Second {
 		t.Fatalf("admin SELECT 42 while readers stall: %d %q in %v", code, body, d)
 	}
-	code, body, d := timed(t, addr, "viewer", "v", "SELECT 1")
-	if code != 503 || !strings.HasPrefix(body, "202 ") || d > 5*time.Second {
-		t.Fatalf("the stalled user's next query: %d %q in %v; want 503 with code 202 after the queue timeout", code, body, d)
+	for _, u := range [][2]string{{"viewer", "v"}, {"viewer2", "v2"}} {
+		code, body, d := timed(t, addr, u[0], u[1], "SELECT 1")
+		if code != 503 || !strings.HasPrefix(body, "202 ") || d > 5*time.Second {
+			t.Fatalf("%s's next query: %d %q in %v; want 503 with code 202 after the queue timeout", u[0], code, body, d)
+		}
 	}
 	for _, c := range stalled {
 		c.Close()

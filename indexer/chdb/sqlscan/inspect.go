@@ -37,7 +37,9 @@ var ErrAmbiguous = errors.New("ambiguous statement text")
 // outside ASCII other than inside a string, quoted name or comment (the
 // engine's lexer takes some Unicode spaces as blanks and Unicode quotes as
 // quotes); and a '$' outside quotes (the engine's heredoc strings,
-// $tag$...$tag$, which this lexer does not model). None of these occur in
+// $tag$...$tag$, which this lexer does not model); and a backslash in a
+// quoted name (the engine decodes escapes there, so `\x66ile` names
+// file). None of these occur in
 // the SQL of BI tools or of ethidx itself; a guard may refuse them without
 // knowing what they would have meant.
 func Inspect(sql string) (Facts, error) {
@@ -166,6 +168,11 @@ func checkLexical(sql string, toks []token) error {
 			q := t.text[0]
 			if len(t.text) < 2 || t.text[len(t.text)-1] != q || endsEscaped(t.text) {
 				return ambiguous("unterminated quoted text at offset %d", t.start)
+			}
+			if q != '\'' && strings.IndexByte(t.text, '\\') >= 0 {
+				// The engine decodes escapes in quoted names (`\x66ile` is
+				// file); a name has no need of them.
+				return ambiguous("backslash in a quoted name at offset %d", t.start)
 			}
 			continue
 		}

@@ -3,7 +3,7 @@
 // and January 2026, ~38M and ~46M transactions, ~7,200 blocks, ~1.5M
 // transactions and ~614k active addresses a day, in the embedded engine.
 //
-//	go run ./queries/bench [-data-dir DIR] [-runs N]
+//	go run ./cmd/ethidx-query-bench [-data-dir DIR] [-runs N]
 //
 // The data (about 9 GB) is generated once by SQL (synthetic_*.sql: INSERT
 // ... SELECT FROM numbers(), so the materialized views fill the address
