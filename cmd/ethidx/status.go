@@ -407,7 +407,7 @@ func (r statusReport) writeText(out io.Writer) {
 		if i == 0 {
 			label = "tables"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d rows\t%s\t%d parts\n", label, t.Table, t.Rows, bytesText(t.CompressedBytes), t.Parts)
+		fmt.Fprintf(w, "%s\t%s\t%d rows\t%s\t%s\n", label, t.Table, t.Rows, bytesText(t.CompressedBytes), plural(int(t.Parts), "part"))
 	}
 	c := r.DayCache
 	switch {
