@@ -31,7 +31,7 @@ func followCommand() *cli.Command {
 			&cli.Uint64Flag{Name: "confirmations", Usage: "with --finality latest: stay N blocks behind the head"},
 			&cli.BoolFlag{Name: "once", Usage: "catch up to the horizon, then exit 0"},
 			&cli.DurationFlag{Name: "poll", Usage: "how often to poll for a new head (websocket URLs also subscribe to newHeads)", Value: time.Second},
-			&cli.DurationFlag{Name: "refresh", Usage: "how often to cache the daily figures of changed days", Value: time.Minute},
+			&cli.DurationFlag{Name: "refresh", Usage: "how often to cache the daily figures of changed days (and, with --metrics-addr, re-read the store gauges)", Value: time.Minute},
 			&cli.Uint64Flag{Name: "ready-lag", Usage: "/readyz fails when more than this many blocks behind the horizon", Value: 64},
 		), groups(catStorage, catNode, catLoading, catLogging)...),
 		Action: runFollow,
@@ -78,12 +78,14 @@ func runFollow(c *cli.Context) error {
 	defer st.Close()
 	sink := chsink.New(st.conn)
 
-	if addr := c.String("metrics-addr"); addr != "" {
-		actual, err := m.serve(c.Context, addr)
+	metricsOn := c.String("metrics-addr") != ""
+	if metricsOn {
+		actual, err := m.serve(c.Context, c.String("metrics-addr"))
 		if err != nil {
 			return err
 		}
 		slog.Info("metrics and health endpoints", "addr", actual)
+		go m.refreshStatus(c.Context, st, src)
 	}
 	opts := indexer.FollowOptions{
 		Finality: fin, Confirmations: c.Uint64("confirmations"), Start: start,
@@ -99,6 +101,11 @@ func runFollow(c *cli.Context) error {
 					return
 				case <-time.After(c.Duration("refresh")):
 					st.refresh(c.Context)
+					// The store gauges follow the day cache's rhythm:
+					// cheap, and fresh right after the cache changed.
+					if metricsOn {
+						m.refreshStatus(c.Context, st, src)
+					}
 				}
 			}
 		}()

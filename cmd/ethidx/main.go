@@ -136,6 +136,7 @@ func newApp() *cli.App {
 			reportCommand(),
 			sqlCommand(),
 			verifyCommand(),
+			statusCommand(),
 			rebuildCommand(),
 			devnetCommand(),
 		},

@@ -26,6 +26,7 @@ type followMetrics struct {
 	blocksWritten, txsWritten, reorgs    prometheus.Counter
 	rpcErrors, stepErrors                prometheus.Counter
 	reorgDepth, writeSeconds             prometheus.Histogram
+	store                                storeGauges
 
 	maxLag     uint64
 	headN      atomic.Uint64
@@ -62,7 +63,95 @@ func newFollowMetrics(maxLag uint64) *followMetrics {
 	m.writeSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "ethidx", Name: "write_seconds",
 		Help: "Fetch-and-write latency of each follower step.", Buckets: prometheus.DefBuckets})
 	m.reg.MustRegister(m.reorgDepth, m.writeSeconds, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	m.store = newStoreGauges(m.reg)
 	return m
+}
+
+// storeGauges are `ethidx status`'s figures as gauges, set from the same
+// statusReport, so a dashboard and the command never disagree.
+type storeGauges struct {
+	nodeBlock              *prometheus.GaugeVec // by tag
+	tip, tipTime           prometheus.Gauge
+	headLag, headLagSecs   prometheus.Gauge
+	doneBlocks, gapBlocks  prometheus.Gauge
+	gaps, detached         prometheus.Gauge
+	tableRows, tableBytes  *prometheus.GaugeVec // by table
+	cacheDays              prometheus.Gauge
+	verifyTime, verifyLost prometheus.Gauge
+	updated                prometheus.Gauge
+}
+
+func newStoreGauges(reg *prometheus.Registry) storeGauges {
+	g := func(name, help string) prometheus.Gauge {
+		v := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "ethidx", Name: name, Help: help})
+		reg.MustRegister(v)
+		return v
+	}
+	vec := func(name, help, label string) *prometheus.GaugeVec {
+		v := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "ethidx", Name: name, Help: help}, []string{label})
+		reg.MustRegister(v)
+		return v
+	}
+	return storeGauges{
+		nodeBlock:   vec("node_block", "The node's newest block at each tag (latest, safe, finalized).", "tag"),
+		tip:         g("stored_tip_block", "Last block of the newest completed range."),
+		tipTime:     g("stored_tip_timestamp_seconds", "Timestamp of the stored tip block."),
+		headLag:     g("head_lag_blocks", "The node's latest block minus the stored tip."),
+		headLagSecs: g("head_lag_seconds", "The node's latest block's timestamp minus the stored tip's."),
+		doneBlocks:  g("done_blocks", "Blocks in completed ranges."),
+		gapBlocks:   g("gap_blocks", "Blocks missing between completed ranges."),
+		gaps:        g("gaps", "Holes between completed ranges."),
+		detached:    g("detached_parts", "Parts the engine took out of service (broken, unexpected): their rows are lost until repaired."),
+		tableRows:   vec("table_rows", "Rows in each table's active parts (unmerged duplicates included).", "table"),
+		tableBytes:  vec("table_bytes", "Compressed bytes of each table's active parts.", "table"),
+		cacheDays:   g("cache_days", "Days held in the day cache."),
+		verifyTime:  g("verify_last_timestamp_seconds", "When the last ethidx verify finished (0: never)."),
+		verifyLost:  g("verify_last_problems", "Problems the last ethidx verify found."),
+		updated:     g("status_timestamp_seconds", "When these store gauges were last read."),
+	}
+}
+
+// observeStatus sets the store gauges from a status report. A figure the
+// report lacks (no node tag, no tip) keeps its last value rather than
+// dropping to a misleading 0.
+func (m *followMetrics) observeStatus(r statusReport, detached int) {
+	g := m.store
+	if n := r.Node; n != nil {
+		for tag, v := range map[string]*uint64{"latest": n.Latest, "safe": n.Safe, "finalized": n.Finalized} {
+			if v != nil {
+				g.nodeBlock.WithLabelValues(tag).Set(float64(*v))
+			}
+		}
+	}
+	if s := r.Stored; s.Tip != nil {
+		g.tip.Set(float64(*s.Tip))
+		if s.TipTime != nil {
+			g.tipTime.Set(float64(s.TipTime.Unix()))
+		}
+	}
+	if l := r.Lag; l != nil {
+		g.headLag.Set(float64(l.Blocks))
+		if l.Seconds != nil {
+			g.headLagSecs.Set(float64(*l.Seconds))
+		}
+	}
+	g.doneBlocks.Set(float64(r.Stored.Blocks))
+	g.gapBlocks.Set(float64(r.Stored.GapBlocks))
+	g.gaps.Set(float64(len(r.Stored.Gaps)))
+	g.detached.Set(float64(detached))
+	// A table that went away must not linger.
+	g.tableRows.Reset()
+	g.tableBytes.Reset()
+	for _, t := range r.Tables {
+		g.tableRows.WithLabelValues(t.Table).Set(float64(t.Rows))
+		g.tableBytes.WithLabelValues(t.Table).Set(float64(t.CompressedBytes))
+	}
+	g.cacheDays.Set(float64(r.DayCache.CachedDays))
+	if v := r.LastVerify; v != nil {
+		g.verifyTime.Set(float64(v.Finished.Unix()))
+		g.verifyLost.Set(float64(v.Problems))
+	}
+	g.updated.SetToCurrentTime()
 }
 
 func (m *followMetrics) Head(h indexer.Header) {

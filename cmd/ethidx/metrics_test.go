@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,4 +83,73 @@ func TestFollowMetricsLag(t *testing.T) {
 			t.Errorf("%s = %v, want %v", name, got, want)
 		}
 	}
+}
+
+// The store gauges take status's figures; a table gone from the report
+// leaves the gauges, while a figure the report lacks this time (the node
+// did not answer) keeps its last value instead of reading 0.
+func TestStoreGauges(t *testing.T) {
+	m := newFollowMetrics(5)
+	u := func(n uint64) *uint64 { return &n }
+	secs := int64(120)
+	tip := time.Unix(1704067200, 0).UTC()
+	m.observeStatus(statusReport{
+		Node:   &nodeReport{Latest: u(110), Safe: u(105), Finalized: u(90)},
+		Stored: storedReport{Tip: u(100), TipTime: &tip, Blocks: 80, Gaps: []blockRange{{From: 11, To: 30, Blocks: 20}}, GapBlocks: 20},
+		Lag:    &lagReport{Blocks: 10, Seconds: &secs},
+		Tables: []tableReport{{Table: "blocks", Rows: 80, CompressedBytes: 4096}, {Table: "old", Rows: 1}},
+	}, 2)
+	m.observeStatus(statusReport{
+		Node:   &nodeReport{Error: "down"},
+		Stored: storedReport{Tip: u(100), TipTime: &tip, Blocks: 80, Gaps: []blockRange{{From: 11, To: 30, Blocks: 20}}, GapBlocks: 20},
+		Tables: []tableReport{{Table: "blocks", Rows: 81, CompressedBytes: 4100}},
+	}, 0)
+	got := gather(t, m)
+	for name, want := range map[string]float64{
+		`ethidx_node_block{tag="latest"}`:     110,
+		`ethidx_node_block{tag="finalized"}`:  90,
+		`ethidx_head_lag_blocks`:              10,
+		`ethidx_head_lag_seconds`:             120,
+		`ethidx_stored_tip_block`:             100,
+		`ethidx_stored_tip_timestamp_seconds`: 1704067200,
+		`ethidx_gap_blocks`:                   20,
+		`ethidx_gaps`:                         1,
+		`ethidx_done_blocks`:                  80,
+		`ethidx_table_rows{table="blocks"}`:   81,
+		`ethidx_table_bytes{table="blocks"}`:  4100,
+		`ethidx_detached_parts`:               0,
+	} {
+		if v, ok := got[name]; !ok || v != want {
+			t.Errorf("%s = %v (present %v), want %v", name, v, ok, want)
+		}
+	}
+	if _, ok := got[`ethidx_table_rows{table="old"}`]; ok {
+		t.Errorf("a table no longer reported still has a gauge")
+	}
+}
+
+// gather reads m's registry as "name{labels}" -> value.
+func gather(t *testing.T, m *followMetrics) map[string]float64 {
+	t.Helper()
+	mfs, err := m.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, mf := range mfs {
+		for _, mt := range mf.GetMetric() {
+			name := mf.GetName()
+			var labels []string
+			for _, l := range mt.GetLabel() {
+				labels = append(labels, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+			}
+			if len(labels) > 0 {
+				name += "{" + strings.Join(labels, ",") + "}"
+			}
+			if g := mt.GetGauge(); g != nil {
+				out[name] = g.GetValue()
+			}
+		}
+	}
+	return out
 }
