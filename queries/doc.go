@@ -12,5 +12,5 @@
 // complete day; the views use a cached day only while the blocks it was
 // computed from are unchanged, so every figure stays exact under
 // re-inserts, reorgs and late backfills whether or not Refresh has run
-// (see install/01_daily_rollup.sql).
+// (see schema/0008_day_cache.sql).
 package queries

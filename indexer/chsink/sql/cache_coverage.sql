@@ -1,5 +1,5 @@
 -- name: cache_coverage
--- The day cache (queries/install/01_daily_rollup.sql): how many days hold a
+-- The day cache (schema/0008_day_cache.sql): how many days hold a
 -- cached row, and the first and last of them. It reads the cache table only
 -- (one small row per day), so it is cheap; whether each row still applies
 -- to the stored blocks is cache_valid's question.

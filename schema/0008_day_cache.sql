@@ -17,7 +17,9 @@
 --     new_addresses (first appearance over all earlier history) depends on.
 --
 -- The _v1 suffix is the cache format: a change of columns gets a new table
--- name instead of a migration, and the old one can be dropped.
+-- (and migration) instead of an ALTER, and the old one can be dropped.
+-- (Until this migration the table was created by the saved queries'
+-- install; IF NOT EXISTS keeps existing caches.)
 CREATE TABLE IF NOT EXISTS _daily_rollup_v1
 (
     day              Date,
