@@ -159,7 +159,10 @@ func (s *Sink) Status(ctx context.Context, opts StatusOptions) (Status, error) {
 // read of a system table.
 func optional(err error) bool {
 	var ex *clickhouse.Exception
-	return refusedRead(err) || errors.As(err, &ex) && ex.Code == 60 || strings.Contains(err.Error(), "UNKNOWN_TABLE")
+	// 60 UNKNOWN_TABLE: a table an older schema lacks; 46 UNKNOWN_FUNCTION:
+	// the saved queries' views (the cache's _daily_cache) not installed.
+	return refusedRead(err) || errors.As(err, &ex) && (ex.Code == 60 || ex.Code == 46) ||
+		strings.Contains(err.Error(), "UNKNOWN_TABLE") || strings.Contains(err.Error(), "UNKNOWN_FUNCTION")
 }
 
 func (s *Sink) tableSizes(ctx context.Context) ([]TableSize, error) {
