@@ -213,7 +213,14 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 		lock.Close()
 		return nil, err
 	}
-	if err := e.loadHostGuard(c); err != nil {
+	if err := e.loadHostGuard(c); err == nil {
+		err = e.exec(c, "CREATE DATABASE IF NOT EXISTS "+SandboxDatabase+" ENGINE = Atomic")
+		if err != nil {
+			e.closeConn(c)
+			lock.Close()
+			return nil, fmt.Errorf("creating the endpoint's sandbox database: %w", err)
+		}
+	} else {
 		e.closeConn(c)
 		lock.Close()
 		return nil, err
@@ -300,7 +307,7 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (_ Stats, e
 	if strings.IndexByte(st.SQL, 0) >= 0 {
 		return Stats{}, errNUL
 	}
-	if err := e.guardUntrusted(ctx, &st, false); err != nil {
+	if err := e.guardUntrusted(ctx, &st); err != nil {
 		return Stats{}, err
 	}
 	c, err := e.acquire(ctx, st)
@@ -371,7 +378,7 @@ func (e *Engine) RunInsert(ctx context.Context, st Statement, body io.Reader) (S
 	if strings.IndexByte(st.SQL, 0) >= 0 {
 		return Stats{}, errNUL
 	}
-	if err := e.guardUntrusted(ctx, &st, true); err != nil {
+	if err := e.guardUntrusted(ctx, &st); err != nil {
 		return Stats{}, err
 	}
 	c, err := e.acquire(ctx, st)

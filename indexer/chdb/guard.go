@@ -44,7 +44,16 @@ var safeSources = map[string]bool{
 	// Table engines an admin may create: data stays in the data directory.
 	"memory": true, "log": true, "tinylog": true, "stripelog": true, "set": true, "join": true,
 	"materializedview": true,
+	// Database engines likewise (Filesystem, S3, MySQL, ... are refused).
+	"atomic": true, "ordinary": true, "replicated": true,
 }
+
+// SandboxDatabase is the empty database an endpoint statement runs in when
+// it names none: in the embedded engine (clickhouse-local) database
+// default is an Overlay over a Filesystem database, where any table name
+// is a file path (`SELECT * FROM users` reads ./users), so endpoint users
+// never use default.
+const SandboxDatabase = "_ethidx_sandbox"
 
 // hostFunctions are scalar functions that read the host: files, the
 // filesystem, the machine's name and kernel, server settings (paths),
@@ -137,7 +146,7 @@ func (e *Engine) loadHostGuard(c *conn) error {
 	var err error
 	c.do(func() {
 		_, err = e.query(c, Statement{
-			SQL:    "SELECT name FROM system.table_functions UNION ALL SELECT name FROM system.table_engines",
+			SQL:    "SELECT name FROM system.table_functions UNION ALL SELECT name FROM system.table_engines UNION ALL SELECT name FROM system.database_engines",
 			Format: "TabSeparated",
 		}, &out)
 	})
@@ -221,8 +230,8 @@ func (g *hostGuard) checkFacts(f sqlscan.Facts) error {
 		if refusedStatements[first] {
 			return refuse("%s statement", strings.ToUpper(first))
 		}
-		if first == "use" && len(f.Words) > 1 && f.Words[1] == "system" {
-			return refuse("database system")
+		if first == "use" && len(f.Names) > 1 && (f.Names[1] == "system" || f.Names[1] == "default") {
+			return refuse("database %s", f.Names[1])
 		}
 		if first == "show" {
 			if len(f.Words) < 2 || !showAllowed[f.Words[1]] {
@@ -249,6 +258,14 @@ func (g *hostGuard) checkFacts(f sqlscan.Facts) error {
 		if q[0] == "system" && !systemTables[q[1]] {
 			return refuse("table system.%s", q[1])
 		}
+		if q[0] == "default" {
+			return refuse("database default (it maps table names to files)")
+		}
+	}
+	for _, n := range f.Quoted {
+		if strings.ContainsRune(n, '/') {
+			return refuse("a name holding a path (%q)", n)
+		}
 	}
 	for _, s := range f.Settings {
 		if settingRefused(s) {
@@ -258,31 +275,34 @@ func (g *hostGuard) checkFacts(f sqlscan.Facts) error {
 	return nil
 }
 
-// untrustedInsertSettings keep an endpoint INSERT's data from being
-// evaluated: the Values format otherwise runs any expression in a row,
-// file() included.
-var untrustedInsertSettings = map[string]string{
+// untrustedSettings keep Values data from being evaluated, in an endpoint
+// INSERT's body or a format() table function's string: the Values format
+// otherwise runs any expression in a row, file() included.
+var untrustedSettings = map[string]string{
 	"input_format_values_interpret_expressions":           "0",
 	"input_format_values_deduce_templates_of_expressions": "0",
 }
 
-// guardUntrusted checks st when it comes from outside the process.
-func (e *Engine) guardUntrusted(_ context.Context, st *Statement, insert bool) error {
+// guardUntrusted checks st when it comes from outside the process, runs
+// it in SandboxDatabase when it names no database or default, and keeps
+// Values data from being evaluated.
+func (e *Engine) guardUntrusted(_ context.Context, st *Statement) error {
 	if !st.Untrusted {
 		return nil
 	}
 	if err := e.guard.check(*st); err != nil {
 		return err
 	}
-	if insert {
-		s := make(map[string]string, len(st.Settings)+len(untrustedInsertSettings))
-		for k, v := range st.Settings {
-			s[k] = v
-		}
-		for k, v := range untrustedInsertSettings {
-			s[k] = v
-		}
-		st.Settings = s
+	if st.Database == "" || strings.EqualFold(st.Database, "default") {
+		st.Database = SandboxDatabase
 	}
+	s := make(map[string]string, len(st.Settings)+len(untrustedSettings))
+	for k, v := range st.Settings {
+		s[k] = v
+	}
+	for k, v := range untrustedSettings {
+		s[k] = v
+	}
+	st.Settings = s
 	return nil
 }

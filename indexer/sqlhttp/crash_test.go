@@ -39,7 +39,7 @@ func TestCrashSafety(t *testing.T) {
 	for round := range 3 {
 		killed := runAndKill(t, dir, round, acked)
 		e := chdbtest.OpenAt(t, dir, chdb.Options{})
-		out, err := e.Query(context.Background(), "SELECT batch, count() FROM crash GROUP BY batch ORDER BY batch", "TSV", nil)
+		out, err := e.Query(context.Background(), "SELECT batch, count() FROM "+chdb.SandboxDatabase+".crash GROUP BY batch ORDER BY batch", "TSV", nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -57,6 +57,16 @@ func hostileStatements(secret string) []hostile {
 		s("hex escape in a double-quoted name", `SELECT "\x66ile"('SECRET')`),
 		s("escaped system database", "SELECT query FROM `\\x73ystem`.processes"),
 		s("form feed before paren", "SELECT file\f('SECRET')"),
+		s("file as a table of database default", "SELECT * FROM default.`SECRET`"),
+		s("file relative to the working directory", "SELECT * FROM ethidx_hostile_users"),
+		s("same, database default asked for", "SELECT * FROM ethidx_hostile_users", "database", "default"),
+		s("same, qualified", "SELECT * FROM default.ethidx_hostile_users"),
+		s("quoted path as a table", "SELECT * FROM `SECRET`"),
+		s("Filesystem database", "CREATE DATABASE fs ENGINE = Filesystem('/')"),
+		s("format() evaluates Values", "SELECT * FROM format(Values, 'x String', '(file(''SECRET''))')"),
+		s("quoted setting name", "SELECT 1 FORMAT Template SETTINGS \"format_template_resultset\" = 'SECRET'"),
+		s("backquoted setting in SET", "SET `format_template_resultset` = 'SECRET'"),
+		s("USE quoted system", "USE `system`"),
 		s("tabs and newlines", "SELECT\tfile\n(\n'SECRET'\n)"),
 		s("inside a lambda", "SELECT arrayMap(x -> file(x), ['SECRET'])"),
 		s("in a subquery", "SELECT * FROM (SELECT file('SECRET') AS f)"),
@@ -179,8 +189,18 @@ func checkAllowed(t *testing.T, addr, user, password string) {
 	}
 }
 
+// cwdSecret writes the secret marker to a file without extension in the
+// working directory, as `ethidx serve --user-file users` invites.
+func cwdSecret(t *testing.T, marker string) {
+	if err := os.WriteFile("ethidx_hostile_users", []byte(marker+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove("ethidx_hostile_users") })
+}
+
 func TestHostileStatementsWithUsers(t *testing.T) {
 	secret, marker := secretFile(t)
+	cwdSecret(t, marker)
 	envMarker := "ETHIDX-ENV-" + marker[len("ETHIDX-SECRET-"):]
 	t.Setenv("ETHIDX_HOSTILE_TEST", envMarker)
 	addr, e := sqlhttptest.Start(t, sqlhttp.Config{Users: []sqlhttp.User{
@@ -216,6 +236,7 @@ func TestHostileStatementsUnauthenticated(t *testing.T) {
 	secret, marker := secretFile(t)
 	envMarker := "ETHIDX-ENV-" + marker[len("ETHIDX-SECRET-"):]
 	t.Setenv("ETHIDX_HOSTILE_TEST", envMarker)
+	cwdSecret(t, marker)
 	addr, e := sqlhttptest.Start(t, sqlhttp.Config{})
 	if err := e.Exec(context.Background(), "CREATE TABLE t (line String) ENGINE = MergeTree ORDER BY line", nil); err != nil {
 		t.Fatal(err)

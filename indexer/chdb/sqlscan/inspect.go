@@ -16,6 +16,10 @@ import (
 type Facts struct {
 	// Words are the statement's bare (unquoted) words, lower case, in order.
 	Words []string
+	// Names are every name, bare or quoted (unquoted), lower case, in order.
+	Names []string
+	// Quoted are the quoted names (unquoted), as written.
+	Quoted []string
 	// Calls are names immediately followed by "(" (comments and blanks in
 	// between do not matter to the engine, so not here either).
 	Calls []string
@@ -62,7 +66,13 @@ func Inspect(sql string) (Facts, error) {
 		if !t.quoted && isWordByte(t.text[0]) {
 			f.Words = append(f.Words, strings.ToLower(t.text))
 		}
-		if isKeyword(t, "SET") || isKeyword(t, "SETTINGS") {
+		if isName {
+			f.Names = append(f.Names, name)
+			if t.quoted {
+				f.Quoted = append(f.Quoted, unquote(t.text))
+			}
+		}
+		if isKeyword(t, "SET") || isKeyword(t, "SETTINGS") || isKeyword(t, "SETTING") {
 			setting = true
 		}
 		next := func(k int) token {
@@ -82,7 +92,8 @@ func Inspect(sql string) (Facts, error) {
 				f.Qualified = append(f.Qualified, [2]string{name, b})
 			}
 		}
-		if setting && !t.quoted {
+		if setting {
+			// Quoted setting names count: the engine accepts them.
 			if n := next(1); n.text == "=" && !n.quoted {
 				f.Settings = append(f.Settings, name)
 			}
