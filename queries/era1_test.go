@@ -17,9 +17,9 @@ import (
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	"github.com/ethidx/ethidx/indexer/replay"
-	"github.com/ethidx/ethidx/queries/report"
 	"github.com/ethidx/ethidx/indexer/rpcsource"
 	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/queries/report"
 )
 
 // era1Fixture is mainnet's first 16,384 blocks (genesis to 2015-08-01,

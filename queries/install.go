@@ -305,8 +305,8 @@ func cacheSQL(name string) string {
 }
 
 // txRowsWhole reports whether every transaction the day's block rows count
-// is stored. Without FINAL a count can only overstate (rows not yet merged
-// away), so a count below the blocks' own is a loss.
+// is stored (counted with FINAL, so duplicates not yet merged away cannot
+// hide a loss).
 func txRowsWhole(ctx context.Context, db DB, d dayBlocks) (bool, error) {
 	qctx := clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{
 		"lo": strconv.FormatUint(d.FirstBlock, 10), "hi": strconv.FormatUint(d.LastBlock, 10)}))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -102,18 +103,45 @@ func (s *Sink) CheckStore(ctx context.Context) (Damage, error) {
 	d, err := s.detached(ctx, done)
 	if err != nil {
 		if refusedRead(err) {
+			slog.Warn("the store's damage check could not run: this user may not read the system tables; the process that owns the data checks it on start", "err", err)
 			return nil, nil
 		}
 		return nil, err
 	}
+	distributed, err := s.distributed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if distributed {
+		// On a cluster the parts are the shards' _local tables'; the
+		// per-partition comparison would see none. (Detached parts of
+		// this node are still checked.)
+		slog.Debug("damage check: Distributed tables, row comparison left out")
+		return d, nil
+	}
 	short, err := s.shortPartitions(ctx, done)
 	if err != nil {
 		if refusedRead(err) {
+			slog.Warn("the store's row check could not run: this user may not read system.parts", "err", err)
 			return d, nil
 		}
 		return nil, err
 	}
 	return append(d, short...), nil
+}
+
+// distributed reports whether the transactions table is a Distributed one
+// (the cluster variant).
+func (s *Sink) distributed(ctx context.Context) (bool, error) {
+	var engine string
+	err := s.conn.QueryRow(ctx, opQuery("table_engine"), "transactions").Scan(&engine)
+	if err != nil {
+		if refusedRead(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("reading the transactions table's engine: %w", err)
+	}
+	return engine == "Distributed", nil
 }
 
 // refusedRead reports an access refusal (of a system table).
@@ -150,17 +178,27 @@ func (s *Sink) detached(ctx context.Context, done indexer.Ranges) (Damage, error
 		pr := Problem{Table: p.table, Part: p.name, Reason: reason}
 		switch {
 		case baseTables[p.table] || p.table == "ranges_done":
-			n, err := strconv.ParseUint(p.partition, 10, 64)
+			n, perr := strconv.ParseUint(p.partition, 10, 64)
 			r := indexer.Range{From: n * partitionBlocks, To: n*partitionBlocks + partitionBlocks - 1}
-			if p.table == "ranges_done" || err != nil {
+			if p.table == "ranges_done" || perr != nil {
 				r = indexer.Range{From: 0, To: ^uint64(0)}
 			}
-			if got, ok := within(done, r); ok {
-				pr.Blocks, pr.Known = got, true
-				pr.Repair = fmt.Sprintf("ethidx backfill --from %d --to %d (reloads the batches whose rows are missing, then drops the detached part)", got.From, got.To)
-			} else {
-				pr.Repair = "ethidx backfill over the ranges you loaded (batches whose rows are missing are reloaded)"
+			var err error
+			got, ok := within(done, r)
+			if !ok {
+				// No completed range claims these blocks (its records went
+				// too): name the blocks the store holds there, or else the
+				// whole partition, so a backfill over them clears the part.
+				got, ok, err = s.storedIn(ctx, r)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					got = r
+				}
 			}
+			pr.Blocks, pr.Known = got, true
+			pr.Repair = fmt.Sprintf("ethidx backfill --from %d --to %d (reloads the batches whose rows are missing, then drops the detached part)", got.From, got.To)
 		case p.table == "address_activity":
 			m, err := strconv.ParseUint(p.partition, 10, 32)
 			if err == nil {
@@ -201,6 +239,15 @@ func within(done indexer.Ranges, r indexer.Range) (indexer.Range, bool) {
 		found = true
 	}
 	return out, found
+}
+
+// storedIn returns the first and last stored block of r.
+func (s *Sink) storedIn(ctx context.Context, r indexer.Range) (indexer.Range, bool, error) {
+	var lo, hi, n uint64
+	if err := s.conn.QueryRow(withParams(ctx, map[string]uint64{"from": r.From, "to": r.To}), opQuery("stored_span")).Scan(&lo, &hi, &n); err != nil {
+		return indexer.Range{}, false, fmt.Errorf("reading stored blocks %s: %w", r, err)
+	}
+	return indexer.Range{From: lo, To: hi}, n > 0, nil
 }
 
 func (s *Sink) monthBlocks(ctx context.Context, month uint32) (indexer.Range, bool, error) {

@@ -9,9 +9,9 @@ import (
 
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
-	"github.com/ethidx/ethidx/queries/report"
 	"github.com/ethidx/ethidx/queries"
 	"github.com/ethidx/ethidx/queries/querytest"
+	"github.com/ethidx/ethidx/queries/report"
 )
 
 func TestMonthly(t *testing.T) {
