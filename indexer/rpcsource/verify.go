@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -123,11 +124,15 @@ func (d *blockDecoder) verify(b *indexer.Block) error {
 		return blockErr(b.Number, "verifying %s: %s", check, fmt.Sprintf(format, args...))
 	}
 
+	sc := scratches.Get().(*scratch)
+	defer sc.release()
+
 	// Each transaction is encoded once: its hash is the keccak of its
 	// canonical encoding (what Transaction.Hash computes) and the same
 	// bytes are the trie's values.
-	txs := make(types.Transactions, len(b.Transactions))
-	encs := make(encodedList, len(b.Transactions))
+	sc.txs = grow(sc.txs, len(b.Transactions))
+	sc.encs = grow(sc.encs, len(b.Transactions))
+	txs, encs := sc.txs, sc.encs
 	kh := crypto.NewKeccakState()
 	for i := range b.Transactions {
 		t := &b.Transactions[i]
@@ -147,7 +152,7 @@ func (d *blockDecoder) verify(b *indexer.Block) error {
 		return fail("transactionsRoot", "transactions hash to %s, header says %s", root, b.TransactionsRoot)
 	}
 
-	if err := d.verifyReceipts(b, fail); err != nil {
+	if err := d.verifyReceipts(b, sc, fail); err != nil {
 		return err
 	}
 	if b.WithdrawalsRoot != nil {
@@ -201,17 +206,18 @@ func (d *blockDecoder) verify(b *indexer.Block) error {
 
 // verifyReceipts recomputes each receipt's bloom from its logs, the
 // block's bloom from the receipts', and the receipts root.
-func (d *blockDecoder) verifyReceipts(b *indexer.Block, fail func(string, string, ...any) error) error {
-	logs := make([]types.Log, len(b.Logs))
-	ptrs := make([]*types.Log, len(b.Logs))
+func (d *blockDecoder) verifyReceipts(b *indexer.Block, sc *scratch, fail func(string, string, ...any) error) error {
+	sc.logs = grow(sc.logs, len(b.Logs))
+	sc.ptrs = grow(sc.ptrs, len(b.Logs))
+	logs, ptrs := sc.logs, sc.ptrs
 	for i := range b.Logs {
 		l := &b.Logs[i]
 		logs[i] = types.Log{Address: l.Address, Topics: l.Topics, Data: l.Data}
 		ptrs[i] = &logs[i]
 	}
-	buf := make([]types.Receipt, len(b.Transactions))
-	rs := make(types.Receipts, len(b.Transactions))
-	memo := newBloomMemo(len(b.Logs))
+	sc.rbuf = grow(sc.rbuf, len(b.Transactions))
+	sc.rs = grow(sc.rs, len(b.Transactions))
+	buf, rs, memo := sc.rbuf, sc.rs, &sc.memo
 	var bloom types.Bloom
 	at, both := 0, false
 	for i := range b.Transactions {
@@ -283,8 +289,47 @@ type bloomBits [3]struct {
 	bits byte
 }
 
-func newBloomMemo(logs int) *bloomMemo {
-	return &bloomMemo{addrs: make(map[common.Address]bloomBits, logs/2), topics: make(map[common.Hash]bloomBits, logs)}
+// scratch holds the go-ethereum values one block's verification builds.
+// They are as large as the block and garbage a few milliseconds later, so
+// they are kept for the next block (a sync.Pool, one per concurrent
+// verification) instead of reallocated.
+type scratch struct {
+	txs  types.Transactions
+	encs encodedList
+	logs []types.Log
+	ptrs []*types.Log
+	rbuf []types.Receipt
+	rs   types.Receipts
+	memo bloomMemo
+}
+
+var scratches = sync.Pool{New: func() any {
+	return &scratch{memo: bloomMemo{addrs: map[common.Address]bloomBits{}, topics: map[common.Hash]bloomBits{}}}
+}}
+
+// release drops every reference into the block just verified, so a kept
+// scratch holds no row alive, and returns it to the pool.
+func (sc *scratch) release() {
+	clear(sc.txs)
+	clear(sc.encs)
+	clear(sc.logs)
+	clear(sc.ptrs)
+	clear(sc.rbuf)
+	clear(sc.rs)
+	clear(sc.memo.addrs)
+	clear(sc.memo.topics)
+	scratches.Put(sc)
+}
+
+// grow returns s with length n and zero elements, reusing its array when
+// it is large enough.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
 }
 
 func (m *bloomMemo) add(b *types.Bloom, l indexer.Log) {
