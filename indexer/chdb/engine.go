@@ -317,7 +317,15 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (_ Stats, e
 	dirty := false
 	// After a failure, above all a cancelled one, a connection can hold
 	// leftovers of the statement (unread output was seen): drop it.
-	defer func() { e.release(c, dirty || err != nil) }()
+	defer func() {
+		// A panic mid-statement leaves the connection in an unknown
+		// state: it is dropped, and the panic goes on.
+		p := recover()
+		e.release(c, p != nil || dirty || err != nil)
+		if p != nil {
+			panic(p)
+		}
+	}()
 
 	var class, count uint32
 	c.do(func() { class, count = e.classify(c, st.SQL, st.Database) })
@@ -386,7 +394,13 @@ func (e *Engine) RunInsert(ctx context.Context, st Statement, body io.Reader) (S
 		return Stats{}, err
 	}
 	dirty := false
-	defer func() { e.release(c, dirty) }()
+	defer func() {
+		p := recover() // as in Run
+		e.release(c, p != nil || dirty)
+		if p != nil {
+			panic(p)
+		}
+	}()
 	var stats Stats
 	c.do(func() { stats, err = e.insert(ctx, c, st, body) })
 	// A failed or cancelled insert stream may leave the connection mid-state.
@@ -475,19 +489,23 @@ func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
 // release returns c to the idle list, or closes it if its session state is
 // unknown (dirty) or the idle list is full.
 func (e *Engine) release(c *conn, dirty bool) {
+	var drop *conn // closed after the lock: closing waits on the engine
 	e.mu.Lock()
+	shared := c.shared
+	c.shared = false
 	if dirty || e.closed {
-		e.closeConn(c)
+		drop = c
 	} else {
 		e.idle = append(e.idle, c)
 		if len(e.idle) > 2*cap(e.slots) {
-			e.closeConn(e.idle[0])
+			drop = e.idle[0]
 			e.idle = slices.Delete(e.idle, 0, 1)
 		}
 	}
-	shared := c.shared
-	c.shared = false
 	e.mu.Unlock()
+	if drop != nil {
+		e.closeConn(drop)
+	}
 	e.giveSlot(shared)
 }
 
