@@ -19,6 +19,23 @@ import (
 //go:embed *.sql
 var files embed.FS
 
+// The migrator's own statements (its bookkeeping table).
+//
+//go:embed migrator/*.sql
+var migratorFiles embed.FS
+
+func migratorSQL(name string) string {
+	body, err := migratorFiles.ReadFile("migrator/" + name + ".sql")
+	if err != nil {
+		panic(fmt.Sprintf("schema: no migrator statement %q", name))
+	}
+	stmts := SplitStatements(string(body))
+	if len(stmts) != 1 {
+		panic(fmt.Sprintf("schema: migrator/%s.sql has %d statements, want 1", name, len(stmts)))
+	}
+	return stmts[0]
+}
+
 // Migration is one versioned DDL file.
 type Migration struct {
 	Version    int
@@ -102,13 +119,13 @@ type DB interface {
 // order, to the connection's current database, and returns how many it
 // applied.
 func Migrate(ctx context.Context, db DB) (int, error) {
-	if err := db.Exec(ctx, migrationsTable); err != nil {
+	if err := db.Exec(ctx, migratorSQL("create")); err != nil {
 		return 0, fmt.Errorf("creating schema_migrations: %w", err)
 	}
 	var applied []struct {
 		Version uint32 `ch:"version"`
 	}
-	if err := db.Select(ctx, &applied, "SELECT version FROM schema_migrations FINAL"); err != nil {
+	if err := db.Select(ctx, &applied, migratorSQL("applied")); err != nil {
 		return 0, fmt.Errorf("reading schema_migrations: %w", err)
 	}
 	done := map[int]bool{}
@@ -125,19 +142,10 @@ func Migrate(ctx context.Context, db DB) (int, error) {
 				return n, fmt.Errorf("migration %04d_%s statement %d: %w", m.Version, m.Name, i+1, err)
 			}
 		}
-		if err := db.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", uint32(m.Version), m.Name); err != nil {
+		if err := db.Exec(ctx, migratorSQL("record"), uint32(m.Version), m.Name); err != nil {
 			return n, fmt.Errorf("recording migration %04d: %w", m.Version, err)
 		}
 		n++
 	}
 	return n, nil
 }
-
-const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations
-(
-    version    UInt32,
-    name       String,
-    applied_at DateTime('UTC') DEFAULT now()
-)
-ENGINE = ReplacingMergeTree(applied_at)
-ORDER BY version`

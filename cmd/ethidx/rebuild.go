@@ -44,11 +44,8 @@ func rebuildCommand() *cli.Command {
 				// would be wrong: repair the base rows first.
 				return st.damage.Err()
 			}
-			var (
-				n     uint64
-				first time.Time
-			)
-			if err := st.conn.QueryRow(c.Context, "SELECT count(), min(timestamp) FROM blocks WHERE number >= ?", from).Scan(&n, &first); err != nil {
+			n, first, err := chsink.New(st.conn).BlocksFrom(c.Context, from)
+			if err != nil {
 				return fmt.Errorf("finding block %d's day: %w", from, err)
 			}
 			if n == 0 {

@@ -2,6 +2,7 @@ package chdb
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"strings"
@@ -140,13 +141,16 @@ func newHostGuard(catalogue []string) *hostGuard {
 	return g
 }
 
+//go:embed sql/catalogue.sql
+var catalogueSQL string
+
 // loadHostGuard reads the catalogue from a fresh connection.
 func (e *Engine) loadHostGuard(c *conn) error {
 	var out strings.Builder
 	var err error
 	c.do(func() {
 		_, err = e.query(c, Statement{
-			SQL:    "SELECT name FROM system.table_functions UNION ALL SELECT name FROM system.table_engines UNION ALL SELECT name FROM system.database_engines",
+			SQL:    strings.TrimSuffix(strings.TrimSpace(catalogueSQL), ";"),
 			Format: "TabSeparated",
 		}, &out)
 	})

@@ -184,3 +184,16 @@ func (s *Sink) Audit(ctx context.Context, from, to uint64) (map[uint64]indexer.S
 	}
 	return out, rows.Err()
 }
+
+// BlocksFrom reports how many blocks are stored from block from on, and the
+// first one's time (see sql/blocks_from.sql).
+func (s *Sink) BlocksFrom(ctx context.Context, from uint64) (uint64, time.Time, error) {
+	var (
+		n     uint64
+		first time.Time
+	)
+	if err := s.conn.QueryRow(ctx, opQuery("blocks_from"), from).Scan(&n, &first); err != nil {
+		return 0, time.Time{}, fmt.Errorf("reading blocks from %d: %w", from, err)
+	}
+	return n, first, nil
+}

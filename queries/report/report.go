@@ -14,6 +14,7 @@ package report
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/schema"
 )
 
 // Month is one row of the monthly_growth view.
@@ -170,14 +172,15 @@ func selectView(ctx context.Context, db queries.DB, dest any, name, columns stri
 	return nil
 }
 
+//go:embed sql/newest_block.sql
+var newestBlockSQL string
+
 // newestMonth is the month of the newest stored block.
 func newestMonth(ctx context.Context, db queries.DB) (time.Time, error) {
 	var newest []struct {
 		T time.Time `ch:"newest"`
 	}
-	// max(number) comes from part metadata; the row from the primary key.
-	if err := db.Select(ctx, &newest, `SELECT timestamp AS newest FROM blocks
-		WHERE number = (SELECT max(number) FROM blocks) LIMIT 1`); err != nil {
+	if err := db.Select(ctx, &newest, schema.SplitStatements(newestBlockSQL)[0]); err != nil {
 		return time.Time{}, fmt.Errorf("finding the newest block: %w", err)
 	}
 	if len(newest) == 0 {

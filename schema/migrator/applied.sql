@@ -1,0 +1,3 @@
+-- name: applied
+-- The versions of the migrations already applied.
+SELECT version FROM schema_migrations FINAL;

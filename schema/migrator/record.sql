@@ -1,0 +1,3 @@
+-- name: record
+-- Records one applied migration (version, name).
+INSERT INTO schema_migrations (version, name) VALUES (?, ?);
