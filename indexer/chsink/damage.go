@@ -340,7 +340,10 @@ func (s *Sink) Incomplete(ctx context.Context, r indexer.Range, batch uint64) ([
 	if doneLen(done, r) == 0 {
 		return nil, nil // nothing recorded as complete: nothing to distrust
 	}
-	qctx := withParams(ctx, map[string]uint64{"from": r.From, "to": r.To, "batch": batch})
+	// Only the span recorded as complete is read, from its first batch on.
+	span, _ := within(done, r)
+	lo := r.From + (span.From-r.From)/batch*batch
+	qctx := withParams(ctx, map[string]uint64{"from": r.From, "lo": lo, "hi": span.To, "batch": batch})
 	rows, err := s.conn.Query(qctx, opQuery("incomplete_batches"))
 	if err != nil {
 		return nil, fmt.Errorf("checking stored rows of %s: %w", r, err)
