@@ -1,9 +1,10 @@
 // Package store opens ethidx's storage, the one way every program does: a
 // ClickHouse server, or the embedded engine served on its HTTP endpoint
 // (or, when another ethidx process owns the data directory, that one's
-// endpoint), with the database created, the schema migrated and, if asked,
-// the saved views installed. The CLI, both bench programs and the test kits
-// open storage through it, so they all take the path users take.
+// endpoint), with the database created, the schema migrated and whatever
+// the caller installs on top (the CLI: the saved queries' views). The CLI,
+// both bench programs and the test kits open storage through it, so they
+// all take the path users take.
 package store
 
 import (
@@ -23,7 +24,6 @@ import (
 
 	"github.com/ethidx/ethidx/indexer/chdb"
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
-	"github.com/ethidx/ethidx/queries"
 	"github.com/ethidx/ethidx/schema"
 )
 
@@ -52,8 +52,10 @@ type Options struct {
 	// ReadOnly skips creating the database, migrating and installing:
 	// for users who may only read.
 	ReadOnly bool
-	// Views installs the saved queries' views after migrating.
-	Views bool
+	// Install, if set, runs after migrating: the CLI installs the saved
+	// queries' views with it (queries.Install). A hook, so that this
+	// package, and the test kits over it, need not import the read side.
+	Install func(ctx context.Context, conn driver.Conn) error
 	// ReadTimeout bounds one statement on the client side (default
 	// clickhouse-go's); long generation jobs raise it.
 	ReadTimeout time.Duration
@@ -230,9 +232,8 @@ func (s *Store) connect(ctx context.Context, client *clickhouse.Options, o Optio
 	if n > 0 {
 		o.Logger.Info("schema migrated", "database", s.Database, "applied", n)
 	}
-	if o.Views {
-		// The saved queries' views follow this binary's definitions.
-		return queries.Install(ctx, conn)
+	if o.Install != nil {
+		return o.Install(ctx, conn)
 	}
 	return nil
 }

@@ -57,8 +57,9 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 		Listen:   c.String("http-addr"),
 		Database: database,
 		ReadOnly: readOnly,
-		Views:    true,
-		Logger:   slog.Default(),
+		// The saved queries' views follow this binary's definitions.
+		Install: func(ctx context.Context, conn driver.Conn) error { return queries.Install(ctx, conn) },
+		Logger:  slog.Default(),
 		Endpoint: sqlhttp.Config{
 			Users: ep.users, MaxExecutionTime: ep.maxExecutionTime, MaxMemoryUsage: ep.maxMemoryUsage,
 			MaxConcurrentPerUser: ep.perUser, QueueTimeout: ep.queueTimeout,
