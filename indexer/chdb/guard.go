@@ -117,6 +117,9 @@ var showRefused = map[string]bool{
 // statement could read or write outside the database.
 func settingRefused(name string) bool {
 	n := strings.ToLower(name)
+	if _, ok := untrustedSettings[n]; ok {
+		return true // set by the guard (below); a statement may not undo it
+	}
 	for _, s := range []string{"schema", "template", "url", "path", "file", "dir", "secret", "certificate", "password", "credential"} {
 		if strings.Contains(n, s) {
 			return true

@@ -67,6 +67,8 @@ func hostileStatements(secret string) []hostile {
 		s("quoted setting name", "SELECT 1 FORMAT Template SETTINGS \"format_template_resultset\" = 'SECRET'"),
 		s("backquoted setting in SET", "SET `format_template_resultset` = 'SECRET'"),
 		s("USE quoted system", "USE `system`"),
+		s("Values expressions switched back on", "SELECT * FROM format(Values, 'x String', '(file(''SECRET''))') SETTINGS input_format_values_interpret_expressions = 1"),
+		s("same, in an insert", "INSERT INTO t SETTINGS input_format_values_interpret_expressions = 1 VALUES (file('SECRET'))"),
 		s("tabs and newlines", "SELECT\tfile\n(\n'SECRET'\n)"),
 		s("inside a lambda", "SELECT arrayMap(x -> file(x), ['SECRET'])"),
 		s("in a subquery", "SELECT * FROM (SELECT file('SECRET') AS f)"),
