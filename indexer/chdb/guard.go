@@ -216,9 +216,9 @@ func (g *hostGuard) check(st Statement) error {
 		if err != nil {
 			return refuse("parameter %s (%v)", name, err)
 		}
-		for _, w := range pf.Words {
-			if w == "system" {
-				return refuse("parameter %s naming a system table", name)
+		for _, w := range pf.Names {
+			if w == "system" || w == "default" {
+				return refuse("parameter %s naming database %s", name, w)
 			}
 		}
 		if len(pf.Calls) > 0 || len(pf.Qualified) > 1 {

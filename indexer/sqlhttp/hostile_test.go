@@ -103,6 +103,8 @@ func hostileStatements(secret string) []hostile {
 		s("hostName", "SELECT hostName()"),
 		s("filesystem", "SELECT filesystemAvailable()"),
 		s("identifier parameter", "SELECT * FROM {t:Identifier}", "param_t", "system.processes"),
+		s("identifier parameter as database", "SELECT query FROM {d:Identifier}.processes", "param_d", "system"),
+		s("quoted identifier parameter", "SELECT query FROM {d:Identifier}.processes", "param_d", "`system`"),
 		s("database system", "SELECT * FROM processes", "database", "system"),
 		s("system statement", "SYSTEM FLUSH LOGS"),
 		s("backup", "BACKUP TABLE t TO File('/tmp/ethidx-hostile-backup')"),
