@@ -78,14 +78,7 @@ func (s *Server) LoadFixtures(dir string) (int, error) {
 	if len(loaded) == 0 {
 		return 0, fmt.Errorf("no fixtures in %s", dir)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, e := range loaded {
-		s.fixed[e.number] = e
-		for i, h := range e.txHashes {
-			s.txs[h] = txLoc{e.number, i}
-		}
-	}
+	s.serveFixed(loaded)
 	return len(loaded), nil
 }
 
@@ -129,14 +122,7 @@ func (s *Server) LoadJSONL(path string) (int, error) {
 	if len(loaded) == 0 {
 		return 0, fmt.Errorf("no blocks in %s", path)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, e := range loaded {
-		s.fixed[e.number] = e
-		for i, h := range e.txHashes {
-			s.txs[h] = txLoc{e.number, i}
-		}
-	}
+	s.serveFixed(loaded)
 	return len(loaded), nil
 }
 
@@ -227,4 +213,17 @@ func compact(b []byte) []byte {
 		return b
 	}
 	return out.Bytes()
+}
+
+// serveFixed makes the loaded blocks (and their transactions, by hash)
+// what the server answers for their numbers.
+func (s *Server) serveFixed(loaded []*entry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range loaded {
+		s.fixed[e.number] = e
+		for i, h := range e.txHashes {
+			s.txs[h] = txLoc{e.number, i}
+		}
+	}
 }
