@@ -149,3 +149,48 @@ func Migrate(ctx context.Context, db DB) (int, error) {
 	}
 	return n, nil
 }
+
+// Statements lists every statement of the schema in the order Migrate
+// applies them to a new database: the migrator's own table, then each
+// migration's statements.
+func Statements() []string {
+	out := []string{migratorSQL("create")}
+	for _, m := range Migrations() {
+		out = append(out, m.Statements...)
+	}
+	return out
+}
+
+// Print returns the whole DDL as one script, each migration under a
+// comment naming it, its statements passed through rewrite (the cluster
+// form, or nil for the statements as they are).
+func Print(rewrite func(string) ([]string, error)) (string, error) {
+	var b strings.Builder
+	emit := func(stmt string) error {
+		out := []string{stmt}
+		if rewrite != nil {
+			var err error
+			if out, err = rewrite(stmt); err != nil {
+				return err
+			}
+		}
+		for _, s := range out {
+			b.WriteString(strings.TrimSpace(s))
+			b.WriteString(";\n\n")
+		}
+		return nil
+	}
+	b.WriteString("-- the migrator's record of applied migrations\n")
+	if err := emit(migratorSQL("create")); err != nil {
+		return "", err
+	}
+	for _, m := range Migrations() {
+		fmt.Fprintf(&b, "-- migration %04d_%s\n", m.Version, m.Name)
+		for _, stmt := range m.Statements {
+			if err := emit(stmt); err != nil {
+				return "", err
+			}
+		}
+	}
+	return b.String(), nil
+}

@@ -35,31 +35,3 @@ func TestSplitStatements(t *testing.T) {
 	}
 }
 
-func TestPrintCluster(t *testing.T) {
-	plain := Print("")
-	if strings.Contains(plain, "ON CLUSTER") {
-		t.Fatal("plain DDL mentions a cluster")
-	}
-	ddl := Print("eth_cluster")
-	for _, want := range []string{
-		"CREATE TABLE IF NOT EXISTS transactions_local ON CLUSTER eth_cluster",
-		"ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/transactions_local', '{replica}')",
-		"ENGINE = Distributed(eth_cluster, currentDatabase(), transactions_local, intDiv(block_number, 10000))",
-		"ENGINE = ReplicatedAggregatingMergeTree(",
-		"TO address_activity_local AS",
-		"FROM transactions_local",
-		"CREATE OR REPLACE VIEW blocks_hex ON CLUSTER eth_cluster",
-		"ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/ranges_done_local', '{replica}', written_at)",
-		"ALTER TABLE transactions_local ON CLUSTER eth_cluster\n    ADD COLUMN IF NOT EXISTS v UInt256",
-		"ALTER TABLE transactions ON CLUSTER eth_cluster\n    ADD COLUMN IF NOT EXISTS v UInt256",
-	} {
-		if !strings.Contains(ddl, want) {
-			t.Errorf("cluster DDL lacks %q", want)
-		}
-	}
-	for _, table := range []string{"blocks", "transactions", "logs", "withdrawals", "address_activity", "address_first_seen", "ranges_done"} {
-		if !strings.Contains(ddl, "CREATE TABLE IF NOT EXISTS "+table+" ON CLUSTER eth_cluster AS "+table+"_local") {
-			t.Errorf("no Distributed table for %s", table)
-		}
-	}
-}

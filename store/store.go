@@ -22,6 +22,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/ethidx/ethidx/cluster"
 	"github.com/ethidx/ethidx/indexer/chdb"
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
 	"github.com/ethidx/ethidx/schema"
@@ -56,6 +57,13 @@ type Options struct {
 	// queries' views with it (queries.Install). A hook, so that this
 	// package, and the test kits over it, need not import the read side.
 	Install func(ctx context.Context, conn driver.Conn) error
+	// Cluster names the ClickHouse cluster the server belongs to: every
+	// statement is then sent in its cluster form (package cluster), with
+	// the settings that form needs. It needs a Server.
+	Cluster string
+	// Wrap, if set, wraps the connection before anything is sent on it
+	// (tests record what each command sends).
+	Wrap func(driver.Conn) driver.Conn
 	// ReadTimeout bounds one statement on the client side (default
 	// clickhouse-go's); long generation jobs raise it.
 	ReadTimeout time.Duration
@@ -73,6 +81,8 @@ type Store struct {
 	Shared string
 	// Engine is the embedded engine this process opened or was given.
 	Engine *chdb.Engine
+
+	form    *cluster.Form // the cluster form statements are sent in, if any
 
 	closers []func() error
 }
@@ -105,9 +115,28 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	s := &Store{Database: o.Database}
 	var client *clickhouse.Options
+	if o.Cluster != "" {
+		if o.Server == nil {
+			return nil, errors.New("a cluster is reached through one of its servers: give the server's DSN with the cluster name")
+		}
+		f, err := cluster.New(o.Cluster)
+		if err != nil {
+			return nil, err
+		}
+		s.form = f
+	}
 	if o.Server != nil {
 		c := *o.Server
 		client = &c
+		if s.form != nil {
+			client.Settings = clickhouse.Settings{}
+			for k, v := range o.Server.Settings {
+				client.Settings[k] = v
+			}
+			for k, v := range s.form.Settings() {
+				client.Settings[k] = v
+			}
+		}
 		if client.Auth.Database != "" {
 			s.Database = client.Auth.Database
 		}
@@ -202,10 +231,11 @@ func (s *Store) connect(ctx context.Context, client *clickhouse.Options, o Optio
 		// The database must exist before a connection can default to it.
 		boot := *client
 		boot.Auth.Database = "default"
-		conn, err := clickhouse.Open(&boot)
+		raw, err := clickhouse.Open(&boot)
 		if err != nil {
 			return fmt.Errorf("connecting to ClickHouse: %w", err)
 		}
+		conn := s.wrap(raw, o)
 		err = conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(s.Database))
 		conn.Close()
 		if err != nil {
@@ -216,12 +246,13 @@ func (s *Store) connect(ctx context.Context, client *clickhouse.Options, o Optio
 		}
 	}
 	client.Auth.Database = s.Database
-	conn, err := clickhouse.Open(client)
+	raw, err := clickhouse.Open(client)
 	if err != nil {
 		return fmt.Errorf("connecting to ClickHouse: %w", err)
 	}
+	s.closers = append(s.closers, raw.Close)
+	conn := s.wrap(raw, o)
 	s.Conn = conn
-	s.closers = append(s.closers, conn.Close)
 	if o.ReadOnly {
 		return nil
 	}
@@ -236,6 +267,18 @@ func (s *Store) connect(ctx context.Context, client *clickhouse.Options, o Optio
 		return o.Install(ctx, conn)
 	}
 	return nil
+}
+
+// wrap puts the connection's statements in their cluster form, if any,
+// and applies Options.Wrap.
+func (s *Store) wrap(conn driver.Conn, o Options) driver.Conn {
+	if s.form != nil {
+		conn = cluster.Conn(conn, s.form)
+	}
+	if o.Wrap != nil {
+		conn = o.Wrap(conn)
+	}
+	return conn
 }
 
 func httpOptions(addr string) *clickhouse.Options {

@@ -52,6 +52,9 @@ var sharedFlags = []sharedFlag{
 	{flag: &cli.StringFlag{Name: "database", Category: catStorage, Value: "eth",
 		Usage: "ClickHouse database holding ethidx's tables"},
 		env: []string{"ETHIDX_DATABASE"}, check: checkDatabase},
+	{flag: &cli.StringFlag{Name: "cluster", Category: catStorage,
+		Usage: "ClickHouse cluster (remote_servers name) the --clickhouse server belongs to: tables replicated and sharded, every statement in its cluster form"},
+		env: []string{"ETHIDX_CLUSTER"}, check: checkCluster},
 	{flag: &cli.StringFlag{Name: "http-addr", Category: catStorage, Value: "127.0.0.1:8123",
 		Usage: "host:port of the embedded engine's SQL endpoint (loopback by default; port 0 picks a free one)"},
 		env: []string{"ETHIDX_HTTP_ADDR"}, check: checkListenFlag},
@@ -413,6 +416,13 @@ func checkDataDir(c *cli.Context, name string) error {
 func checkDatabase(c *cli.Context, name string) error {
 	if !validIdent(c.String(name)) {
 		return badInput("--database %q: want letters, digits and underscores", c.String(name))
+	}
+	return nil
+}
+
+func checkCluster(c *cli.Context, name string) error {
+	if v := c.String(name); v != "" && !validIdent(v) {
+		return badInput("--cluster %q: want letters, digits and underscores", v)
 	}
 	return nil
 }

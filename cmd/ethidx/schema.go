@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ethidx/ethidx/cluster"
 	"github.com/ethidx/ethidx/queries"
 	"github.com/ethidx/ethidx/schema"
 )
@@ -25,11 +26,10 @@ func schemaCommand() *cli.Command {
 			},
 			{
 				Name:  "print",
-				Usage: "print everything ethidx creates (tables, views, the day cache); --cluster NAME prints the replicated, sharded tables",
+				Usage: "print everything ethidx creates (tables, the day cache, views); with --cluster NAME, their cluster form",
 				UsageText: "ethidx schema print\n" +
 					"ethidx schema print --cluster my_cluster",
-				Flags: append(own(&cli.StringFlag{Name: "cluster", Usage: "ClickHouse cluster name"}),
-					groups(catStorage, catLogging)...),
+				Flags:  groups(catStorage, catLogging),
 				Action: runSchemaPrint,
 			},
 		},
@@ -45,29 +45,37 @@ func runSchemaMigrate(c *cli.Context) error {
 }
 
 func runSchemaPrint(c *cli.Context) error {
-	cluster := c.String("cluster")
-	if cluster != "" && !validIdent(cluster) {
-		return badInput("--cluster %q: want letters, digits and underscores", cluster)
-	}
-	out := schema.Print(cluster)
-	if cluster == "" {
-		// Everything else ethidx creates: the day cache, the internal
-		// views and one view per saved query, as every start installs
-		// them, qualified with --database. (Their cluster form is not
-		// generated yet.)
-		database := c.String("database")
-		if !validIdent(database) {
-			return badInput("--database %q: want letters, digits and underscores", database)
+	database := c.String("database")
+	var rewrite func(string) ([]string, error)
+	if name := c.String("cluster"); name != "" {
+		f, err := cluster.New(name)
+		if err != nil {
+			return badInput("--cluster: %v", err)
 		}
-		var b strings.Builder
-		b.WriteString(out)
-		b.WriteString("\n-- The day cache and the views of the saved queries (queries/), installed by\n-- every ethidx start in database " + database + ".\n\n")
-		for _, stmt := range queries.InstallStatements(database) {
-			b.WriteString(strings.TrimSpace(stmt))
+		rewrite = f.Rewrite
+	}
+	out, err := schema.Print(rewrite)
+	if err != nil {
+		return err
+	}
+	// Everything else ethidx creates: the internal views and one view per
+	// saved query, as every start installs them, qualified with
+	// --database.
+	var b strings.Builder
+	b.WriteString(out)
+	b.WriteString("-- The views of the saved queries (queries/), installed by every ethidx\n-- start in database " + database + ".\n\n")
+	for _, stmt := range queries.InstallStatements(database) {
+		forms := []string{stmt}
+		if rewrite != nil {
+			if forms, err = rewrite(stmt); err != nil {
+				return err
+			}
+		}
+		for _, s := range forms {
+			b.WriteString(strings.TrimSpace(s))
 			b.WriteString(";\n\n")
 		}
-		out = b.String()
 	}
-	_, err := os.Stdout.WriteString(out)
+	_, err = os.Stdout.WriteString(b.String())
 	return err
 }

@@ -40,6 +40,10 @@ func (s *store) Close() error {
 	return errors.Join(errs...)
 }
 
+// wrapConn, if set, wraps every store connection (tests record the
+// statements each command sends).
+var wrapConn func(driver.Conn) driver.Conn
+
 // openStore connects to --clickhouse, or else to the embedded engine: this
 // process opens the data dir and serves its endpoint on --http-addr, or, if
 // another ethidx already owns the data dir, connects to that one's
@@ -78,6 +82,13 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 		}
 		o.Server = opts
 	}
+	if name := c.String("cluster"); name != "" {
+		if o.Server == nil {
+			return nil, badInput("--cluster %s: a cluster is reached through one of its servers; give it with --clickhouse (the embedded engine is one node)", name)
+		}
+		o.Cluster = name
+	}
+	o.Wrap = wrapConn
 	st, err := storage.Open(ctx, o)
 	var inUse *storage.AddrInUseError
 	if errors.As(err, &inUse) {

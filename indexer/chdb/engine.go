@@ -60,6 +60,11 @@ type Options struct {
 	// EngineLog() in the data directory: "warning" by default, "debug"
 	// or "trace" to see what the engine does (ethidx --verbose).
 	EngineLogLevel string
+	// ConfigFile is a ClickHouse configuration file for the engine (as a
+	// server's config.xml). Tests use it to define a cluster (the cluster
+	// form's Distributed tables need one to be created); ethidx itself
+	// runs without.
+	ConfigFile string
 }
 
 func (o *Options) setDefaults() {
@@ -568,6 +573,9 @@ func (e *Engine) dial(key string) (*conn, error) {
 	// writes there only when stdout is a terminal, raw and coloured, in
 	// the middle of the user's output (see Options.EngineLogLevel).
 	args := []string{"ethidx", "--path=" + e.dataDir}
+	if e.opts.ConfigFile != "" {
+		args = append(args, "--config-file="+e.opts.ConfigFile)
+	}
 	if !e.booted {
 		// Only the connection that boots the engine configures its log:
 		// given again, the engine announces it on stderr each time.

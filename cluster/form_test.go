@@ -1,0 +1,89 @@
+package cluster
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ethidx/ethidx/schema"
+)
+
+// The statements each kind becomes on the cluster.
+func TestRewrite(t *testing.T) {
+	f, err := New("c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ in, want string }{
+		{"DELETE FROM blocks WHERE number >= {from:UInt64}", "DELETE FROM blocks_local ON CLUSTER c1 WHERE number >= {from:UInt64}"},
+		{"-- c\ndelete from eth.logs where block_number > 1", "delete from eth.logs_local ON CLUSTER c1 where block_number > 1"},
+		{"ALTER TABLE transactions DELETE WHERE 1", "ALTER TABLE transactions_local ON CLUSTER c1 DELETE WHERE 1"},
+		{"ALTER TABLE transactions ADD COLUMN IF NOT EXISTS x UInt8",
+			"ALTER TABLE transactions_local ON CLUSTER c1 ADD COLUMN IF NOT EXISTS x UInt8\n" +
+				"ALTER TABLE transactions ON CLUSTER c1 ADD COLUMN IF NOT EXISTS x UInt8"},
+		{"TRUNCATE TABLE _daily_rollup_v1", "TRUNCATE TABLE _daily_rollup_v1_local ON CLUSTER c1 "},
+		{"OPTIMIZE TABLE blocks FINAL", "OPTIMIZE TABLE blocks_local ON CLUSTER c1 FINAL"},
+		{"CREATE OR REPLACE VIEW eth.v AS SELECT 1", "CREATE OR REPLACE VIEW eth.v ON CLUSTER c1 AS SELECT 1"},
+		{"CREATE DATABASE IF NOT EXISTS `eth`", "CREATE DATABASE IF NOT EXISTS `eth` ON CLUSTER c1"},
+		{"SELECT count() FROM blocks FINAL", "SELECT count() FROM blocks FINAL"},
+		{"INSERT INTO ranges_done (from_block, to_block) VALUES (?, ?)", "INSERT INTO ranges_done (from_block, to_block) VALUES (?, ?)"},
+		{"ALTER TABLE transactions_local DROP DETACHED PART 'x'", "ALTER TABLE transactions_local DROP DETACHED PART 'x'"},
+		{"DELETE FROM other WHERE 1", "DELETE FROM other WHERE 1"},
+		{"DROP TABLE IF EXISTS chain", "DROP TABLE IF EXISTS chain ON CLUSTER c1\nDROP TABLE IF EXISTS chain_local ON CLUSTER c1"},
+	}
+	for _, c := range cases {
+		out, err := f.Rewrite(c.in)
+		if err != nil {
+			t.Fatalf("%q: %v", c.in, err)
+		}
+		if got := strings.Join(out, "\n"); got != c.want {
+			t.Errorf("%q:\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+	if _, err := New("a-b"); err == nil {
+		t.Error("a cluster name with a dash was accepted")
+	}
+	if _, err := f.Rewrite("CREATE TABLE IF NOT EXISTS x (a UInt8) ENGINE = Memory"); err == nil {
+		t.Error("a Memory table got a cluster form")
+	}
+}
+
+// Every table becomes a replicated local table and a Distributed front
+// sharded as the README says; the views read the local transactions and
+// write through the Distributed address tables.
+func TestSchemaForm(t *testing.T) {
+	f, _ := New("c1")
+	ddl, err := schema.Print(f.Rewrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"CREATE TABLE IF NOT EXISTS transactions_local ON CLUSTER c1\n(",
+		"ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')\nPARTITION BY intDiv(block_number, 1000000)",
+		"ENGINE = Distributed(c1, currentDatabase(), transactions_local, intDiv(block_number, 10000))",
+		"ENGINE = Distributed(c1, currentDatabase(), address_activity_local, cityHash64(address))",
+		"ENGINE = Distributed(c1, currentDatabase(), ranges_done_local, cityHash64(from_block, to_block))",
+		"ENGINE = Distributed(c1, currentDatabase(), _daily_rollup_v1_local, cityHash64(day))",
+		"ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', applied_at)",
+		"CREATE MATERIALIZED VIEW IF NOT EXISTS address_activity_mv ON CLUSTER c1 TO address_activity AS",
+		"FROM transactions_local\nARRAY JOIN",
+		"CREATE OR REPLACE VIEW blocks_hex ON CLUSTER c1 AS",
+		"ALTER TABLE transactions_local ON CLUSTER c1 ADD COLUMN IF NOT EXISTS v UInt256",
+		"ALTER TABLE transactions ON CLUSTER c1 ADD COLUMN IF NOT EXISTS v UInt256",
+	} {
+		if !strings.Contains(ddl, want) {
+			t.Errorf("cluster DDL lacks %q", want)
+		}
+	}
+	for table := range Tables() {
+		if !strings.Contains(ddl, "CREATE TABLE IF NOT EXISTS "+table+" ON CLUSTER c1 AS "+table+"_local") {
+			t.Errorf("no Distributed front for %s", table)
+		}
+	}
+	if len(Tables()) < 10 {
+		t.Errorf("only %d tables found in the schema", len(Tables()))
+	}
+	plain, _ := schema.Print(nil)
+	if strings.Contains(plain, "CLUSTER") || strings.Contains(plain, "_local") {
+		t.Error("the single-node DDL mentions a cluster")
+	}
+}
