@@ -5,14 +5,20 @@ package chsink
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/ethidx/ethidx/cluster"
 	"github.com/ethidx/ethidx/indexer"
 )
 
@@ -20,12 +26,37 @@ import (
 // database already holds the schema.
 type Sink struct {
 	conn driver.Conn
+	// run and generation name this writer's inserts (see insertToken).
+	run        string
+	generation atomic.Uint64
 }
 
 var _ indexer.Sink = (*Sink)(nil)
 
 // New returns a Sink writing through conn.
-func New(conn driver.Conn) *Sink { return &Sink{conn: conn} }
+func New(conn driver.Conn) *Sink {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand does not fail on supported platforms
+	return &Sink{conn: conn, run: hex.EncodeToString(b)}
+}
+
+// insertToken names an insert of table's rows of blocks, for a cluster's
+// replicas to skip the same insert sent twice (cluster.WithInsertToken):
+// the blocks' numbers and hashes say what is inserted, and the writer's
+// run and generation make rows deleted and then written again by this
+// writer, or written again by a later run, a new insert rather than a
+// retry. The generation moves on with every delete.
+func (s *Sink) insertToken(table string, blocks []*indexer.Block) string {
+	h := sha256.New()
+	var n [8]byte
+	for _, b := range blocks {
+		binary.BigEndian.PutUint64(n[:], b.Number)
+		h.Write(n[:])
+		h.Write(b.Hash[:])
+	}
+	return fmt.Sprintf("ethidx-%s-%d-%s-%d-%d-%x", s.run, s.generation.Load(), table,
+		blocks[0].Number, blocks[len(blocks)-1].Number, h.Sum(nil)[:12])
+}
 
 // Write stores the blocks' rows, table by table, blocks last: a blocks row
 // is the mark that its block's other rows are all in.
@@ -51,6 +82,7 @@ func (s *Sink) Write(ctx context.Context, blocks []*indexer.Block) error {
 }
 
 func (s *Sink) insert(ctx context.Context, table string, blocks []*indexer.Block, fill func(driver.Batch, []*indexer.Block) (int, error)) error {
+	ctx = cluster.WithInsertToken(ctx, s.insertToken(table, blocks))
 	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+columns[table]+")")
 	if err != nil {
 		return err
@@ -117,6 +149,7 @@ func (s *Sink) Hashes(ctx context.Context, from, to uint64) (map[uint64]common.H
 
 // Rewind deletes every row of blocks >= from (see schema/ops/rewind.sql).
 func (s *Sink) Rewind(ctx context.Context, from uint64) error {
+	s.generation.Add(1)
 	ctx = withParams(ctx, map[string]uint64{"from": from})
 	for _, stmt := range op("rewind") {
 		if err := s.conn.Exec(ctx, stmt); err != nil {
@@ -129,6 +162,7 @@ func (s *Sink) Rewind(ctx context.Context, from uint64) error {
 // RebuildDerived derives the address tables again from the stored
 // transactions of blocks >= from (see schema/ops/rebuild_derived.sql).
 func (s *Sink) RebuildDerived(ctx context.Context, from uint64) error {
+	s.generation.Add(1)
 	ctx = withParams(ctx, map[string]uint64{"from": from})
 	for _, stmt := range op("rebuild_derived") {
 		if err := s.conn.Exec(ctx, stmt); err != nil {
