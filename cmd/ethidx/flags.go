@@ -421,8 +421,13 @@ func checkDatabase(c *cli.Context, name string) error {
 }
 
 func checkCluster(c *cli.Context, name string) error {
-	if v := c.String(name); v != "" && !validIdent(v) {
+	v := c.String(name)
+	if v != "" && !validIdent(v) {
 		return badInput("--cluster %q: want letters, digits and underscores", v)
+	}
+	// schema print only prints the cluster form; everything else sends it.
+	if v != "" && c.String("clickhouse") == "" && c.Command.Name != "print" {
+		return badInput("--cluster %s: a cluster is reached through one of its servers; give it with --clickhouse (the embedded engine is one node)", v)
 	}
 	return nil
 }
