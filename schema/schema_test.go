@@ -34,4 +34,3 @@ func TestSplitStatements(t *testing.T) {
 		}
 	}
 }
-

@@ -82,7 +82,7 @@ type Store struct {
 	// Engine is the embedded engine this process opened or was given.
 	Engine *chdb.Engine
 
-	form    *cluster.Form // the cluster form statements are sent in, if any
+	form *cluster.Form // the cluster form statements are sent in, if any
 
 	closers []func() error
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/chdb/chdbtest"
 	"github.com/ethidx/ethidx/indexer/replay"
 	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/schema"
 )
 
 // Every command run in process on one node, each statement it sends
@@ -156,6 +158,41 @@ func TestEveryCommandsClusterForm(t *testing.T) {
 			Params: map[string]string{"q": tsvParam(q)}}, &bytes.Buffer{}); err != nil {
 			t.Errorf("cluster statement does not parse: %v\n%s", err, c)
 		}
+	}
+	// And so does every statement `schema print --cluster c1` prints.
+	printed := filepath.Join(t.TempDir(), "schema.sql")
+	out, err := os.Create(printed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Stdout = out
+	err = newApp().RunContext(context.Background(), []string{"ethidx", "schema", "print", "--cluster", "c1"})
+	os.Stdout = devnull
+	out.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, err := os.ReadFile(printed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts := schema.SplitStatements(string(script))
+	for _, c := range stmts {
+		if _, err := eng.Run(context.Background(), chdb.Statement{SQL: "SELECT formatQuery({q:String})",
+			Params: map[string]string{"q": tsvParam(c)}}, &bytes.Buffer{}); err != nil {
+			t.Errorf("schema print --cluster: statement does not parse: %v\n%s", err, c)
+		}
+	}
+	want := 0
+	for _, stmt := range append(schema.Statements(), queries.InstallStatements("eth")...) {
+		forms, err := form.Rewrite(stmt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want += len(forms)
+	}
+	if len(stmts) != want || !strings.Contains(string(script), "CREATE OR REPLACE VIEW eth.daily_activity ON CLUSTER c1") {
+		t.Errorf("schema print --cluster printed %d statements, want %d, the saved queries' views among them", len(stmts), want)
 	}
 	t.Logf("%d statements sent by %d commands; %d distinct cluster statements, %d deletes, inserts with tokens %v",
 		len(seen), len(commands)-1, len(distinct), deletes, tokens)

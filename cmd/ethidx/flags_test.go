@@ -97,6 +97,10 @@ func flagSamples(t *testing.T) map[string]string {
 	}
 }
 
+// companions are the flags a flag is only valid with: --cluster names
+// the cluster of a --clickhouse server.
+var companions = map[string][]string{"cluster": {"--clickhouse", "clickhouse://127.0.0.1:9000/eth"}}
+
 func flagArgs(f cli.Flag, v string) []string {
 	if _, ok := f.(*cli.BoolFlag); ok {
 		return []string{"--" + f.Names()[0]}
@@ -142,6 +146,10 @@ func TestFlagPositions(t *testing.T) {
 			positions := map[string][]string{"after": append(slices.Clone(path), flagArgs(f, v)...)}
 			if sharedOf(f) != nil {
 				positions["before"] = append(flagArgs(f, v), path...)
+			}
+			// A flag that needs another is given with it (at the end).
+			for pos := range positions {
+				positions[pos] = append(positions[pos], companions[name]...)
 			}
 			for pos, args := range positions {
 				got, err := parseOnly(t, args...)
