@@ -17,7 +17,7 @@
 # 1) if a table the data fills is empty or the rows stored are not the rows
 # loaded.
 #
-#   scripts/size.sh                      # every set, ~2 minutes on 2 busy cores
+#   scripts/size.sh                      # every set, 2-4.5 minutes on 2 cores
 #   SIZE_SETS=generated SIZE_BLOCKS=5000 scripts/size.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
