@@ -6,6 +6,9 @@
 //	          mainnet-shaped blocks (~300 tx/block, logs, all tx types)
 //	latency   follower: a block reaching the horizon -> queryable
 //
+// With -serve it only serves blocks (fixtures or generated) for another
+// process to load: scripts/size.sh measures the tables' sizes that way.
+//
 // Each phase runs in a child process so its peak RSS is its own.
 package main
 
@@ -33,6 +36,7 @@ func main() {
 	batch := flag.Uint64("batch", 50, "blocks per batch")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the phase to this file")
 	verify := flag.String("verify", "roots", "what the source proves of each block: roots, structure or senders")
+	serve := flag.String("serve", "", "only serve blocks until SIGTERM, printing the URL: \"generated\" (-blocks, -tx-per-block) or comma-separated fixture folders")
 	flag.Parse()
 	v, err := rpcsource.ParseVerify(*verify)
 	if err != nil {
@@ -53,14 +57,16 @@ func main() {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	ctx := context.Background()
 	cfg := backfillConfig{blocks: *blocks, txPerBlock: *txs, workers: *workers, batch: *batch, rpc: *rpc, verify: v}
-	switch *phase {
-	case "":
+	switch {
+	case *serve != "":
+		err = serveOnly(cfg, *serve)
+	case *phase == "":
 		err = runAll(cfg, os.Args[1:])
-	case "null":
+	case *phase == "null":
 		err = benchBackfill(ctx, cfg, false)
-	case "engine":
+	case *phase == "engine":
 		err = benchBackfill(ctx, cfg, true)
-	case "latency":
+	case *phase == "latency":
 		err = benchLatency(ctx)
 	default:
 		err = fmt.Errorf("unknown phase %q", *phase)

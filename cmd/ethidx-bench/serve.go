@@ -1,0 +1,44 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/ethidx/ethidx/indexer/replay"
+)
+
+// serveOnly serves blocks over JSON-RPC until SIGINT or SIGTERM, printing
+// the URL first, so a script can point bin/ethidx at it (scripts/size.sh):
+// "generated" serves cfg.blocks generated blocks from block 1, generated
+// lazily (the bench's serveBlocks encodes them all up front, which would
+// hold ~1.1 MB per block); anything else is a comma-separated list of
+// fixture folders (one subfolder per block, as in /work/shared/fixtures).
+func serveOnly(cfg backfillConfig, what string) error {
+	// A cache of 512 encoded blocks covers the batches a backfill's workers
+	// have in flight, so no block is generated twice, in ~600 MB.
+	srv := replay.New(replay.Options{CacheBlocks: 512})
+	if what == "generated" {
+		if err := srv.Generate(replay.GenOptions{From: 1, Count: cfg.blocks, TxPerBlock: cfg.txPerBlock, Seed: 42}); err != nil {
+			return err
+		}
+	} else {
+		for _, dir := range strings.Split(what, ",") {
+			if _, err := srv.LoadFixtures(dir); err != nil {
+				return fmt.Errorf("fixtures %s: %w", dir, err)
+			}
+		}
+	}
+	url, stop, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer stop()
+	fmt.Println(url)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	<-sig
+	return nil
+}
