@@ -46,8 +46,10 @@ func TestEveryCommandsClusterForm(t *testing.T) {
 	}
 	defer func() { wrapConn = nil }()
 
+	// Hourly blocks: 60 of them make two complete days for the day cache.
+	const start, hour = 1704067200, 3600 // 2024-01-01
 	srv := replay.New(replay.Options{})
-	if err := srv.Generate(replay.GenOptions{From: 1, Count: 60, TxPerBlock: 6, Seed: 11}); err != nil {
+	if err := srv.Generate(replay.GenOptions{From: 1, Count: 60, TxPerBlock: 6, Seed: 11, StartTime: start, BlockTime: hour}); err != nil {
 		t.Fatal(err)
 	}
 	rpc, stop, err := srv.Start("127.0.0.1:0")
@@ -85,7 +87,7 @@ func TestEveryCommandsClusterForm(t *testing.T) {
 	}
 	for _, args := range commands {
 		if args[0] == "reorg" {
-			if err := srv.Generate(replay.GenOptions{From: 55, Count: 8, TxPerBlock: 6, Seed: 12}); err != nil {
+			if err := srv.Generate(replay.GenOptions{From: 55, Count: 8, TxPerBlock: 6, Seed: 12, StartTime: start + 54*hour, BlockTime: hour}); err != nil {
 				t.Fatal(err)
 			}
 			continue
@@ -142,6 +144,27 @@ func TestEveryCommandsClusterForm(t *testing.T) {
 	for _, table := range []string{"blocks", "transactions", "logs", "withdrawals"} {
 		if tokens[table] == 0 {
 			t.Errorf("no insert into %s carried a deduplication token", table)
+		}
+	}
+
+	// Each part of the work was among them: the database, the views, the
+	// day cache, the reorg repair and the rebuild.
+	for _, want := range []string{
+		"CREATE DATABASE IF NOT EXISTS `eth` ON CLUSTER c1",
+		"CREATE TABLE IF NOT EXISTS transactions ON CLUSTER c1 AS transactions_local",
+		"CREATE OR REPLACE VIEW eth.daily_activity ON CLUSTER c1 AS",
+		"INSERT INTO _daily_rollup_v1",
+		"DELETE FROM _daily_rollup_v1_local ON CLUSTER c1 WHERE",
+		"DELETE FROM blocks_local ON CLUSTER c1 WHERE",
+		"DELETE FROM address_first_seen_local ON CLUSTER c1 WHERE",
+		"INSERT INTO address_activity (day, address, is_sender, first_block)",
+	} {
+		found := false
+		for c := range distinct {
+			found = found || strings.HasPrefix(c, want)
+		}
+		if !found {
+			t.Errorf("no statement sent begins %q", want)
 		}
 	}
 
