@@ -144,6 +144,11 @@ func TestWorkersShareOneServer(t *testing.T) {
 	if len(rep.Problems) != 0 {
 		t.Errorf("status: problems %q", rep.Problems)
 	}
+	// The README's last check: every block stored, canonical, complete.
+	if out, code := runEnv(t, 3*time.Minute, env, "verify", "--rpc", rpc, "--from", fmt.Sprint(first), "--to", fmt.Sprint(last)); code != 0 ||
+		!strings.Contains(out, "all present, canonical and complete") {
+		t.Errorf("verify: exit %d\n%s", code, out)
+	}
 	stopServe(t, serve)
 
 	clean := t.TempDir()
@@ -168,7 +173,7 @@ func TestWorkersShareOneServer(t *testing.T) {
 // real binary takes it, and refuses the index past N), every environment
 // variable it sets is one ethidx reads (or the pod's script does), and a
 // failed pod is retried on its own index except on bad input.
-func TestBackfillJobManifest(t *testing.T) {
+func TestWorkersJobManifest(t *testing.T) {
 	raw, err := os.ReadFile("../../deploy/kubernetes/backfill-job.yaml")
 	if err != nil {
 		t.Fatal(err)
