@@ -70,11 +70,16 @@ func Backfill(ctx context.Context, src Source, sink Sink, opt BackfillOptions) (
 	if err != nil {
 		return stats, err
 	}
-	var todo []Range
+	var (
+		todo               []Range
+		reload, reloadBlks uint64
+	)
 	for _, b := range Shard(opt.Range.Split(opt.BatchSize), opt.Shard, opt.Shards) {
 		missing := done.Missing(b)
 		if lost[b.From] {
 			missing = []Range{b}
+			reload++
+			reloadBlks += b.Len()
 		}
 		var n uint64
 		for _, m := range missing {
@@ -82,6 +87,12 @@ func Backfill(ctx context.Context, src Source, sink Sink, opt BackfillOptions) (
 		}
 		stats.Skipped += b.Len() - n
 		todo = append(todo, missing...)
+	}
+	if reload > 0 {
+		// Counted within this worker's share: the batches of other workers'
+		// shares are theirs to reload (and, while they are being written,
+		// can look short to a query racing their writes).
+		opt.Logger.Warn("completed batches have lost rows; loading them again", "batches", reload, "blocks", reloadBlks)
 	}
 	var total uint64
 	for _, r := range todo {
@@ -151,13 +162,8 @@ func lostBatches(ctx context.Context, sink Sink, opt BackfillOptions) (map[uint6
 		return nil, err
 	}
 	lost := map[uint64]bool{}
-	var blocks uint64
 	for _, b := range bad {
 		lost[b.From] = true
-		blocks += b.Len()
-	}
-	if len(lost) > 0 {
-		opt.Logger.Warn("completed batches have lost rows; loading them again", "batches", len(lost), "blocks", blocks)
 	}
 	return lost, nil
 }

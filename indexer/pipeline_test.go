@@ -1,7 +1,10 @@
 package indexer_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -100,4 +103,46 @@ func TestBackfillShards(t *testing.T) {
 	if got, ref := chsinktest.Snapshot(t, conn), chsinktest.Snapshot(t, clean); got["transactions"] != ref["transactions"] || got["blocks"] != ref["blocks"] {
 		t.Errorf("sharded load %v != single load %v", got, ref)
 	}
+}
+
+// Lost rows of a store loaded by shards are reloaded by the shard that owns
+// their batch, and by no other: every worker's rerun audits the whole
+// range, but reloads (and reports) only the batches of its own share.
+func TestBackfillShardsRepairTheirOwn(t *testing.T) {
+	src, _ := generated(t, 60, 10)
+	conn, addr := chsinktest.Conn(t)
+	r := indexer.Range{From: 1, To: 60}
+	load := func(shard int) (indexer.BackfillStats, string) {
+		t.Helper()
+		var logged bytes.Buffer
+		st, err := indexer.Backfill(context.Background(), src, chsink.New(conn), indexer.BackfillOptions{
+			Range: r, BatchSize: 4, Shard: shard, Shards: 3, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+		if err != nil {
+			t.Fatalf("shard %d: %v", shard, err)
+		}
+		return st, logged.String()
+	}
+	for i := 0; i < 3; i++ {
+		load(i)
+	}
+	// Blocks 5-8 are the second batch: shard 1's.
+	if err := conn.Exec(context.Background(), "DELETE FROM transactions WHERE block_number BETWEEN 5 AND 8"); err != nil {
+		t.Fatal(err)
+	}
+	for _, shard := range []int{0, 2, 1} {
+		st, logged := load(shard)
+		want := uint64(0)
+		if shard == 1 {
+			want = 4
+		}
+		if st.Blocks != want {
+			t.Errorf("shard %d reloaded %d blocks, want %d", shard, st.Blocks, want)
+		}
+		if warned := strings.Contains(logged, "lost rows"); warned != (want > 0) || want > 0 && !strings.Contains(logged, "batches=1 blocks=4") {
+			t.Errorf("shard %d logged:\n%s\nwant a lost-rows warning only for its own batch", shard, logged)
+		}
+	}
+	clean := chsinktest.Database(t, addr, "clean")
+	backfill(t, src, clean, r, 60)
+	chsinktest.Same(t, "shards after repairing their own batches vs a single load", chsinktest.Snapshot(t, conn), chsinktest.Snapshot(t, clean))
 }

@@ -20,13 +20,22 @@ func backfillCommand() *cli.Command {
 		Usage: "load a block or date range into ClickHouse",
 		UsageText: "ethidx backfill --rpc URL --from N --to M\n" +
 			"ethidx backfill --rpc URL --from-date 2026-01-01 --to-date 2026-01-31 --workers 8\n" +
-			"ethidx backfill --rpc URL --from 0 --to 20000000 --worker 2/4   # third of four machines",
+			"ethidx backfill --rpc URL --from 0 --to 20000000 --worker 2/4   # second of four machines",
 		Description: "Loads every block of the range that is not already recorded as complete, in\n" +
 			"batches fetched and written in parallel. Safe to rerun or kill: completed\n" +
-			"batches are skipped, and rewriting a batch changes nothing.",
+			"batches are skipped, and rewriting a batch changes nothing.\n\n" +
+			"--worker i/N splits the range between N processes, one a machine, writing to one\n" +
+			"ClickHouse server (on one machine, --workers does the same in one process): the\n" +
+			"range is cut into batches of --batch blocks from --from, and worker i loads\n" +
+			"batches i, i+N, i+2N, ... Give every worker the same range and --batch, or the\n" +
+			"shares overlap and leave holes. A worker that failed or was killed is resumed by\n" +
+			"running the same command again: it skips the batches of its share recorded as\n" +
+			"complete and loads the rest. The range is complete when all N have exited 0;\n" +
+			"`ethidx status` then shows it as one range with no gap.\n" +
+			"deploy/kubernetes/backfill-job.yaml runs N workers as a Kubernetes Job.",
 		Flags: append(own(
 			fromFlag, toFlag, fromDateFlag, toDateFlag,
-			&cli.StringFlag{Name: "worker", Usage: "i/N: this process takes share i (1-based) of N"},
+			&cli.StringFlag{Name: "worker", Usage: "i/N: load share i (1-based) of N: batches i, i+N, i+2N, ... of the range; rerun to resume"},
 		), groups(catStorage, catNode, catLoading, catLogging)...),
 		Action: runBackfill,
 	}
@@ -66,6 +75,10 @@ func runBackfill(c *cli.Context) error {
 	done := []any{"range", r.String(), "blocks", stats.Blocks, "transactions", stats.Transactions,
 		"logs", stats.Logs, "skipped_blocks", stats.Skipped, "seconds", fmt.Sprintf("%.1f", secs),
 		"tx_per_s", fmt.Sprintf("%.0f", float64(stats.Transactions)/secs)}
+	if shards > 1 {
+		// The logs of N workers of one range, side by side, say whose is whose.
+		done = append(done, "worker", fmt.Sprintf("%d/%d", shard+1, shards))
+	}
 	if err != nil {
 		// What was loaded stays loaded, and a rerun skips it.
 		slog.Warn("backfill stopped before the end of its range", done...)

@@ -21,7 +21,14 @@ import (
 // statusJSON runs `ethidx status --format json` with args and decodes it.
 func statusJSON(t *testing.T, args ...string) statusReport {
 	t.Helper()
-	out, code := run(t, 2*time.Minute, append(args, "status", "--format", "json")...)
+	return statusJSONEnv(t, nil, args...)
+}
+
+// statusJSONEnv is statusJSON with the environment env (nil: this
+// process's).
+func statusJSONEnv(t *testing.T, env []string, args ...string) statusReport {
+	t.Helper()
+	out, code := runEnv(t, 2*time.Minute, env, append(args, "status", "--format", "json")...)
 	if code != 0 {
 		t.Fatalf("status --format json: exit %d\n%s", code, out)
 	}
