@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -147,7 +148,42 @@ func Migrate(ctx context.Context, db DB) (int, error) {
 		}
 		n++
 	}
+	// Views are defined again by later migrations (0005 and 0006 replace
+	// 0003's). Processes migrating a new database at once, or one killed
+	// between the two, could leave an older definition last although the
+	// newer migration is recorded; so every run applies the newest
+	// definition of every view once more. It is cheap (a few CREATE OR
+	// REPLACE VIEW) and changes nothing when they already are the newest.
+	for _, stmt := range NewestViews() {
+		if err := db.Exec(ctx, stmt); err != nil {
+			return n, fmt.Errorf("applying the newest view definitions: %w", err)
+		}
+	}
 	return n, nil
+}
+
+var viewName = regexp.MustCompile(`(?is)^\s*(?:--[^\n]*\n\s*)*CREATE\s+OR\s+REPLACE\s+VIEW\s+(\w+)`)
+
+// NewestViews returns, for every view the migrations create, its newest
+// definition, in the order the views first appear.
+func NewestViews() []string {
+	newest := map[string]string{}
+	var order []string
+	for _, m := range Migrations() {
+		for _, stmt := range m.Statements {
+			if v := viewName.FindStringSubmatch(stmt); v != nil {
+				if _, ok := newest[v[1]]; !ok {
+					order = append(order, v[1])
+				}
+				newest[v[1]] = stmt
+			}
+		}
+	}
+	out := make([]string, 0, len(order))
+	for _, v := range order {
+		out = append(out, newest[v])
+	}
+	return out
 }
 
 // Statements lists every statement of the schema in the order Migrate

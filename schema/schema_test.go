@@ -34,3 +34,25 @@ func TestSplitStatements(t *testing.T) {
 		}
 	}
 }
+
+// The newest definition of each view is the last one the migrations give.
+func TestNewestViews(t *testing.T) {
+	views := NewestViews()
+	byName := map[string]string{}
+	for _, v := range views {
+		name := viewName.FindStringSubmatch(v)[1]
+		if byName[name] != "" {
+			t.Errorf("view %s listed twice", name)
+		}
+		byName[name] = v
+	}
+	if len(views) < 4 {
+		t.Fatalf("%d views, want the four hex views at least", len(views))
+	}
+	if !strings.Contains(byName["transactions_hex"], "y_parity") {
+		t.Error("transactions_hex is not 0006's definition (with the signature)")
+	}
+	if !strings.Contains(byName["blocks_hex"], "number = 1") {
+		t.Error("blocks_hex is not 0005's definition (the genesis rule)")
+	}
+}
