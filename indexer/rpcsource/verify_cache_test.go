@@ -64,7 +64,7 @@ func TestEncodeTxIsMarshalBinary(t *testing.T) {
 // and zero topic (an empty entry is all zeros too).
 func TestBloomCacheExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	c := new(bloomCache)
+	c := &bloomCache{kh: crypto.NewKeccakState()}
 	var addrs []common.Address
 	var topics []common.Hash
 	// Pairs that share an entry, so each evicts the other.
