@@ -34,7 +34,8 @@ func main() {
 	txs := flag.Int("tx-per-block", 300, "mean transactions per generated block")
 	workers := flag.Int("workers", 4, "backfill workers")
 	batch := flag.Uint64("batch", 50, "blocks per batch")
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the phase to this file")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of each phase run to FILE.PHASE (FILE.null, FILE.engine, FILE.latency)")
+	phases := flag.String("phases", "null,engine,latency", "the phases to run, in order, when -phase is not given")
 	verify := flag.String("verify", "roots", "what the source proves of each block: roots, structure or senders")
 	serve := flag.String("serve", "", "only serve blocks until SIGTERM, printing the URL: \"generated\" (-blocks, -tx-per-block) or comma-separated fixture folders")
 	flag.Parse()
@@ -43,8 +44,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "ethidx-bench:", err)
 		os.Exit(2)
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+	// With every phase, each child profiles itself into its own file: the
+	// parent only generates and serves blocks, and one shared file would
+	// keep only the last phase's profile.
+	if *cpuProfile != "" && *phase != "" {
+		f, err := os.Create(*cpuProfile + "." + *phase)
 		if err == nil {
 			err = pprof.StartCPUProfile(f)
 		}
@@ -61,7 +65,7 @@ func main() {
 	case *serve != "":
 		err = serveOnly(cfg, *serve)
 	case *phase == "":
-		err = runAll(cfg, os.Args[1:])
+		err = runAll(cfg, strings.Split(*phases, ","), os.Args[1:])
 	case *phase == "null":
 		err = benchBackfill(ctx, cfg, false)
 	case *phase == "engine":
@@ -80,7 +84,7 @@ func main() {
 
 // runAll serves the generated blocks from this process and runs every
 // phase as a child process, so a phase's peak RSS is the pipeline's alone.
-func runAll(cfg backfillConfig, args []string) error {
+func runAll(cfg backfillConfig, phases, args []string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -91,8 +95,10 @@ func runAll(cfg backfillConfig, args []string) error {
 	}
 	defer stop()
 	results := map[string]map[string]string{}
-	for _, phase := range []string{"null", "engine", "latency"} {
-		cmd := exec.Command(self, append([]string{"-phase", phase, "-rpc", url}, args...)...)
+	for _, phase := range phases {
+		// Later flags win: the phase and server given here override any
+		// the caller passed.
+		cmd := exec.Command(self, append(append([]string{}, args...), "-phase", phase, "-rpc", url)...)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
 		if err != nil {

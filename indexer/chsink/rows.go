@@ -1,8 +1,11 @@
 package chsink
 
 import (
+	"fmt"
 	"math/big"
 	"strings"
+	"time"
+	"unsafe"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/ethereum/go-ethereum/common"
@@ -37,65 +40,224 @@ var columns = map[string]string{
 	}, ", "),
 }
 
+// The transactions and logs of a batch (hundreds of thousands of cells)
+// are appended column by column: one Append per column hands the driver
+// a whole typed slice, where a row-wise Append boxes every cell in an
+// interface and dispatches on its type again for each row. The rows
+// written are the same.
+
+// columnar appends a batch's columns in order, keeping the first error.
+type columnar struct {
+	b   driver.Batch
+	i   int // the next column
+	err error
+}
+
+// all appends one value per row to the next column: a slice whose element
+// type the column takes (a nil element is NULL in a Nullable column).
+func (c *columnar) all(v any) {
+	if c.err == nil {
+		c.err = c.b.Column(c.i).Append(v)
+	}
+	c.i++
+}
+
+// each appends row(r) for r < n to the next column one row at a time, for
+// the array columns, which the driver appends by reflection either way.
+func (c *columnar) each(n int, row func(r int) any) {
+	col := c.b.Column(c.i)
+	for r := 0; r < n && c.err == nil; r++ {
+		c.err = col.AppendRow(row(r))
+	}
+	c.i++
+}
+
+// done checks that every column of the insert was filled.
+func (c *columnar) done(rows int) (int, error) {
+	if c.err == nil && c.i != len(c.b.Columns()) {
+		c.err = fmt.Errorf("filled %d of the insert's %d columns", c.i, len(c.b.Columns()))
+	}
+	if c.err != nil {
+		return 0, c.err
+	}
+	return rows, nil
+}
+
 func appendTransactions(b driver.Batch, blocks []*indexer.Block) (int, error) {
-	n := 0
+	var txs []*indexer.Transaction
 	for _, blk := range blocks {
 		for i := range blk.Transactions {
-			t := &blk.Transactions[i]
-			alAddrs := make([][]byte, len(t.AccessList))
-			alKeys := make([][][]byte, len(t.AccessList))
-			for j, a := range t.AccessList {
-				alAddrs[j] = bytes20(a.Address)
-				alKeys[j] = hashes(a.StorageKeys)
-			}
-			na := len(t.Authorizations)
-			authChain, authAddr := make([]*big.Int, na), make([][]byte, na)
-			authNonce, authY := make([]uint64, na), make([]uint8, na)
-			authR, authS := make([]*big.Int, na), make([]*big.Int, na)
-			for j, a := range t.Authorizations {
-				authChain[j], authAddr[j] = orZero(a.ChainID), bytes20(a.Address)
-				authNonce[j], authY[j] = a.Nonce, a.YParity
-				authR[j], authS[j] = orZero(a.R), orZero(a.S)
-			}
-			err := b.Append(
-				t.BlockNumber, unix(t.BlockTimestamp), t.BlockHash[:], t.Index, t.Hash[:], t.Type,
-				t.From[:], optAddr(t.To), t.Nonce, orZero(t.Value), t.Gas, orZero(t.GasPrice),
-				t.MaxFeePerGas, t.MaxPriorityFee, t.MaxFeePerBlob, t.Input,
-				alAddrs, alKeys, hashes(t.BlobHashes),
-				authChain, authAddr, authNonce, authY, authR, authS,
-				t.Status, t.GasUsed, t.CumulativeGasUsed, orZero(t.EffectiveGasPrice),
-				optAddr(t.ContractAddress), t.BlobGasUsed, t.BlobGasPrice, t.LogCount,
-				orZero(t.V), orZero(t.R), orZero(t.S), t.YParity, t.ChainID,
-			)
-			if err != nil {
-				return n, err
-			}
-			n++
+			txs = append(txs, &blk.Transactions[i])
 		}
 	}
-	return n, nil
+	n := len(txs)
+	if n == 0 {
+		return 0, nil
+	}
+	var (
+		numbers, nonces, gases, gasUsed, cumGas  = make([]uint64, n), make([]uint64, n), make([]uint64, n), make([]uint64, n), make([]uint64, n)
+		times                                    = make([]time.Time, n)
+		blockHashes, hashes_, froms, tos, creats = make([][]byte, n), make([][]byte, n), make([][]byte, n), make([][]byte, n), make([][]byte, n)
+		indexes, logCounts                       = make([]uint32, n), make([]uint32, n)
+		kinds, yParities                         = make([]uint8, n), make([]uint8, n)
+		inputs                                   = make([]string, n)
+		statuses                                 = make([]*uint8, n)
+		blobGas                                  = make([]*uint64, n)
+		values, gasPrices, maxFees, maxTips      = make([]*big.Int, n), make([]*big.Int, n), make([]*big.Int, n), make([]*big.Int, n)
+		maxBlobFees, effPrices, blobPrices       = make([]*big.Int, n), make([]*big.Int, n), make([]*big.Int, n)
+		vs, rs, ss, chainIDs                     = make([]*big.Int, n), make([]*big.Int, n), make([]*big.Int, n), make([]*big.Int, n)
+	)
+	for i, t := range txs {
+		numbers[i], times[i], blockHashes[i], indexes[i], hashes_[i], kinds[i] = t.BlockNumber, unix(t.BlockTimestamp), t.BlockHash[:], t.Index, t.Hash[:], t.Type
+		froms[i], tos[i], nonces[i], values[i], gases[i], gasPrices[i] = t.From[:], optAddrBytes(t.To), t.Nonce, orZero(t.Value), t.Gas, orZero(t.GasPrice)
+		maxFees[i], maxTips[i], maxBlobFees[i], inputs[i] = t.MaxFeePerGas, t.MaxPriorityFee, t.MaxFeePerBlob, bytesString(t.Input)
+		statuses[i], gasUsed[i], cumGas[i], effPrices[i] = t.Status, t.GasUsed, t.CumulativeGasUsed, orZero(t.EffectiveGasPrice)
+		creats[i], blobGas[i], blobPrices[i], logCounts[i] = optAddrBytes(t.ContractAddress), t.BlobGasUsed, t.BlobGasPrice, t.LogCount
+		vs[i], rs[i], ss[i], yParities[i], chainIDs[i] = orZero(t.V), orZero(t.R), orZero(t.S), t.YParity, t.ChainID
+	}
+	c := &columnar{b: b}
+	c.all(numbers)
+	c.all(times)
+	c.all(blockHashes)
+	c.all(indexes)
+	c.all(hashes_)
+	c.all(kinds)
+	c.all(froms)
+	c.all(tos)
+	c.all(nonces)
+	c.all(values)
+	c.all(gases)
+	c.all(gasPrices)
+	c.all(maxFees)
+	c.all(maxTips)
+	c.all(maxBlobFees)
+	c.all(inputs)
+	c.each(n, func(r int) any {
+		out := make([][]byte, len(txs[r].AccessList))
+		for j := range txs[r].AccessList {
+			out[j] = txs[r].AccessList[j].Address[:]
+		}
+		return out
+	})
+	c.each(n, func(r int) any {
+		out := make([][][]byte, len(txs[r].AccessList))
+		for j := range txs[r].AccessList {
+			out[j] = hashes(txs[r].AccessList[j].StorageKeys)
+		}
+		return out
+	})
+	c.each(n, func(r int) any { return hashes(txs[r].BlobHashes) })
+	c.each(n, func(r int) any {
+		as := txs[r].Authorizations
+		out := make([]*big.Int, len(as))
+		for j := range as {
+			out[j] = orZero(as[j].ChainID)
+		}
+		return out
+	})
+	c.each(n, func(r int) any {
+		as := txs[r].Authorizations
+		out := make([][]byte, len(as))
+		for j := range as {
+			out[j] = as[j].Address[:]
+		}
+		return out
+	})
+	c.each(n, func(r int) any {
+		as := txs[r].Authorizations
+		out := make([]uint64, len(as))
+		for j := range as {
+			out[j] = as[j].Nonce
+		}
+		return out
+	})
+	c.each(n, func(r int) any {
+		as := txs[r].Authorizations
+		out := make([]uint8, len(as))
+		for j := range as {
+			out[j] = as[j].YParity
+		}
+		return out
+	})
+	c.each(n, func(r int) any {
+		as := txs[r].Authorizations
+		out := make([]*big.Int, len(as))
+		for j := range as {
+			out[j] = orZero(as[j].R)
+		}
+		return out
+	})
+	c.each(n, func(r int) any {
+		as := txs[r].Authorizations
+		out := make([]*big.Int, len(as))
+		for j := range as {
+			out[j] = orZero(as[j].S)
+		}
+		return out
+	})
+	c.all(statuses)
+	c.all(gasUsed)
+	c.all(cumGas)
+	c.all(effPrices)
+	c.all(creats)
+	c.all(blobGas)
+	c.all(blobPrices)
+	c.all(logCounts)
+	c.all(vs)
+	c.all(rs)
+	c.all(ss)
+	c.all(yParities)
+	c.all(chainIDs)
+	return c.done(n)
 }
 
 func appendLogs(b driver.Batch, blocks []*indexer.Block) (int, error) {
 	n := 0
 	for _, blk := range blocks {
-		for i := range blk.Logs {
-			l := &blk.Logs[i]
-			var topics [4]any // untyped nil = NULL
-			for j := 0; j < len(l.Topics) && j < 4; j++ {
-				topics[j] = l.Topics[j][:]
+		n += len(blk.Logs)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	var (
+		numbers             = make([]uint64, n)
+		times               = make([]time.Time, n)
+		blockHashes, txHash = make([][]byte, n), make([][]byte, n)
+		txIndexes, indexes  = make([]uint32, n), make([]uint32, n)
+		addrs               = make([][]byte, n)
+		topics              [4][][]byte // a nil element is NULL
+		topicCounts         = make([]uint8, n)
+		data                = make([]string, n)
+	)
+	for k := range topics {
+		topics[k] = make([][]byte, n)
+	}
+	i := 0
+	for _, blk := range blocks {
+		for j := range blk.Logs {
+			l := &blk.Logs[j]
+			numbers[i], times[i], blockHashes[i], txIndexes[i], txHash[i], indexes[i] = l.BlockNumber, unix(l.BlockTimestamp), l.BlockHash[:], l.TxIndex, l.TxHash[:], l.Index
+			addrs[i], topicCounts[i], data[i] = l.Address[:], uint8(len(l.Topics)), bytesString(l.Data)
+			for k := 0; k < len(l.Topics) && k < 4; k++ {
+				topics[k][i] = l.Topics[k][:]
 			}
-			err := b.Append(
-				l.BlockNumber, unix(l.BlockTimestamp), l.BlockHash[:], l.TxIndex, l.TxHash[:], l.Index,
-				l.Address[:], topics[0], topics[1], topics[2], topics[3], uint8(len(l.Topics)), l.Data,
-			)
-			if err != nil {
-				return n, err
-			}
-			n++
+			i++
 		}
 	}
-	return n, nil
+	c := &columnar{b: b}
+	c.all(numbers)
+	c.all(times)
+	c.all(blockHashes)
+	c.all(txIndexes)
+	c.all(txHash)
+	c.all(indexes)
+	c.all(addrs)
+	for k := range topics {
+		c.all(topics[k])
+	}
+	c.all(topicCounts)
+	c.all(data)
+	return c.done(n)
 }
 
 func appendWithdrawals(b driver.Batch, blocks []*indexer.Block) (int, error) {
@@ -172,23 +334,29 @@ func orZero(v *big.Int) *big.Int {
 	return v
 }
 
-func bytes20(a common.Address) []byte { return a[:] }
-
-// optAddr and optHash return an untyped nil for a missing value: the
-// driver writes NULL only for a nil interface, not for a nil []byte.
-func optAddr(a *common.Address) any {
-	if a == nil {
-		return nil
-	}
-	return a[:]
-}
-
+// optHash returns an untyped nil for a missing value: in a row-wise
+// Append the driver writes NULL only for a nil interface, not for a nil
+// []byte.
 func optHash(h *common.Hash) any {
 	if h == nil {
 		return nil
 	}
 	return h[:]
 }
+
+// optAddrBytes is optAddr for a column appended whole: a nil element of
+// a [][]byte is NULL there.
+func optAddrBytes(a *common.Address) []byte {
+	if a == nil {
+		return nil
+	}
+	return a[:]
+}
+
+// bytesString views b as a string without copying it: String columns take
+// whole []string slices, and the driver copies each into its own buffer
+// while the batch is filled, before the block (and b) can change.
+func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 func hashes(hs []common.Hash) [][]byte {
 	out := make([][]byte, len(hs))

@@ -23,7 +23,7 @@ import (
 // Each op decodes a set of blocks with their receipts; tx/s is reported.
 
 // generatedSet returns n mainnet-shaped blocks of ~300 transactions.
-func generatedSet(b *testing.B, n int) []fixture {
+func generatedSet(b testing.TB, n int) []fixture {
 	srv := replay.New(replay.Options{})
 	if err := srv.Generate(replay.GenOptions{From: 1000, Count: uint64(n), Seed: 3}); err != nil {
 		b.Fatal(err)

@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
-	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/params"
+	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/ethereum/go-ethereum/trie"
 	"github.com/holiman/uint256"
 
@@ -124,31 +124,45 @@ func (d *blockDecoder) verify(b *indexer.Block) error {
 		return blockErr(b.Number, "verifying %s: %s", check, fmt.Sprintf(format, args...))
 	}
 
-	sc := scratches.Get().(*scratch)
+	sc := getScratch()
 	defer sc.release()
 
 	// Each transaction is encoded once: its hash is the keccak of its
 	// canonical encoding (what Transaction.Hash computes) and the same
-	// bytes are the trie's values.
-	sc.txs = grow(sc.txs, len(b.Transactions))
-	sc.encs = grow(sc.encs, len(b.Transactions))
-	txs, encs := sc.txs, sc.encs
-	kh := crypto.NewKeccakState()
+	// bytes are the trie's values. The encodings go end to end into one
+	// reused buffer; a types.Transaction (whose constructor deep-copies
+	// every field) is built only when its sender is to be recovered.
+	n := len(b.Transactions)
+	sc.encs = grow(sc.encs, n)
+	sc.ends = grow(sc.ends, n)
+	if d.mode == VerifySenders {
+		sc.txs = grow(sc.txs, n)
+	}
+	encs, ends, enc := sc.encs, sc.ends, &sc.enc
+	enc.Reset()
 	for i := range b.Transactions {
 		t := &b.Transactions[i]
-		tx, err := ethTx(t)
+		start := enc.Len()
+		inner, err := txData(t)
 		if err == nil {
-			encs[i], err = tx.MarshalBinary()
+			err = encodeTx(enc, t.Type, inner)
 		}
 		if err != nil {
 			return fail("transaction hash", "transaction %d: %v", i, err)
 		}
-		if h := crypto.HashData(kh, encs[i]); h != t.Hash {
+		if h := crypto.HashData(sc.kh, enc.Bytes()[start:]); h != t.Hash {
 			return fail("transaction hash", "transaction %d hashes to %s, node says %s", i, h, t.Hash)
 		}
-		txs[i] = tx
+		ends[i] = enc.Len()
+		if d.mode == VerifySenders {
+			sc.txs[i] = types.NewTx(inner)
+		}
 	}
-	if root := types.DeriveSha(encs, trie.NewStackTrie(nil)); root != b.TransactionsRoot {
+	// Sliced only now: the buffer may have moved while it grew.
+	for i, at := 0, 0; i < n; i++ {
+		encs[i], at = enc.Bytes()[at:ends[i]:ends[i]], ends[i]
+	}
+	if root := types.DeriveSha(encs, sc.trie); root != b.TransactionsRoot {
 		return fail("transactionsRoot", "transactions hash to %s, header says %s", root, b.TransactionsRoot)
 	}
 
@@ -162,7 +176,7 @@ func (d *blockDecoder) verify(b *indexer.Block) error {
 			buf[i] = types.Withdrawal{Index: w.Index, Validator: w.ValidatorIndex, Address: w.Address, Amount: w.AmountGwei}
 			ws[i] = &buf[i]
 		}
-		if root := types.DeriveSha(ws, trie.NewStackTrie(nil)); root != *b.WithdrawalsRoot {
+		if root := types.DeriveSha(ws, sc.trie); root != *b.WithdrawalsRoot {
 			return fail("withdrawalsRoot", "withdrawals hash to %s, header says %s", root, *b.WithdrawalsRoot)
 		}
 	} else if len(b.Withdrawals) > 0 {
@@ -191,7 +205,7 @@ func (d *blockDecoder) verify(b *indexer.Block) error {
 	}
 
 	if d.mode == VerifySenders {
-		for i, tx := range txs {
+		for i, tx := range sc.txs {
 			from, err := types.Sender(signerFor(tx), tx)
 			if err != nil {
 				return fail("sender", "transaction %d: %v", i, err)
@@ -217,7 +231,7 @@ func (d *blockDecoder) verifyReceipts(b *indexer.Block, sc *scratch, fail func(s
 	}
 	sc.rbuf = grow(sc.rbuf, len(b.Transactions))
 	sc.rs = grow(sc.rs, len(b.Transactions))
-	buf, rs, memo := sc.rbuf, sc.rs, &sc.memo
+	buf, rs, blooms := sc.rbuf, sc.rs, sc.blooms
 	var bloom types.Bloom
 	at, both := 0, false
 	for i := range b.Transactions {
@@ -235,8 +249,8 @@ func (d *blockDecoder) verifyReceipts(b *indexer.Block, sc *scratch, fail func(s
 			return fail("receiptsRoot", "receipt %d has neither status nor root", i)
 		}
 		r.Logs = ptrs[at : at+int(t.LogCount)]
-		for _, l := range b.Logs[at : at+int(t.LogCount)] {
-			memo.add(&r.Bloom, l)
+		for k := at; k < at+int(t.LogCount); k++ {
+			blooms.add(&r.Bloom, &b.Logs[k])
 		}
 		at += int(t.LogCount)
 		if given := d.rcs[i].bloom; given != nil && *given != r.Bloom {
@@ -250,7 +264,7 @@ func (d *blockDecoder) verifyReceipts(b *indexer.Block, sc *scratch, fail func(s
 	if d.hdr.seen&hBloom != 0 && bloom != d.hdr.bloom {
 		return fail("logsBloom", "the header's bloom is not the union of its receipts' blooms")
 	}
-	root := types.DeriveSha(rs, trie.NewStackTrie(nil))
+	root := types.DeriveSha(rs, sc.trie)
 	if root != b.ReceiptsRoot && both {
 		// A node that sends a root and a status for each receipt leaves
 		// it open which one the chain committed to (the root before
@@ -260,7 +274,7 @@ func (d *blockDecoder) verifyReceipts(b *indexer.Block, sc *scratch, fail func(s
 				rs[i].PostState, rs[i].Status = nil, uint64(*b.Transactions[i].Status)
 			}
 		}
-		root = types.DeriveSha(rs, trie.NewStackTrie(nil))
+		root = types.DeriveSha(rs, sc.trie)
 	}
 	if root != b.ReceiptsRoot {
 		return fail("receiptsRoot", "receipts hash to %s, header says %s", root, b.ReceiptsRoot)
@@ -274,41 +288,124 @@ type encodedList [][]byte
 func (l encodedList) Len() int                           { return len(l) }
 func (l encodedList) EncodeIndex(i int, w *bytes.Buffer) { w.Write(l[i]) }
 
-// bloomMemo remembers the bloom bits of each address and topic met in a
-// block. Blocks repeat them a lot (the Transfer topic, WETH, pools,
-// routers) and each costs a keccak; go-ethereum's Bloom.Add computes the
-// bits the first time an item is met.
-type bloomMemo struct {
-	addrs  map[common.Address]bloomBits
-	topics map[common.Hash]bloomBits
+// bloomCache remembers the bloom bits of addresses and topics met in
+// earlier blocks. Blocks repeat them a lot, within a block and from one
+// block to the next (the Transfer topic, WETH, pools, routers, busy
+// accounts), and each costs a keccak. It is exact: an entry holds the
+// whole item and is used only for that same item, whose keccak, and so
+// whose bits, cannot differ. It is direct-mapped (a colliding item
+// replaces the entry), so lookups neither allocate nor grow.
+type bloomCache struct {
+	addrs [1 << addrBits]struct {
+		item common.Address
+		bits bloomBits
+	}
+	topics [1 << topicBits]struct {
+		item common.Hash
+		bits bloomBits
+	}
+	kh  crypto.KeccakState
+	buf [6]byte // the start of an item's keccak
 }
 
-// bloomBits are the (up to three) bytes of a bloom that one item sets.
+// The table sizes: about 400 KB of addresses and 600 KB of topics per
+// cache (one per concurrent verification), enough to keep the popular
+// items of a few hundred blocks.
+const (
+	addrBits  = 14
+	topicBits = 14
+)
+
+// bloomBits are the (up to three) bytes of a bloom that one item sets. An
+// item sets at least one bit, so a zero bloomBits marks an empty entry.
 type bloomBits [3]struct {
 	at   uint8
 	bits byte
 }
 
-// scratch holds the go-ethereum values one block's verification builds.
-// They are as large as the block and garbage a few milliseconds later, so
-// they are kept for the next block (a sync.Pool, one per concurrent
-// verification) instead of reallocated.
-type scratch struct {
-	txs  types.Transactions
-	encs encodedList
-	logs []types.Log
-	ptrs []*types.Log
-	rbuf []types.Receipt
-	rs   types.Receipts
-	memo bloomMemo
+// bloomSlot picks an entry by mixing the item's last bytes: addresses and
+// hashes are keccak outputs or account numbers padded on the left, so
+// the low bytes vary.
+func bloomSlot(tail0, tail1 uint64, bits uint) uint64 {
+	return ((tail0 ^ tail1<<1) * 0x9e3779b97f4a7c15) >> (64 - bits)
 }
 
-var scratches = sync.Pool{New: func() any {
-	return &scratch{memo: bloomMemo{addrs: map[common.Address]bloomBits{}, topics: map[common.Hash]bloomBits{}}}
-}}
+func (c *bloomCache) add(b *types.Bloom, l *indexer.Log) {
+	a := &c.addrs[bloomSlot(binary.LittleEndian.Uint64(l.Address[12:]), binary.LittleEndian.Uint64(l.Address[4:]), addrBits)]
+	if a.item != l.Address || a.bits[0].bits == 0 {
+		a.item, a.bits = l.Address, c.bitsOf(l.Address[:])
+	}
+	a.bits.set(b)
+	for _, t := range l.Topics {
+		x := &c.topics[bloomSlot(binary.LittleEndian.Uint64(t[24:]), binary.LittleEndian.Uint64(t[16:]), topicBits)]
+		if x.item != t || x.bits[0].bits == 0 {
+			x.item, x.bits = t, c.bitsOf(t[:])
+		}
+		x.bits.set(b)
+	}
+}
+
+// bitsOf computes the bits an item sets, as types.Bloom.Add does (the
+// yellow paper's M3:2048): each of the first three big-endian 16-bit
+// words of the item's keccak picks one of 2048 bits, counted from the
+// bloom's last byte. Computed here with the cache's own keccak state, as
+// three positions rather than a 256-byte bloom to scan; the tests compare
+// it with go-ethereum's CreateBloom.
+func (c *bloomCache) bitsOf(item []byte) bloomBits {
+	c.kh.Reset()
+	c.kh.Write(item)
+	c.kh.Read(c.buf[:])
+	var out bloomBits
+	for k := range out {
+		bit := binary.BigEndian.Uint16(c.buf[2*k:]) & 0x7ff
+		out[k].at, out[k].bits = uint8(types.BloomByteLength-1-bit>>3), 1<<(bit&7)
+	}
+	return out
+}
+
+func (x bloomBits) set(b *types.Bloom) {
+	for _, p := range x {
+		b[p.at] |= p.bits
+	}
+}
+
+// scratch holds the go-ethereum values one block's verification builds,
+// and the bloom cache. They are as large as the block and garbage a few
+// milliseconds later, so they are kept for the next block instead of
+// reallocated.
+type scratch struct {
+	txs    types.Transactions // only when recovering senders
+	enc    bytes.Buffer       // the transactions' encodings, end to end
+	ends   []int              // where each transaction's encoding ends in enc
+	encs   encodedList        // slices of enc
+	logs   []types.Log
+	ptrs   []*types.Log
+	rbuf   []types.Receipt
+	rs     types.Receipts
+	kh     crypto.KeccakState
+	trie   *trie.StackTrie // DeriveSha resets it before each list
+	blooms *bloomCache
+}
+
+// scratches are the idle scratches. A channel rather than a sync.Pool:
+// a pool is emptied by the garbage collector, which runs many times a
+// second in a backfill, and would take the bloom caches with it. One
+// scratch is in use per concurrent verification; those beyond the
+// channel's room are left to the collector.
+var scratches = make(chan *scratch, 16)
+
+func getScratch() *scratch {
+	select {
+	case sc := <-scratches:
+		return sc
+	default:
+		return &scratch{kh: crypto.NewKeccakState(), trie: trie.NewStackTrie(nil), blooms: &bloomCache{kh: crypto.NewKeccakState()}}
+	}
+}
 
 // release drops every reference into the block just verified, so a kept
-// scratch holds no row alive, and returns it to the pool.
+// scratch holds no row alive, and keeps it for the next block. The bloom
+// cache holds copies of items, not references.
 func (sc *scratch) release() {
 	clear(sc.txs)
 	clear(sc.encs)
@@ -316,9 +413,13 @@ func (sc *scratch) release() {
 	clear(sc.ptrs)
 	clear(sc.rbuf)
 	clear(sc.rs)
-	clear(sc.memo.addrs)
-	clear(sc.memo.topics)
-	scratches.Put(sc)
+	if sc.enc.Cap() > 8<<20 {
+		sc.enc = bytes.Buffer{} // a block of huge calldata: do not keep it
+	}
+	select {
+	case scratches <- sc:
+	default:
+	}
 }
 
 // grow returns s with length n and zero elements, reusing its array when
@@ -330,49 +431,6 @@ func grow[T any](s []T, n int) []T {
 	s = s[:n]
 	clear(s)
 	return s
-}
-
-func (m *bloomMemo) add(b *types.Bloom, l indexer.Log) {
-	a, ok := m.addrs[l.Address]
-	if !ok {
-		a = bitsOf(l.Address[:])
-		m.addrs[l.Address] = a
-	}
-	a.set(b)
-	for _, t := range l.Topics {
-		x, ok := m.topics[t]
-		if !ok {
-			x = bitsOf(t[:])
-			m.topics[t] = x
-		}
-		x.set(b)
-	}
-}
-
-func bitsOf(item []byte) bloomBits {
-	var one types.Bloom
-	one.Add(item)
-	var out bloomBits
-	k := 0
-	// Three bytes of 256 are set: skip the zero words.
-	for w := 0; w < len(one); w += 8 {
-		if binary.LittleEndian.Uint64(one[w:]) == 0 {
-			continue
-		}
-		for i := w; i < w+8; i++ {
-			if c := one[i]; c != 0 && k < len(out) {
-				out[k].at, out[k].bits = uint8(i), c
-				k++
-			}
-		}
-	}
-	return out
-}
-
-func (x bloomBits) set(b *types.Bloom) {
-	for _, p := range x {
-		b[p.at] |= p.bits
-	}
 }
 
 // verifyDerived checks the receipt figures that follow from the verified
@@ -494,9 +552,30 @@ func sender(t *indexer.Transaction) (common.Address, error) {
 
 var errNoSignature = errors.New("no signature (v or yParity, r, s)")
 
-// ethTx rebuilds the signed transaction from its row, as go-ethereum
-// encodes it for hashing.
+// ethTx rebuilds the signed transaction from its row.
 func ethTx(t *indexer.Transaction) (*types.Transaction, error) {
+	inner, err := txData(t)
+	if err != nil {
+		return nil, err
+	}
+	return types.NewTx(inner), nil
+}
+
+// encodeTx appends a transaction's canonical encoding to w, as
+// Transaction.MarshalBinary writes it (for hashing, a blob transaction
+// without its sidecar): the RLP list of its fields, after its type byte
+// unless it is a legacy one. The fields are go-ethereum's own structs,
+// so the encoding is go-ethereum's.
+func encodeTx(w *bytes.Buffer, typ uint8, inner types.TxData) error {
+	if typ != types.LegacyTxType {
+		w.WriteByte(typ)
+	}
+	return rlp.Encode(w, inner)
+}
+
+// txData rebuilds the signed transaction's fields from its row, as
+// go-ethereum encodes them for hashing.
+func txData(t *indexer.Transaction) (types.TxData, error) {
 	if t.R == nil || t.S == nil || t.V == nil { // the decoder sets V from yParity
 		return nil, errNoSignature
 	}
@@ -516,21 +595,21 @@ func ethTx(t *indexer.Transaction) (*types.Transaction, error) {
 		if err := need(t.GasPrice, "gasPrice"); err != nil {
 			return nil, err
 		}
-		return types.NewTx(&types.LegacyTx{Nonce: t.Nonce, GasPrice: t.GasPrice, Gas: t.Gas, To: t.To,
-			Value: t.Value, Data: t.Input, V: t.V, R: t.R, S: t.S}), nil
+		return &types.LegacyTx{Nonce: t.Nonce, GasPrice: t.GasPrice, Gas: t.Gas, To: t.To,
+			Value: t.Value, Data: t.Input, V: t.V, R: t.R, S: t.S}, nil
 	case types.AccessListTxType:
 		if err := errors.Join(need(t.ChainID, "chainId"), need(t.GasPrice, "gasPrice")); err != nil {
 			return nil, err
 		}
-		return types.NewTx(&types.AccessListTx{ChainID: t.ChainID, Nonce: t.Nonce, GasPrice: t.GasPrice, Gas: t.Gas,
-			To: t.To, Value: t.Value, Data: t.Input, AccessList: al, V: v, R: t.R, S: t.S}), nil
+		return &types.AccessListTx{ChainID: t.ChainID, Nonce: t.Nonce, GasPrice: t.GasPrice, Gas: t.Gas,
+			To: t.To, Value: t.Value, Data: t.Input, AccessList: al, V: v, R: t.R, S: t.S}, nil
 	case types.DynamicFeeTxType:
 		if err := errors.Join(need(t.ChainID, "chainId"), need(t.MaxFeePerGas, "maxFeePerGas"), need(t.MaxPriorityFee, "maxPriorityFeePerGas")); err != nil {
 			return nil, err
 		}
-		return types.NewTx(&types.DynamicFeeTx{ChainID: t.ChainID, Nonce: t.Nonce, GasTipCap: t.MaxPriorityFee,
+		return &types.DynamicFeeTx{ChainID: t.ChainID, Nonce: t.Nonce, GasTipCap: t.MaxPriorityFee,
 			GasFeeCap: t.MaxFeePerGas, Gas: t.Gas, To: t.To, Value: t.Value, Data: t.Input, AccessList: al,
-			V: v, R: t.R, S: t.S}), nil
+			V: v, R: t.R, S: t.S}, nil
 	case types.BlobTxType, types.SetCodeTxType:
 		err := errors.Join(need(t.ChainID, "chainId"), need(t.MaxFeePerGas, "maxFeePerGas"), need(t.MaxPriorityFee, "maxPriorityFeePerGas"))
 		if t.To == nil {
@@ -543,19 +622,19 @@ func ethTx(t *indexer.Transaction) (*types.Transaction, error) {
 			return nil, err
 		}
 		if t.Type == types.BlobTxType {
-			return types.NewTx(&types.BlobTx{ChainID: u256(t.ChainID), Nonce: t.Nonce, GasTipCap: u256(t.MaxPriorityFee),
+			return &types.BlobTx{ChainID: u256(t.ChainID), Nonce: t.Nonce, GasTipCap: u256(t.MaxPriorityFee),
 				GasFeeCap: u256(t.MaxFeePerGas), Gas: t.Gas, To: *t.To, Value: u256(t.Value), Data: t.Input,
 				AccessList: al, BlobFeeCap: u256(t.MaxFeePerBlob), BlobHashes: t.BlobHashes,
-				V: u256(v), R: u256(t.R), S: u256(t.S)}), nil
+				V: u256(v), R: u256(t.R), S: u256(t.S)}, nil
 		}
 		auths := make([]types.SetCodeAuthorization, len(t.Authorizations))
 		for i, a := range t.Authorizations {
 			auths[i] = types.SetCodeAuthorization{ChainID: *u256(a.ChainID), Address: a.Address, Nonce: a.Nonce,
 				V: a.YParity, R: *u256(a.R), S: *u256(a.S)}
 		}
-		return types.NewTx(&types.SetCodeTx{ChainID: u256(t.ChainID), Nonce: t.Nonce, GasTipCap: u256(t.MaxPriorityFee),
+		return &types.SetCodeTx{ChainID: u256(t.ChainID), Nonce: t.Nonce, GasTipCap: u256(t.MaxPriorityFee),
 			GasFeeCap: u256(t.MaxFeePerGas), Gas: t.Gas, To: *t.To, Value: u256(t.Value), Data: t.Input,
-			AccessList: al, AuthList: auths, V: u256(v), R: u256(t.R), S: u256(t.S)}), nil
+			AccessList: al, AuthList: auths, V: u256(v), R: u256(t.R), S: u256(t.S)}, nil
 	}
 	return nil, fmt.Errorf("type %d is not an Ethereum transaction type; use --verify structure for this chain", t.Type)
 }
