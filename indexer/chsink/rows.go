@@ -72,6 +72,19 @@ func (c *columnar) each(n int, row func(r int) any) {
 	c.i++
 }
 
+// authColumn appends, per transaction, the array of field(a) over its
+// EIP-7702 authorizations (empty for other types) to the next column.
+func authColumn[T any](c *columnar, txs []*indexer.Transaction, field func(a *indexer.Authorization) T) {
+	c.each(len(txs), func(r int) any {
+		as := txs[r].Authorizations
+		out := make([]T, len(as))
+		for j := range as {
+			out[j] = field(&as[j])
+		}
+		return out
+	})
+}
+
 // done checks that every column of the insert was filled.
 func (c *columnar) done(rows int) (int, error) {
 	if c.err == nil && c.i != len(c.b.Columns()) {
@@ -147,54 +160,12 @@ func appendTransactions(b driver.Batch, blocks []*indexer.Block) (int, error) {
 		return out
 	})
 	c.each(n, func(r int) any { return hashes(txs[r].BlobHashes) })
-	c.each(n, func(r int) any {
-		as := txs[r].Authorizations
-		out := make([]*big.Int, len(as))
-		for j := range as {
-			out[j] = orZero(as[j].ChainID)
-		}
-		return out
-	})
-	c.each(n, func(r int) any {
-		as := txs[r].Authorizations
-		out := make([][]byte, len(as))
-		for j := range as {
-			out[j] = as[j].Address[:]
-		}
-		return out
-	})
-	c.each(n, func(r int) any {
-		as := txs[r].Authorizations
-		out := make([]uint64, len(as))
-		for j := range as {
-			out[j] = as[j].Nonce
-		}
-		return out
-	})
-	c.each(n, func(r int) any {
-		as := txs[r].Authorizations
-		out := make([]uint8, len(as))
-		for j := range as {
-			out[j] = as[j].YParity
-		}
-		return out
-	})
-	c.each(n, func(r int) any {
-		as := txs[r].Authorizations
-		out := make([]*big.Int, len(as))
-		for j := range as {
-			out[j] = orZero(as[j].R)
-		}
-		return out
-	})
-	c.each(n, func(r int) any {
-		as := txs[r].Authorizations
-		out := make([]*big.Int, len(as))
-		for j := range as {
-			out[j] = orZero(as[j].S)
-		}
-		return out
-	})
+	authColumn(c, txs, func(a *indexer.Authorization) *big.Int { return orZero(a.ChainID) })
+	authColumn(c, txs, func(a *indexer.Authorization) []byte { return a.Address[:] })
+	authColumn(c, txs, func(a *indexer.Authorization) uint64 { return a.Nonce })
+	authColumn(c, txs, func(a *indexer.Authorization) uint8 { return a.YParity })
+	authColumn(c, txs, func(a *indexer.Authorization) *big.Int { return orZero(a.R) })
+	authColumn(c, txs, func(a *indexer.Authorization) *big.Int { return orZero(a.S) })
 	c.all(statuses)
 	c.all(gasUsed)
 	c.all(cumGas)
