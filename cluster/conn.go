@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -16,6 +17,9 @@ type Statement struct {
 	// InsertToken is the deduplication token the insert carries on the
 	// cluster ("" for other statements, or an insert without one).
 	InsertToken string
+	// Settings are the statement's own settings on the cluster (an
+	// insert's deduplication), beside the connection's (Form.Settings).
+	Settings map[string]any
 }
 
 // Conn returns conn with every statement sent in its cluster form: the
@@ -36,34 +40,58 @@ type clusterConn struct {
 	shadow func(Statement)
 }
 
-// forms returns the statements to send for query.
-func (c *clusterConn) forms(ctx context.Context, query string) ([]string, error) {
+// forms returns the statements to send for query, and the context to
+// send them with.
+func (c *clusterConn) forms(ctx context.Context, query string) (context.Context, []string, error) {
 	out, err := c.form.Rewrite(query)
 	if err != nil {
-		return nil, err
+		return ctx, nil, err
 	}
+	settings := insertSettings(ctx, out)
 	if c.shadow != nil {
-		c.shadow(Statement{Original: query, Cluster: out, InsertToken: insertToken(ctx)})
-		return []string{query}, nil
+		c.shadow(Statement{Original: query, Cluster: out, InsertToken: insertToken(ctx), Settings: settings})
+		return ctx, []string{query}, nil // one node: sent as it is
 	}
-	return out, nil
+	if settings != nil {
+		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(settings))
+	}
+	return ctx, out, nil
+}
+
+var insertInto = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\b`)
+
+// insertSettings are an insert's deduplication settings on the cluster.
+// An insert carrying a token (WithInsertToken) is skipped by a replica
+// that has one of that name; any other insert is never taken for a retry
+// (insert_deduplicate = 0): replicas otherwise skip an insert whose rows
+// hash like a recent one's, and ethidx writes the same rows again on
+// purpose (a rebuild after its delete, a range marked done again after a
+// rewind). Statements other than inserts get none.
+func insertSettings(ctx context.Context, out []string) clickhouse.Settings {
+	if len(out) != 1 || !insertInto.MatchString(out[0]) {
+		return nil
+	}
+	if tok := insertToken(ctx); tok != "" {
+		return clickhouse.Settings{"insert_deduplication_token": tok}
+	}
+	return clickhouse.Settings{"insert_deduplicate": 0}
 }
 
 // one returns the single statement to send for query: a read, or an
 // insert, has one cluster form.
-func (c *clusterConn) one(ctx context.Context, query string) (string, error) {
-	out, err := c.forms(ctx, query)
+func (c *clusterConn) one(ctx context.Context, query string) (context.Context, string, error) {
+	ctx, out, err := c.forms(ctx, query)
 	if err != nil {
-		return "", err
+		return ctx, "", err
 	}
 	if len(out) != 1 {
-		return "", fmt.Errorf("cluster form of %.60q is %d statements; it cannot return rows", query, len(out))
+		return ctx, "", fmt.Errorf("cluster form of %.60q is %d statements; it cannot return rows", query, len(out))
 	}
-	return out[0], nil
+	return ctx, out[0], nil
 }
 
 func (c *clusterConn) Exec(ctx context.Context, query string, args ...any) error {
-	out, err := c.forms(ctx, query)
+	ctx, out, err := c.forms(ctx, query)
 	if err != nil {
 		return err
 	}
@@ -76,7 +104,7 @@ func (c *clusterConn) Exec(ctx context.Context, query string, args ...any) error
 }
 
 func (c *clusterConn) Select(ctx context.Context, dest any, query string, args ...any) error {
-	s, err := c.one(ctx, query)
+	ctx, s, err := c.one(ctx, query)
 	if err != nil {
 		return err
 	}
@@ -84,7 +112,7 @@ func (c *clusterConn) Select(ctx context.Context, dest any, query string, args .
 }
 
 func (c *clusterConn) Query(ctx context.Context, query string, args ...any) (driver.Rows, error) {
-	s, err := c.one(ctx, query)
+	ctx, s, err := c.one(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +120,7 @@ func (c *clusterConn) Query(ctx context.Context, query string, args ...any) (dri
 }
 
 func (c *clusterConn) QueryRow(ctx context.Context, query string, args ...any) driver.Row {
-	s, err := c.one(ctx, query)
+	ctx, s, err := c.one(ctx, query)
 	if err != nil {
 		return errRow{err}
 	}
@@ -100,7 +128,7 @@ func (c *clusterConn) QueryRow(ctx context.Context, query string, args ...any) d
 }
 
 func (c *clusterConn) QueryFormat(ctx context.Context, format, query string, args ...any) (io.ReadCloser, error) {
-	s, err := c.one(ctx, query)
+	ctx, s, err := c.one(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -108,37 +136,27 @@ func (c *clusterConn) QueryFormat(ctx context.Context, format, query string, arg
 }
 
 func (c *clusterConn) PrepareBatch(ctx context.Context, query string, opts ...driver.PrepareBatchOption) (driver.Batch, error) {
-	s, err := c.one(ctx, query)
+	ctx, s, err := c.one(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	return c.Conn.PrepareBatch(c.dedup(ctx), s, opts...)
+	return c.Conn.PrepareBatch(ctx, s, opts...)
 }
 
 func (c *clusterConn) InsertFormat(ctx context.Context, format, query string, data io.Reader) error {
-	s, err := c.one(ctx, query)
+	ctx, s, err := c.one(ctx, query)
 	if err != nil {
 		return err
 	}
-	return c.Conn.InsertFormat(c.dedup(ctx), format, s, data)
+	return c.Conn.InsertFormat(ctx, format, s, data)
 }
 
 func (c *clusterConn) AsyncInsert(ctx context.Context, query string, wait bool, args ...any) error {
-	s, err := c.one(ctx, query)
+	ctx, s, err := c.one(ctx, query)
 	if err != nil {
 		return err
 	}
-	return c.Conn.AsyncInsert(c.dedup(ctx), s, wait, args...)
-}
-
-// dedup turns the insert's token into the server's deduplication token.
-// (Shadow sends statements to one node as they are: no token there.)
-func (c *clusterConn) dedup(ctx context.Context) context.Context {
-	tok := insertToken(ctx)
-	if tok == "" || c.shadow != nil {
-		return ctx
-	}
-	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"insert_deduplication_token": tok}))
+	return c.Conn.AsyncInsert(ctx, s, wait, args...)
 }
 
 type tokenKey struct{}

@@ -75,7 +75,7 @@ func (f *Form) Settings() map[string]any {
 		"mutations_sync":                                     2,
 		"alter_sync":                                         2,
 		"distributed_ddl_task_timeout":                       600,
-		"distributed_ddl_output_mode":                        "throw",
+		"distributed_ddl_output_mode":                        "throw_only_active",
 		"insert_deduplicate":                                 1,
 		"deduplicate_blocks_in_dependent_materialized_views": 1,
 		"distributed_product_mode":                           "global",
@@ -86,13 +86,20 @@ func (f *Form) Settings() map[string]any {
 // ShardKey is the sharding expression of each table's Distributed front,
 // for the tables whose key is not their sorting key's hash.
 var ShardKey = map[string]string{
-	"blocks":             "intDiv(number, 10000)",
-	"transactions":       "intDiv(block_number, 10000)",
-	"logs":               "intDiv(block_number, 10000)",
-	"withdrawals":        "intDiv(block_number, 10000)",
+	"blocks":             fmt.Sprintf("intDiv(number, %d)", ShardRun),
+	"transactions":       fmt.Sprintf("intDiv(block_number, %d)", ShardRun),
+	"logs":               fmt.Sprintf("intDiv(block_number, %d)", ShardRun),
+	"withdrawals":        fmt.Sprintf("intDiv(block_number, %d)", ShardRun),
 	"address_activity":   "cityHash64(address)",
 	"address_first_seen": "cityHash64(address)",
 }
+
+// ShardRun is how many consecutive blocks the chain tables keep on one
+// shard. A writer inserts each run's rows separately, under its own
+// token, so no two shards ever forward the same token (their views write
+// through the Distributed address tables to the same address shards,
+// which would take the second insert for a retry of the first).
+const ShardRun = 10000
 
 // LocalSuffix names a table's shard-local part.
 const LocalSuffix = "_local"
@@ -124,6 +131,8 @@ var (
 	orderBy     = regexp.MustCompile(`(?is)\bORDER\s+BY\s+(.+?)\s*(?:\bSETTINGS\b|\bTTL\b|\bSAMPLE\b|$)`)
 	fromTable   = regexp.MustCompile(`(?i)\b(FROM|JOIN)(\s+)` + name + `\b`)
 	onCluster   = regexp.MustCompile(`(?i)\bON\s+CLUSTER\b`)
+	otherOp     = regexp.MustCompile(`(?i)\b(INDEX|PROJECTION|PARTITION|CONSTRAINT|TTL|SETTING|STATISTICS)\b`)
+	unknownDDL  = regexp.MustCompile(`(?is)^(CREATE|RENAME|EXCHANGE|ATTACH|DETACH|UNDROP)\b|^DROP\s+DATABASE\b`)
 )
 
 // Rewrite returns stmt's form on the cluster: one statement, or two where
@@ -133,7 +142,7 @@ var (
 func (f *Form) Rewrite(stmt string) ([]string, error) {
 	s := strip(stmt)
 	if onCluster.MatchString(s) {
-		return []string{stmt}, nil // already in its cluster form
+		return []string{s}, nil // already in its cluster form
 	}
 	tables := Tables()
 	c := f.name
@@ -175,6 +184,9 @@ func (f *Form) Rewrite(stmt string) ([]string, error) {
 		db, t, rest := m[1], m[2], m[3]
 		local := fmt.Sprintf("ALTER TABLE %s%s%s ON CLUSTER %s %s", db, t, LocalSuffix, c, rest)
 		if columnOp.MatchString(rest) {
+			if otherOp.MatchString(rest) {
+				return nil, fmt.Errorf("cluster form of ALTER TABLE %s: give column changes in an ALTER of their own (the Distributed table takes only those)", t)
+			}
 			// The Distributed front has the local table's columns.
 			return []string{local, fmt.Sprintf("ALTER TABLE %s%s ON CLUSTER %s %s", db, t, c, rest)}, nil
 		}
@@ -193,6 +205,11 @@ func (f *Form) Rewrite(stmt string) ([]string, error) {
 			out = append(out, fmt.Sprintf("DROP TABLE %s%s%s%s ON CLUSTER %s%s", ifExists, db, t, LocalSuffix, c, rest))
 		}
 		return out, nil
+	}
+	if m := unknownDDL.FindString(s); m != "" {
+		// DDL the rewrite does not know would reach the connected node
+		// only: refused rather than half applied.
+		return nil, fmt.Errorf("no cluster form for %.60q", s)
 	}
 	return []string{stmt}, nil
 }
@@ -229,11 +246,49 @@ func localReads(sel string, tables map[string]bool) string {
 	})
 }
 
-// strip drops the comment lines before a statement.
+// strip drops a statement's comments (-- to the end of the line, and
+// /* ... */), outside quotes, so that no comment can hide or fake a clause
+// the rewrite looks for.
 func strip(stmt string) string {
-	lines := strings.Split(strings.TrimSpace(stmt), "\n")
-	for len(lines) > 0 && strings.HasPrefix(strings.TrimSpace(lines[0]), "--") {
-		lines = lines[1:]
+	var b strings.Builder
+	var quote byte
+	for i := 0; i < len(stmt); i++ {
+		ch := stmt[i]
+		switch {
+		case quote != 0:
+			b.WriteByte(ch)
+			if ch == '\\' && i+1 < len(stmt) {
+				i++
+				b.WriteByte(stmt[i])
+			} else if ch == quote {
+				quote = 0
+			}
+		case ch == '\'' || ch == '"' || ch == '`':
+			quote = ch
+			b.WriteByte(ch)
+		case ch == '-' && i+1 < len(stmt) && stmt[i+1] == '-':
+			for i < len(stmt) && stmt[i] != '\n' {
+				i++
+			}
+			b.WriteByte('\n')
+		case ch == '/' && i+1 < len(stmt) && stmt[i+1] == '*':
+			end := strings.Index(stmt[i+2:], "*/")
+			if end < 0 {
+				i = len(stmt)
+			} else {
+				i += end + 3
+			}
+			b.WriteByte(' ')
+		default:
+			b.WriteByte(ch)
+		}
+	}
+	// Lines left empty by comments go, so a statement reads as written.
+	var lines []string
+	for _, l := range strings.Split(b.String(), "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, strings.TrimRight(l, " \t"))
+		}
 	}
 	return strings.TrimSpace(strings.Join(lines, "\n"))
 }

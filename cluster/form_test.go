@@ -1,8 +1,11 @@
 package cluster
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/ethidx/ethidx/schema"
 )
@@ -85,5 +88,73 @@ func TestSchemaForm(t *testing.T) {
 	plain, _ := schema.Print(nil)
 	if strings.Contains(plain, "CLUSTER") || strings.Contains(plain, "_local") {
 		t.Error("the single-node DDL mentions a cluster")
+	}
+}
+
+// A comment can neither hide a statement from the rewrite nor pass for
+// its ON CLUSTER clause; DDL the rewrite does not know is refused rather
+// than applied to one node.
+func TestRewriteRefusesWhatItCannotPlace(t *testing.T) {
+	f, _ := New("c1")
+	for in, want := range map[string]string{
+		"DELETE FROM blocks WHERE number > 5 -- runs on cluster later": "DELETE FROM blocks_local ON CLUSTER c1 WHERE number > 5",
+		"/* lead */ DELETE FROM logs WHERE 1":                          "DELETE FROM logs_local ON CLUSTER c1 WHERE 1",
+		"SELECT '-- not a comment' AS s":                               "SELECT '-- not a comment' AS s",
+	} {
+		out, err := f.Rewrite(in)
+		if err != nil || strings.Join(out, "\n") != want {
+			t.Errorf("%q: got %q, %v; want %q", in, out, err, want)
+		}
+	}
+	for _, in := range []string{
+		"CREATE MATERIALIZED VIEW m ENGINE = MergeTree ORDER BY x AS SELECT 1 AS x",
+		"RENAME TABLE blocks TO old_blocks",
+		"EXCHANGE TABLES blocks AND b2",
+		"DROP DATABASE eth",
+		"ALTER TABLE transactions ADD COLUMN x UInt8, ADD INDEX i x TYPE minmax",
+	} {
+		if out, err := f.Rewrite(in); err == nil {
+			t.Errorf("%q got a cluster form: %q", in, out)
+		}
+	}
+}
+
+// recordConn is a connection that records what is executed on it.
+type recordConn struct {
+	driver.Conn
+	sent []string
+}
+
+func (r *recordConn) Exec(_ context.Context, q string, _ ...any) error {
+	r.sent = append(r.sent, q)
+	return nil
+}
+
+// Conn sends every statement of a cluster form; a read whose form is two
+// statements is refused; an insert is deduplicated by its token, or not
+// at all.
+func TestConnSendsTheClusterForm(t *testing.T) {
+	f, _ := New("c1")
+	rec := &recordConn{}
+	conn := Conn(rec, f)
+	ctx := context.Background()
+	if err := conn.Exec(ctx, "ALTER TABLE logs ADD COLUMN IF NOT EXISTS x UInt8"); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.sent) != 2 || !strings.HasPrefix(rec.sent[0], "ALTER TABLE logs_local ON CLUSTER c1") ||
+		!strings.HasPrefix(rec.sent[1], "ALTER TABLE logs ON CLUSTER c1") {
+		t.Errorf("sent %q", rec.sent)
+	}
+	if err := conn.QueryRow(ctx, "ALTER TABLE logs ADD COLUMN y UInt8").Err(); err == nil {
+		t.Error("a two-statement form was run as a query")
+	}
+	var seen []Statement
+	shadow := Shadow(rec, f, func(s Statement) { seen = append(seen, s) })
+	_ = shadow.Exec(WithInsertToken(ctx, "tok"), "INSERT INTO blocks (number) VALUES (1)")
+	_ = shadow.Exec(ctx, "INSERT INTO address_activity SELECT * FROM x")
+	_ = shadow.Exec(ctx, "SELECT 1")
+	if len(seen) != 3 || seen[0].Settings["insert_deduplication_token"] != "tok" ||
+		seen[1].Settings["insert_deduplicate"] != 0 || seen[2].Settings != nil {
+		t.Errorf("insert settings: %+v", seen)
 	}
 }

@@ -66,6 +66,7 @@ func TestEveryCommandsClusterForm(t *testing.T) {
 	stdout := os.Stdout
 	os.Stdout = devnull
 	defer func() { os.Stdout = stdout; devnull.Close() }()
+	defer slog.SetDefault(slog.Default())
 	slog.SetDefault(slog.New(slog.DiscardHandler))
 
 	dir := t.TempDir()
@@ -112,7 +113,7 @@ func TestEveryCommandsClusterForm(t *testing.T) {
 	tables := cluster.Tables()
 	target := regexp.MustCompile(`(?is)^(?:DELETE\s+FROM|ALTER\s+TABLE|TRUNCATE\s+(?:TABLE\s+)?|OPTIMIZE\s+TABLE|INSERT\s+INTO)\s+(?:\w+\.)?(\w+)`)
 	mutation := regexp.MustCompile(`(?is)^(DELETE\s+FROM|TRUNCATE|OPTIMIZE)\b|^ALTER\s+TABLE\s+\S+\s+(?:ON\s+CLUSTER\s+\w+\s+)?(DELETE|UPDATE|DROP\s+PARTITION|DROP\s+PART\b)`)
-	deletes, tokens := 0, map[string]int{}
+	deletes, tokens, byToken := 0, map[string]int{}, map[string]bool{}
 	distinct := map[string]bool{}
 	for _, s := range seen {
 		for _, c := range s.Cluster {
@@ -128,6 +129,15 @@ func TestEveryCommandsClusterForm(t *testing.T) {
 				t.Errorf("an insert into local table %s (inserts go through the Distributed tables): %.120s", name, c)
 			case insert && s.InsertToken != "":
 				tokens[name]++
+				if s.Settings["insert_deduplication_token"] != s.InsertToken {
+					t.Errorf("insert into %s: token %q not sent (settings %v)", name, s.InsertToken, s.Settings)
+				}
+				if byToken[s.InsertToken] {
+					t.Errorf("insert token %q used twice", s.InsertToken)
+				}
+				byToken[s.InsertToken] = true
+			case insert && s.Settings["insert_deduplicate"] != 0:
+				t.Errorf("an insert into %s without a token is deduplicated by content on the cluster: %.120s", name, c)
 			case mutation.MatchString(c) && tables[name]:
 				t.Errorf("a delete or mutation sent to Distributed table %s: %.160s", name, c)
 			case mutation.MatchString(c):

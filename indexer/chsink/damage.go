@@ -10,6 +10,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/ethidx/ethidx/cluster"
 	"github.com/ethidx/ethidx/indexer"
 )
 
@@ -36,7 +37,11 @@ type Problem struct {
 
 // Base reports whether the problem is in a table the node's data is
 // stored in (as opposed to one derived from it).
-func (p Problem) Base() bool { return baseTables[p.Table] }
+func (p Problem) Base() bool { return baseTables[schemaTable(p.Table)] }
+
+// schemaTable is the schema's name of a table: on a cluster the parts are
+// the shard-local tables' (<table>_local).
+func schemaTable(name string) string { return strings.TrimSuffix(name, cluster.LocalSuffix) }
 
 func (p Problem) String() string {
 	var b strings.Builder
@@ -178,11 +183,12 @@ func (s *Sink) detached(ctx context.Context, done indexer.Ranges) (Damage, error
 			reason = "detached by hand"
 		}
 		pr := Problem{Table: p.table, Part: p.name, Reason: reason}
+		table := schemaTable(p.table)
 		switch {
-		case baseTables[p.table] || p.table == "ranges_done":
+		case baseTables[table] || table == "ranges_done":
 			n, perr := strconv.ParseUint(p.partition, 10, 64)
 			r := indexer.Range{From: n * partitionBlocks, To: n*partitionBlocks + partitionBlocks - 1}
-			if p.table == "ranges_done" || perr != nil {
+			if table == "ranges_done" || perr != nil {
 				r = indexer.Range{From: 0, To: ^uint64(0)}
 			}
 			var err error
@@ -201,7 +207,7 @@ func (s *Sink) detached(ctx context.Context, done indexer.Ranges) (Damage, error
 			}
 			pr.Blocks, pr.Known = got, true
 			pr.Repair = fmt.Sprintf("ethidx backfill --from %d --to %d (reloads the batches whose rows are missing, then drops the detached part)", got.From, got.To)
-		case p.table == "address_activity":
+		case table == "address_activity":
 			m, err := strconv.ParseUint(p.partition, 10, 32)
 			if err == nil {
 				if r, ok, err := s.monthBlocks(ctx, uint32(m)); err != nil {

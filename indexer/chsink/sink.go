@@ -73,9 +73,19 @@ func (s *Sink) Write(ctx context.Context, blocks []*indexer.Block) error {
 		{"withdrawals", appendWithdrawals},
 		{"blocks", appendBlocks},
 	}
-	for _, st := range steps {
-		if err := s.insert(ctx, st.table, blocks, st.fill); err != nil {
-			return fmt.Errorf("writing %s of blocks %d-%d: %w", st.table, blocks[0].Number, blocks[len(blocks)-1].Number, err)
+	// Each run of cluster.ShardRun blocks is one insert per table (on a
+	// cluster, one shard's; see cluster.ShardRun); a batch rarely spans two.
+	for len(blocks) > 0 {
+		n := 1
+		for n < len(blocks) && blocks[n].Number/cluster.ShardRun == blocks[0].Number/cluster.ShardRun {
+			n++
+		}
+		run := blocks[:n]
+		blocks = blocks[n:]
+		for _, st := range steps {
+			if err := s.insert(ctx, st.table, run, st.fill); err != nil {
+				return fmt.Errorf("writing %s of blocks %d-%d: %w", st.table, run[0].Number, run[len(run)-1].Number, err)
+			}
 		}
 	}
 	return nil
