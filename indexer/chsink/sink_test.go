@@ -4,10 +4,12 @@ import (
 	"context"
 	"math/big"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/ethidx/ethidx/cluster"
 	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
@@ -203,5 +205,30 @@ func TestRebuildDerived(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("rebuilt from block " + strconv.FormatUint(tc.from, 10))
+	}
+}
+
+// A batch that spans two runs of cluster.ShardRun blocks is written as one
+// insert per run and table, each under its own token, and every row lands.
+func TestWriteSplitsAtShardRuns(t *testing.T) {
+	ctx := context.Background()
+	conn, _ := chsinktest.Conn(t)
+	form, _ := cluster.New("c1")
+	tokens := map[string][]string{}
+	shadow := cluster.Shadow(conn, form, func(s cluster.Statement) {
+		if strings.HasPrefix(s.Original, "INSERT INTO transactions ") {
+			tokens["transactions"] = append(tokens["transactions"], s.InsertToken)
+		}
+	})
+	blocks := testBlocks(cluster.ShardRun-3, 6, 0)
+	if err := chsink.New(shadow).Write(ctx, blocks); err != nil {
+		t.Fatal(err)
+	}
+	got := tokens["transactions"]
+	if len(got) != 2 || got[0] == got[1] || got[0] == "" {
+		t.Errorf("transactions inserts and their tokens: %q, want two distinct", got)
+	}
+	if n := chsinktest.Count(t, conn, "SELECT count() FROM transactions FINAL"); n != 18 {
+		t.Errorf("%d transaction rows stored, want 18", n)
 	}
 }
