@@ -2,6 +2,8 @@ package queries
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -18,8 +20,10 @@ import (
 // Install creates, in the connection's current database, the day cache
 // table, the internal views the saved queries build on, and one view per
 // saved query (plus its all-rows view). Every statement is CREATE OR
-// REPLACE or IF NOT EXISTS, so running it on every start keeps the views in
-// step with this binary. It needs the schema migrations applied first.
+// REPLACE or IF NOT EXISTS, so installing on every start keeps the views in
+// step with this binary; a start skips the statements while their hash is
+// recorded in _views_installed and every view exists. It needs the schema
+// migrations applied first.
 //
 // The views name everything they read with that database (see Qualify), so
 // they answer from a connection whose current database is another one:
@@ -31,12 +35,60 @@ func Install(ctx context.Context, db DB) error {
 	if err := db.Select(ctx, &cur, cacheSQL("current_database")); err != nil || len(cur) != 1 {
 		return fmt.Errorf("installing saved queries: reading the current database: %v", err)
 	}
-	for _, stmt := range InstallStatements(cur[0].Name) {
-		if err := db.Exec(ctx, stmt); err != nil {
-			return fmt.Errorf("installing saved queries: %w\nstatement: %s", err, firstLine(stmt))
+	stmts := InstallStatements(cur[0].Name)
+	hash, names := installHash(stmts)
+	current, err := viewsCurrent(ctx, db, hash, names)
+	if err != nil {
+		return err
+	}
+	if !current {
+		for _, stmt := range stmts {
+			if err := db.Exec(ctx, stmt); err != nil {
+				return fmt.Errorf("installing saved queries: %w\nstatement: %s", err, firstLine(stmt))
+			}
+		}
+		if err := db.Exec(ctx, cacheSQL("views_record"), hash); err != nil {
+			return fmt.Errorf("installing saved queries: recording them: %w", err)
 		}
 	}
 	return dropGenesisAlone(ctx, db)
+}
+
+// installHash is a hash of Install's statements (which name the database)
+// and the names of the views they create.
+func installHash(stmts []string) (string, []string) {
+	h := sha256.New()
+	for _, stmt := range stmts {
+		h.Write([]byte(stmt))
+		h.Write([]byte{0})
+	}
+	var names []string
+	for _, stmt := range installSQL() { // the same statements, unqualified
+		if m := created.FindStringSubmatch(stripLeadingComments(stmt)); m != nil {
+			names = append(names, m[1])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), names
+}
+
+// viewsCurrent reports whether this binary's views are installed: the
+// statements' hash is recorded and every view they create exists, so a
+// view dropped by hand is installed again.
+func viewsCurrent(ctx context.Context, db DB, hash string, names []string) (bool, error) {
+	list := make([]string, len(names))
+	for i, n := range names {
+		list[i] = quote(n)
+	}
+	qctx := clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{
+		"hash": hash, "names": "[" + strings.Join(list, ",") + "]"}))
+	var got []struct {
+		Recorded uint64 `ch:"recorded"`
+		Present  uint64 `ch:"present"`
+	}
+	if err := db.Select(qctx, &got, cacheSQL("views_current")); err != nil || len(got) != 1 {
+		return false, fmt.Errorf("installing saved queries: checking the installed views: %v", err)
+	}
+	return got[0].Recorded > 0 && got[0].Present == uint64(len(names)), nil
 }
 
 // dropGenesisAlone deletes cached days that held block 0 alone. Before the
