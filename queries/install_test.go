@@ -66,3 +66,25 @@ func TestInstallSkipsCurrentViews(t *testing.T) {
 		t.Error("with no definitions recorded, install created no view")
 	}
 }
+
+// An older binary started after a newer one installs its own views again,
+// although its definitions were recorded before.
+func TestInstallAfterANewerBinary(t *testing.T) {
+	ctx := context.Background()
+	conn, _ := chsinktest.Conn(t)
+	db := &countingDB{DB: conn}
+	if err := queries.Install(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	// A newer binary's definitions, recorded after this one's.
+	if err := conn.Exec(ctx, "INSERT INTO _views_installed (hash, installed_at) VALUES ('newer', now64(6) + 1)"); err != nil {
+		t.Fatal(err)
+	}
+	db.creates = 0
+	if err := queries.Install(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if db.creates == 0 {
+		t.Error("this binary's views were not installed over a newer binary's")
+	}
+}
