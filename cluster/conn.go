@@ -53,7 +53,7 @@ func (c *clusterConn) forms(ctx context.Context, query string) (context.Context,
 		return ctx, []string{query}, nil // one node: sent as it is
 	}
 	if settings != nil {
-		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(settings))
+		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(withCallerSettings(ctx, settings)))
 	}
 	return ctx, out, nil
 }
@@ -175,6 +175,33 @@ func WithInsertToken(ctx context.Context, token string) context.Context {
 func insertToken(ctx context.Context) string {
 	s, _ := ctx.Value(tokenKey{}).(string)
 	return s
+}
+
+type settingsKey struct{}
+
+// WithSettings sends the statements made with ctx with settings s, on one
+// node as on a cluster: a cluster connection adds its own settings to them
+// rather than replacing them, as a later clickhouse.Context would.
+func WithSettings(ctx context.Context, s clickhouse.Settings) context.Context {
+	ctx = context.WithValue(ctx, settingsKey{}, s)
+	return clickhouse.Context(ctx, clickhouse.WithSettings(s))
+}
+
+// withCallerSettings returns own with the settings of WithSettings added
+// (own wins where both set one).
+func withCallerSettings(ctx context.Context, own clickhouse.Settings) clickhouse.Settings {
+	caller, _ := ctx.Value(settingsKey{}).(clickhouse.Settings)
+	if len(caller) == 0 {
+		return own
+	}
+	out := make(clickhouse.Settings, len(caller)+len(own))
+	for k, v := range caller {
+		out[k] = v
+	}
+	for k, v := range own {
+		out[k] = v
+	}
+	return out
 }
 
 type errRow struct{ err error }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/ethidx/ethidx/schema"
@@ -156,5 +157,16 @@ func TestConnSendsTheClusterForm(t *testing.T) {
 	if len(seen) != 3 || seen[0].Settings["insert_deduplication_token"] != "tok" ||
 		seen[1].Settings["insert_deduplicate"] != 0 || seen[2].Settings != nil {
 		t.Errorf("insert settings: %+v", seen)
+	}
+}
+
+func TestWithSettingsKeepsCallerSettings(t *testing.T) {
+	ctx := WithSettings(context.Background(), clickhouse.Settings{"optimize_on_insert": 0, "insert_deduplicate": 1})
+	got := withCallerSettings(ctx, clickhouse.Settings{"insert_deduplicate": 0})
+	if len(got) != 2 || got["optimize_on_insert"] != 0 || got["insert_deduplicate"] != 0 {
+		t.Errorf("merged settings %v: want the caller's optimize_on_insert and the cluster's insert_deduplicate", got)
+	}
+	if own := withCallerSettings(context.Background(), clickhouse.Settings{"a": 1}); len(own) != 1 {
+		t.Errorf("without caller settings: %v", own)
 	}
 }

@@ -25,6 +25,23 @@ var files embed.FS
 //go:embed migrator/*.sql
 var migratorFiles embed.FS
 
+// The embedded engine's table settings (TuneEmbedded).
+//
+//go:embed embedded/tuning.sql
+var embeddedTuning string
+
+// TuneEmbedded applies embedded/tuning.sql, the embedded engine's settings
+// for its largest tables, to a migrated database. Each statement sets a
+// value, so applying it again changes nothing.
+func TuneEmbedded(ctx context.Context, db DB) error {
+	for _, stmt := range SplitStatements(embeddedTuning) {
+		if err := db.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("tuning the embedded engine's tables: %w", err)
+		}
+	}
+	return nil
+}
+
 func migratorSQL(name string) string {
 	body, err := migratorFiles.ReadFile("migrator/" + name + ".sql")
 	if err != nil {

@@ -263,6 +263,11 @@ func (s *Store) connect(ctx context.Context, client *clickhouse.Options, o Optio
 	if n > 0 {
 		o.Logger.Info("schema migrated", "database", s.Database, "applied", n)
 	}
+	if s.Engine != nil {
+		if err := schema.TuneEmbedded(ctx, conn); err != nil {
+			return err
+		}
+	}
 	if o.Install != nil {
 		return o.Install(ctx, conn)
 	}

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/ethidx/ethidx/indexer"
@@ -57,6 +58,7 @@ func benchBackfill(ctx context.Context, cfg backfillConfig, toEngine bool) error
 		return err
 	}
 	var sink indexer.Sink = &nullSink{}
+	var conn driver.Conn
 	name := "backfill_null_sink"
 	if toEngine {
 		name = "backfill_embedded_engine"
@@ -65,12 +67,12 @@ func benchBackfill(ctx context.Context, cfg backfillConfig, toEngine bool) error
 			return err
 		}
 		defer os.RemoveAll(dir)
-		s, closeAll, err := engineSink(ctx, dir)
+		s, c, closeAll, err := engineSink(ctx, dir)
 		if err != nil {
 			return err
 		}
 		defer closeAll()
-		sink = s
+		sink, conn = s, c
 	}
 	start := time.Now()
 	st, err := indexer.Backfill(ctx, src, sink, indexer.BackfillOptions{
@@ -80,22 +82,39 @@ func benchBackfill(ctx context.Context, cfg backfillConfig, toEngine bool) error
 	}
 	secs := since(start)
 	rows := st.Transactions + st.Logs + st.Blocks
-	report(name, "verify", cfg.verify, "blocks", st.Blocks, "txs", st.Transactions, "logs", st.Logs, "seconds", fmt.Sprintf("%.2f", secs),
+	var merges []any
+	if conn != nil {
+		merges = mergeFigures(ctx, conn)
+	}
+	kv := []any{"verify", cfg.verify, "blocks", st.Blocks, "txs", st.Transactions, "logs", st.Logs, "seconds", fmt.Sprintf("%.2f", secs),
 		"blocks_per_s", fmt.Sprintf("%.0f", float64(st.Blocks)/secs),
 		"tx_per_s", fmt.Sprintf("%.0f", float64(st.Transactions)/secs),
-		"rows_per_s", fmt.Sprintf("%.0f", float64(rows)/secs))
+		"rows_per_s", fmt.Sprintf("%.0f", float64(rows)/secs)}
+	report(name, append(kv, merges...)...)
 	return nil
 }
 
+// mergeFigures reads how much the engine's background merges rewrote
+// during the run: part of what the engine's figures cost, growing with
+// the number of parts the inserts make.
+func mergeFigures(ctx context.Context, conn driver.Conn) []any {
+	var merges, bytes uint64
+	err := conn.QueryRow(ctx, `SELECT sumIf(value, event = 'Merge'), sumIf(value, event = 'MergedUncompressedBytes') FROM system.events`).Scan(&merges, &bytes)
+	if err != nil {
+		return []any{"merges", "unknown"}
+	}
+	return []any{"merges", merges, "merged_mb", bytes >> 20}
+}
+
 // engineSink opens the embedded engine in dir, serves it, and returns a
-// migrated ClickHouse sink over clickhouse-go HTTP: the CLI's path, through
-// the same opener.
-func engineSink(ctx context.Context, dir string) (*chsink.Sink, func(), error) {
+// migrated ClickHouse sink over clickhouse-go HTTP, and its connection:
+// the CLI's path, through the same opener.
+func engineSink(ctx context.Context, dir string) (*chsink.Sink, driver.Conn, func(), error) {
 	st, err := store.Open(ctx, store.Options{DataDir: dir, Logger: slog.Default()})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return chsink.New(st.Conn), func() { st.Close() }, nil
+	return chsink.New(st.Conn), st.Conn, func() { st.Close() }, nil
 }
 
 // nullSink drops every block: what is left is fetch and decode.

@@ -38,7 +38,7 @@ func benchLatency(ctx context.Context) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	sink, closeAll, err := engineSink(ctx, dir)
+	sink, _, closeAll, err := engineSink(ctx, dir)
 	if err != nil {
 		return err
 	}

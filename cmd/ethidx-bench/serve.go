@@ -12,14 +12,24 @@ import (
 
 // serveOnly serves blocks over JSON-RPC until SIGINT or SIGTERM, printing
 // the URL first, so a script can point bin/ethidx at it (scripts/size.sh):
-// "generated" serves cfg.blocks generated blocks from block 1, generated
-// lazily (the bench's serveBlocks encodes them all up front, which would
-// hold ~1.1 MB per block); anything else is a comma-separated list of
+// "generated" serves cfg.blocks generated blocks from block 1, encoded up
+// front as the bench serves them for up to preEncodeMax blocks and lazily
+// beyond (up front would hold ~1.1 MB per block); anything else is a comma-separated list of
 // fixture folders (one subfolder per block, as in /work/shared/fixtures).
 func serveOnly(cfg backfillConfig, what string) error {
 	// A cache of 512 encoded blocks covers the batches a backfill's workers
 	// have in flight, so no block is generated twice, in ~600 MB.
 	srv := replay.New(replay.Options{CacheBlocks: 512})
+	if what == "generated" && cfg.blocks <= preEncodeMax {
+		// As the bench serves them: encoded up front, so runs against this
+		// server measure the client alone, run after run.
+		u, stop, err := serveBlocks(cfg)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		return waitPrinting(u)
+	}
 	if what == "generated" {
 		if err := srv.Generate(replay.GenOptions{From: 1, Count: cfg.blocks, TxPerBlock: cfg.txPerBlock, Seed: 42}); err != nil {
 			return err
@@ -36,6 +46,15 @@ func serveOnly(cfg backfillConfig, what string) error {
 		return err
 	}
 	defer stop()
+	return waitPrinting(url)
+}
+
+// preEncodeMax is the most generated blocks served encoded up front
+// (~1.1 MB each).
+const preEncodeMax = 5000
+
+// waitPrinting prints url and waits for SIGINT or SIGTERM.
+func waitPrinting(url string) error {
 	fmt.Println(url)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)

@@ -91,8 +91,17 @@ func (s *Sink) Write(ctx context.Context, blocks []*indexer.Block) error {
 	return nil
 }
 
+// insertSettings are the settings of every insert of chain rows. A batch
+// holds each block once, so its rows never share a sorting key and the
+// engine's merge of each inserted block with itself (optimize_on_insert,
+// a row-by-row copy of every column) could only copy them unchanged; the
+// address tables the materialized views fill from it aggregate equal keys
+// in their background merges, and every reader of them groups anyway.
+var insertSettings = clickhouse.Settings{"optimize_on_insert": 0}
+
 func (s *Sink) insert(ctx context.Context, table string, blocks []*indexer.Block, fill func(driver.Batch, []*indexer.Block) (int, error)) error {
 	ctx = cluster.WithInsertToken(ctx, s.insertToken(table, blocks))
+	ctx = cluster.WithSettings(ctx, insertSettings)
 	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+columns[table]+")")
 	if err != nil {
 		return err

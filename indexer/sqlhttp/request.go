@@ -96,6 +96,7 @@ var allowedSettings = map[string]bool{
 	"min_insert_block_size_rows": true, "min_insert_block_size_bytes": true,
 	"allow_experimental_analyzer": true, "enable_analyzer": true, "optimize_move_to_prewhere": true,
 	"use_uncompressed_cache": true, "log_comment": true, "max_partitions_per_insert_block": true,
+	"optimize_on_insert": true,
 }
 
 var allowedSettingPrefixes = []string{"output_format_", "input_format_", "format_", "max_bytes_in_", "max_rows_in_"}

@@ -1,0 +1,52 @@
+package chsink_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/ethidx/ethidx/indexer/chsink"
+	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
+)
+
+// TestEmbeddedTablesTunedForLoading checks that the embedded engine's
+// transactions and logs carry schema/embedded/tuning.sql's settings, and
+// that they take effect: a batch of 16 MB of transactions, which the
+// engine's default would write as a wide part (two files per column
+// stream), is one compact part.
+func TestEmbeddedTablesTunedForLoading(t *testing.T) {
+	conn, _ := chsinktest.Conn(t)
+	ctx := context.Background()
+	for _, table := range []string{"transactions", "logs"} {
+		var ddl string
+		if err := conn.QueryRow(ctx, "SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = ?", table).Scan(&ddl); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"min_bytes_for_wide_part = 134217728", "merge_selector_base = 10"} {
+			if !strings.Contains(ddl, want) {
+				t.Errorf("%s lacks %q: %s", table, want, ddl)
+			}
+		}
+	}
+
+	blocks := testBlocks(1, 4, 0)
+	for _, b := range blocks {
+		b.Transactions[1].Input = make([]byte, 4<<20)
+		for i := range b.Transactions[1].Input {
+			b.Transactions[1].Input[i] = byte(i * 7)
+		}
+	}
+	if err := chsink.New(conn).Write(ctx, blocks); err != nil {
+		t.Fatal(err)
+	}
+	var parts uint64
+	var kind string
+	var bytes uint64
+	if err := conn.QueryRow(ctx, `SELECT count(), any(part_type), sum(data_uncompressed_bytes) FROM system.parts
+		WHERE database = currentDatabase() AND table = 'transactions' AND active`).Scan(&parts, &kind, &bytes); err != nil {
+		t.Fatal(err)
+	}
+	if parts != 1 || kind != "Compact" || bytes < 16<<20 {
+		t.Errorf("transactions: %d parts, %s, %d bytes; want one compact part of at least 16 MiB", parts, kind, bytes)
+	}
+}
