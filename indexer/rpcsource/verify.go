@@ -30,8 +30,10 @@ type Verify uint8
 
 const (
 	// VerifyRoots, the default, recomputes each transaction's hash, the
-	// transactions root, each receipt's bloom, the receipts root, the
-	// withdrawals root and the block hash from the header fields, and
+	// transactions root, the receipts root (which proves each receipt's
+	// bloom; a bloom left out is computed from the logs), the header's
+	// bloom as the union of the receipts', the withdrawals root and the
+	// block hash from the header fields, and
 	// checks the figures a receipt derives (effective gas price, blob gas,
 	// contract address) against the transaction. It is the zero value, so
 	// a Source is verifying unless told otherwise.
