@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -183,6 +184,7 @@ type settingsKey struct{}
 // node as on a cluster: a cluster connection adds its own settings to them
 // rather than replacing them, as a later clickhouse.Context would.
 func WithSettings(ctx context.Context, s clickhouse.Settings) context.Context {
+	s = maps.Clone(s)
 	ctx = context.WithValue(ctx, settingsKey{}, s)
 	return clickhouse.Context(ctx, clickhouse.WithSettings(s))
 }
@@ -194,13 +196,8 @@ func withCallerSettings(ctx context.Context, own clickhouse.Settings) clickhouse
 	if len(caller) == 0 {
 		return own
 	}
-	out := make(clickhouse.Settings, len(caller)+len(own))
-	for k, v := range caller {
-		out[k] = v
-	}
-	for k, v := range own {
-		out[k] = v
-	}
+	out := maps.Clone(caller)
+	maps.Copy(out, own)
 	return out
 }
 

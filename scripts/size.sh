@@ -86,9 +86,11 @@ loadBlocks() {
 # own counts, and prints the per-table figures.
 report() {
 	for t in $(values "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree'"); do
-		# Wide parts (a file per column), as every part of a store of any
-		# size is (tables default to compact parts below 10 MB): the same
-		# layout at every size, and per-column figures.
+		# Wide parts (a file per column), as every part of a grown store is
+		# (tables default to compact parts below 10 MB, the embedded
+		# transactions and logs below 128 MiB, schema/embedded/tuning.sql;
+		# a setting changed here stays, as the tuning is applied once): the
+		# same layout at every size, and per-column figures.
 		ethidx sql "ALTER TABLE \`$t\` MODIFY SETTING min_bytes_for_wide_part = 0, min_rows_for_wide_part = 0" >/dev/null
 		ethidx sql "OPTIMIZE TABLE \`$t\` FINAL" >/dev/null
 	done

@@ -264,8 +264,14 @@ func (s *Store) connect(ctx context.Context, client *clickhouse.Options, o Optio
 		o.Logger.Info("schema migrated", "database", s.Database, "applied", n)
 	}
 	if s.Engine != nil {
+		// An engine library too old for a setting (ETHIDX_LIBCHDB pointing
+		// at another build) leaves the tables on its defaults: slower
+		// loading, the same data.
 		if err := schema.TuneEmbedded(ctx, conn); err != nil {
-			return err
+			if !strings.Contains(err.Error(), "UNKNOWN_SETTING") {
+				return err
+			}
+			o.Logger.Warn("the engine lacks a loading setting; its tables keep the defaults", "err", err)
 		}
 	}
 	if o.Install != nil {

@@ -74,13 +74,13 @@ func benchBackfill(ctx context.Context, cfg backfillConfig, toEngine bool) error
 		defer closeAll()
 		sink, conn = s, c
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuSeconds()
 	st, err := indexer.Backfill(ctx, src, sink, indexer.BackfillOptions{
 		Range: indexer.Range{From: 1, To: cfg.blocks}, BatchSize: cfg.batch, Workers: cfg.workers})
 	if err != nil {
 		return err
 	}
-	secs := since(start)
+	secs, cpu := since(start), cpuSeconds()-cpu0
 	rows := st.Transactions + st.Logs + st.Blocks
 	var merges []any
 	if conn != nil {
@@ -89,14 +89,15 @@ func benchBackfill(ctx context.Context, cfg backfillConfig, toEngine bool) error
 	kv := []any{"verify", cfg.verify, "blocks", st.Blocks, "txs", st.Transactions, "logs", st.Logs, "seconds", fmt.Sprintf("%.2f", secs),
 		"blocks_per_s", fmt.Sprintf("%.0f", float64(st.Blocks)/secs),
 		"tx_per_s", fmt.Sprintf("%.0f", float64(st.Transactions)/secs),
-		"rows_per_s", fmt.Sprintf("%.0f", float64(rows)/secs)}
+		"rows_per_s", fmt.Sprintf("%.0f", float64(rows)/secs), "cpu_s", fmt.Sprintf("%.2f", cpu)}
 	report(name, append(kv, merges...)...)
 	return nil
 }
 
-// mergeFigures reads how much the engine's background merges rewrote
-// during the run: part of what the engine's figures cost, growing with
-// the number of parts the inserts make.
+// mergeFigures reads how much the engine's background merges have
+// rewritten by the end of the load (merges still running then are left
+// out): part of what the engine's figures cost, growing with the number
+// of parts the inserts make.
 func mergeFigures(ctx context.Context, conn driver.Conn) []any {
 	var merges, bytes uint64
 	err := conn.QueryRow(ctx, `SELECT sumIf(value, event = 'Merge'), sumIf(value, event = 'MergedUncompressedBytes') FROM system.events`).Scan(&merges, &bytes)

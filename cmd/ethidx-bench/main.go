@@ -126,7 +126,7 @@ func report(phase string, kv ...any) {
 	for i := 0; i+1 < len(kv); i += 2 {
 		fmt.Fprintf(&b, " %v=%v", kv[i], kv[i+1])
 	}
-	b.WriteString(fmt.Sprintf(" cpu_s=%.2f peak_rss_mb=%d", cpuSeconds(), peakRSSMB()))
+	b.WriteString(fmt.Sprintf(" peak_rss_mb=%d", peakRSSMB()))
 	fmt.Println(b.String())
 }
 
@@ -157,9 +157,10 @@ func peakRSSMB() int {
 	return -1
 }
 
-// cpuSeconds is the user and system CPU time this process has used, its
-// engine's threads included: with two cores shared by everything, what a
-// change costs shows here more steadily than in wall time.
+// cpuSeconds is the user and system CPU time this process has used so
+// far, its engine's threads included: with two cores shared by everything,
+// what a change costs shows in the CPU a phase takes more steadily than in
+// its wall time.
 func cpuSeconds() float64 {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {

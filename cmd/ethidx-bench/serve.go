@@ -14,12 +14,10 @@ import (
 // the URL first, so a script can point bin/ethidx at it (scripts/size.sh):
 // "generated" serves cfg.blocks generated blocks from block 1, encoded up
 // front as the bench serves them for up to preEncodeMax blocks and lazily
-// beyond (up front would hold ~1.1 MB per block); anything else is a comma-separated list of
-// fixture folders (one subfolder per block, as in /work/shared/fixtures).
+// beyond (up front would hold ~1.1 MB per block); anything else is a
+// comma-separated list of fixture folders (one subfolder per block, as in
+// /work/shared/fixtures).
 func serveOnly(cfg backfillConfig, what string) error {
-	// A cache of 512 encoded blocks covers the batches a backfill's workers
-	// have in flight, so no block is generated twice, in ~600 MB.
-	srv := replay.New(replay.Options{CacheBlocks: 512})
 	if what == "generated" && cfg.blocks <= preEncodeMax {
 		// As the bench serves them: encoded up front, so runs against this
 		// server measure the client alone, run after run.
@@ -30,6 +28,9 @@ func serveOnly(cfg backfillConfig, what string) error {
 		defer stop()
 		return waitPrinting(u)
 	}
+	// A cache of 512 encoded blocks covers the batches a backfill's workers
+	// have in flight, so no block is generated twice, in ~600 MB.
+	srv := replay.New(replay.Options{CacheBlocks: 512})
 	if what == "generated" {
 		if err := srv.Generate(replay.GenOptions{From: 1, Count: cfg.blocks, TxPerBlock: cfg.txPerBlock, Seed: 42}); err != nil {
 			return err
@@ -50,8 +51,9 @@ func serveOnly(cfg backfillConfig, what string) error {
 }
 
 // preEncodeMax is the most generated blocks served encoded up front
-// (~1.1 MB each).
-const preEncodeMax = 5000
+// (~1.1 MB each): the bench's own 1,500. scripts/size.sh serves more, and
+// a loader beside it needs the memory.
+const preEncodeMax = 1500
 
 // waitPrinting prints url and waits for SIGINT or SIGTERM.
 func waitPrinting(url string) error {

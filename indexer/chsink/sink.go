@@ -92,11 +92,13 @@ func (s *Sink) Write(ctx context.Context, blocks []*indexer.Block) error {
 }
 
 // insertSettings are the settings of every insert of chain rows. A batch
-// holds each block once, so its rows never share a sorting key and the
-// engine's merge of each inserted block with itself (optimize_on_insert,
-// a row-by-row copy of every column) could only copy them unchanged; the
-// address tables the materialized views fill from it aggregate equal keys
-// in their background merges, and every reader of them groups anyway.
+// holds each block once, so its rows do not share a sorting key (only a
+// node repeating a withdrawal index under --verify structure could make
+// two, which FINAL reads as one as before), and the engine's merge of each
+// inserted block with itself (optimize_on_insert, a row-by-row copy of
+// every column) would copy them unchanged. The address tables the
+// materialized views fill from it aggregate equal keys in their background
+// merges, and every reader of them groups anyway.
 var insertSettings = clickhouse.Settings{"optimize_on_insert": 0}
 
 func (s *Sink) insert(ctx context.Context, table string, blocks []*indexer.Block, fill func(driver.Batch, []*indexer.Block) (int, error)) error {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
+	"github.com/ethidx/ethidx/schema"
 )
 
 // TestEmbeddedTablesTunedForLoading checks that the embedded engine's
@@ -48,5 +49,25 @@ func TestEmbeddedTablesTunedForLoading(t *testing.T) {
 	}
 	if parts != 1 || kind != "Compact" || bytes < 16<<20 {
 		t.Errorf("transactions: %d parts, %s, %d bytes; want one compact part of at least 16 MiB", parts, kind, bytes)
+	}
+}
+
+// A setting changed by hand after the tuning stays: opening the data
+// directory again does not tune a tuned table twice.
+func TestEmbeddedTuningAppliedOnce(t *testing.T) {
+	conn, _ := chsinktest.Conn(t)
+	ctx := context.Background()
+	if err := conn.Exec(ctx, "ALTER TABLE transactions MODIFY SETTING min_bytes_for_wide_part = 0"); err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.TuneEmbedded(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	var ddl string
+	if err := conn.QueryRow(ctx, "SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = 'transactions'").Scan(&ddl); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ddl, "min_bytes_for_wide_part = 0") {
+		t.Errorf("the hand-set value was replaced: %s", ddl)
 	}
 }

@@ -33,6 +33,21 @@ func flip(v any) string {
 	return s[:len(s)-1] + string(repl)
 }
 
+// setBit sets one bit of a bloom's last byte that the byte has clear
+// (every bloom of the fixture has most bits clear).
+func setBit(v any) string {
+	s := v.(string)
+	last, _ := new(big.Int).SetString(s[len(s)-2:], 16)
+	b := last.Uint64()
+	for k := 0; k < 8; k++ {
+		if b&(1<<k) == 0 {
+			b |= 1 << k
+			break
+		}
+	}
+	return s[:len(s)-2] + fmt.Sprintf("%02x", b)
+}
+
 func firstReceiptWith(rs []any, ok func(r map[string]any) bool) map[string]any {
 	for _, r := range rs {
 		if m := r.(map[string]any); ok(m) {
@@ -69,6 +84,17 @@ var tamperCases = []tamperCase{
 	{name: "log address", check: "logsBloom", edit: func(_ map[string]any, rs []any) {
 		l := firstLog(rs)
 		l["address"] = flip(l["address"])
+	}},
+	{name: "receipt bloom, header kept", check: "logsBloom", edit: func(_ map[string]any, rs []any) {
+		r := firstReceiptWith(rs, hasLogs)
+		r["logsBloom"] = flip(r["logsBloom"])
+	}},
+	{name: "receipt bloom and header bloom together", check: "logsBloom", edit: func(b map[string]any, rs []any) {
+		// The union still holds, so only the receipts root, and then the
+		// bloom of the receipt's own logs, can tell.
+		r := firstReceiptWith(rs, hasLogs)
+		r["logsBloom"] = setBit(r["logsBloom"])
+		b["logsBloom"] = setBit(b["logsBloom"])
 	}},
 	{name: "receipt status", check: "receiptsRoot", edit: func(_ map[string]any, rs []any) {
 		r := firstReceiptWith(rs, func(r map[string]any) bool { return r["status"] == "0x1" })

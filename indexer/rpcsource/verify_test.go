@@ -154,3 +154,30 @@ func TestVerifySendersCatchesChangedFrom(t *testing.T) {
 		}
 	}
 }
+
+// Receipts that leave their bloom out, among receipts that send theirs,
+// verify: the missing ones are computed from the logs, the others enter the
+// receipts root as sent.
+func TestVerifySomeBloomsLeftOut(t *testing.T) {
+	for _, f := range loadFixtures(t) {
+		var rs []map[string]any
+		if err := json.Unmarshal(f.receipts, &rs); err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) < 2 {
+			continue
+		}
+		for i := range rs {
+			if i%2 == 0 {
+				delete(rs[i], "logsBloom")
+			}
+		}
+		rec, err := json.Marshal(rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := DecodeBlock(f.block, rec, VerifyRoots); err != nil {
+			t.Errorf("block %d, every other bloom left out: %v", f.number, err)
+		}
+	}
+}
