@@ -11,6 +11,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +31,9 @@ type Sink struct {
 	// run and generation name this writer's inserts (see insertToken).
 	run        string
 	generation atomic.Uint64
+
+	mu    sync.Mutex
+	types map[string][]clickhouse.ColumnNameAndType // per table, as columns[table] lists them
 }
 
 var _ indexer.Sink = (*Sink)(nil)
@@ -104,6 +109,11 @@ var insertSettings = clickhouse.Settings{"optimize_on_insert": 0}
 func (s *Sink) insert(ctx context.Context, table string, blocks []*indexer.Block, fill func(driver.Batch, []*indexer.Block) (int, error)) error {
 	ctx = cluster.WithInsertToken(ctx, s.insertToken(table, blocks))
 	ctx = cluster.WithSettings(ctx, insertSettings)
+	types, err := s.columnTypes(ctx, table)
+	if err != nil {
+		return err
+	}
+	ctx = clickhouse.Context(ctx, clickhouse.WithColumnNamesAndTypes(types))
 	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+columns[table]+")")
 	if err != nil {
 		return err
@@ -117,6 +127,46 @@ func (s *Sink) insert(ctx context.Context, table string, blocks []*indexer.Block
 		return nil
 	}
 	return batch.Send()
+}
+
+// columnTypes returns the names and types of the columns the sink writes
+// to table, in the order columns[table] lists them (sql/insert_columns.sql),
+// read once.
+func (s *Sink) columnTypes(ctx context.Context, table string) ([]clickhouse.ColumnNameAndType, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.types[table]; ok {
+		return t, nil
+	}
+	rows, err := s.conn.Query(ctx, opQuery("insert_columns"), table)
+	if err != nil {
+		return nil, fmt.Errorf("reading the columns of %s: %w", table, err)
+	}
+	defer rows.Close()
+	typeOf := map[string]string{}
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return nil, fmt.Errorf("reading the columns of %s: %w", table, err)
+		}
+		typeOf[name] = typ
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading the columns of %s: %w", table, err)
+	}
+	var out []clickhouse.ColumnNameAndType
+	for _, name := range strings.Split(columns[table], ", ") {
+		typ, ok := typeOf[name]
+		if !ok {
+			return nil, fmt.Errorf("table %s has no column %s: is the schema migrated?", table, name)
+		}
+		out = append(out, clickhouse.ColumnNameAndType{Name: name, Type: typ})
+	}
+	if s.types == nil {
+		s.types = map[string][]clickhouse.ColumnNameAndType{}
+	}
+	s.types[table] = out
+	return out, nil
 }
 
 // MarkDone records r as complete.
