@@ -107,12 +107,12 @@ func (s *Sink) Write(ctx context.Context, blocks []*indexer.Block) error {
 var insertSettings = clickhouse.Settings{"optimize_on_insert": 0}
 
 func (s *Sink) insert(ctx context.Context, table string, blocks []*indexer.Block, fill func(driver.Batch, []*indexer.Block) (int, error)) error {
-	ctx = cluster.WithInsertToken(ctx, s.insertToken(table, blocks))
-	ctx = cluster.WithSettings(ctx, insertSettings)
 	types, err := s.columnTypes(ctx, table)
 	if err != nil {
 		return err
 	}
+	ctx = cluster.WithInsertToken(ctx, s.insertToken(table, blocks))
+	ctx = cluster.WithSettings(ctx, insertSettings)
 	ctx = clickhouse.Context(ctx, clickhouse.WithColumnNamesAndTypes(types))
 	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+columns[table]+")")
 	if err != nil {
