@@ -16,11 +16,20 @@ type Progress interface {
 	Add(blocks, txs int)
 }
 
+// The defaults of BackfillOptions, and of the CLI's --batch and --workers:
+// a batch of mainnet blocks is about 100-200 MB of JSON and rows, and one
+// insert per table per batch keeps the engine's parts large enough that
+// merging them stays a small share of loading.
+const (
+	DefaultBatchSize = 100
+	DefaultWorkers   = 4
+)
+
 // BackfillOptions configures Backfill. Zero values take the defaults.
 type BackfillOptions struct {
 	Range     Range
-	BatchSize uint64 // blocks per fetch and write (default 100)
-	Workers   int    // batches in flight at once (default 4)
+	BatchSize uint64 // blocks per fetch and write (DefaultBatchSize)
+	Workers   int    // batches in flight at once (DefaultWorkers)
 	// Shard and Shards split one backfill across processes: this one takes
 	// every Shards-th batch starting at Shard (0-based).
 	Shard, Shards int
@@ -30,10 +39,10 @@ type BackfillOptions struct {
 
 func (o *BackfillOptions) setDefaults() {
 	if o.BatchSize == 0 {
-		o.BatchSize = 100
+		o.BatchSize = DefaultBatchSize
 	}
 	if o.Workers <= 0 {
-		o.Workers = 4
+		o.Workers = DefaultWorkers
 	}
 	if o.Shards <= 0 {
 		o.Shards = 1

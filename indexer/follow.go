@@ -32,7 +32,7 @@ type FollowOptions struct {
 	Poll  time.Duration // how often to ask for the head (default 1s)
 	// Heads, if set, wakes the follower early (e.g. a newHeads subscription).
 	Heads     <-chan struct{}
-	BatchSize uint64 // blocks per write (default 100)
+	BatchSize uint64 // blocks per write (DefaultBatchSize)
 	// CatchUp is the lag, in blocks, past which the follower loads with
 	// Backfill's parallel workers instead of block by block (default 1000).
 	CatchUp  uint64
@@ -70,7 +70,7 @@ func (o *FollowOptions) setDefaults() {
 		o.Poll = time.Second
 	}
 	if o.BatchSize == 0 {
-		o.BatchSize = 100
+		o.BatchSize = DefaultBatchSize
 	}
 	if o.CatchUp == 0 {
 		o.CatchUp = 1000

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"syscall"
 	"time"
@@ -209,6 +210,9 @@ func (s *Store) openEmbedded(o Options) (*clickhouse.Options, error) {
 	cfg.Addr, cfg.Logger = s.Addr, o.Logger
 	client.Auth.Username, client.Auth.Password = internal.Name, internal.Password
 	srv := sqlhttp.New(eng, cfg)
+	// This process's own statements reach the endpoint's handler directly;
+	// everyone else (BI tools, another ethidx) comes through the socket.
+	client.TransportFunc = func(*http.Transport) (http.RoundTripper, error) { return srv.Transport(), nil }
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, ln) }()

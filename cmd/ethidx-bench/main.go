@@ -20,11 +20,13 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/rpcsource"
 )
 
@@ -33,9 +35,11 @@ func main() {
 	rpc := flag.String("rpc", "", "replay server URL for a backfill phase (set by the parent)")
 	blocks := flag.Uint64("blocks", 1500, "blocks to backfill")
 	txs := flag.Int("tx-per-block", 300, "mean transactions per generated block")
-	workers := flag.Int("workers", 4, "backfill workers")
-	batch := flag.Uint64("batch", 50, "blocks per batch")
+	// The CLI's defaults: the bench measures what `ethidx backfill` does.
+	workers := flag.Int("workers", indexer.DefaultWorkers, "backfill workers")
+	batch := flag.Uint64("batch", indexer.DefaultBatchSize, "blocks per batch")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of each phase run to FILE.PHASE (FILE.null, FILE.engine, FILE.latency)")
+	memProfile := flag.String("memprofile", "", "write a profile of what each phase run allocates to FILE.PHASE")
 	phases := flag.String("phases", "null,engine,latency", "the phases to run, in order, when -phase is not given")
 	verify := flag.String("verify", "roots", "what the source proves of each block: roots, structure or senders")
 	serve := flag.String("serve", "", "only serve blocks until SIGTERM, printing the URL: \"generated\" (-blocks, -tx-per-block) or comma-separated fixture folders")
@@ -58,6 +62,10 @@ func main() {
 			os.Exit(1)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" && *phase != "" {
+		runtime.MemProfileRate = 64 << 10 // coarser than the default: the load allocates gigabytes
+		defer writeAllocs(*memProfile + "." + *phase)
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	ctx := context.Background()
@@ -170,3 +178,16 @@ func cpuSeconds() float64 {
 }
 
 func since(t time.Time) float64 { return time.Since(t).Seconds() }
+
+// writeAllocs writes the allocation profile (go tool pprof -sample_index
+// alloc_space) to path.
+func writeAllocs(path string) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		f.Close()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ethidx-bench:", err)
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/ethidx/ethidx/indexer"
 )
 
 // Flags are defined once here, each in a category, as go-ethereum's
@@ -72,9 +74,9 @@ var sharedFlags = []sharedFlag{
 			"senders (roots, and recover every sender: slower)"},
 		env: []string{"ETHIDX_VERIFY"}, check: checkVerify},
 
-	{flag: &cli.Uint64Flag{Name: "batch", Category: catLoading, Value: 100,
+	{flag: &cli.Uint64Flag{Name: "batch", Category: catLoading, Value: indexer.DefaultBatchSize,
 		Usage: fmt.Sprintf("blocks per fetch and write (1-%d)", maxBatch)}, check: checkBatch},
-	{flag: &cli.IntFlag{Name: "workers", Category: catLoading, Value: 4,
+	{flag: &cli.IntFlag{Name: "workers", Category: catLoading, Value: indexer.DefaultWorkers,
 		Usage: fmt.Sprintf("batches fetched and written in parallel (1-%d)", maxWorkers)}, check: checkWorkers},
 
 	{flag: &cli.StringFlag{Name: "log-format", Category: catLogging, Value: "text",
