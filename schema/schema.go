@@ -25,47 +25,6 @@ var files embed.FS
 //go:embed migrator/*.sql
 var migratorFiles embed.FS
 
-// The embedded engine's table settings (TuneEmbedded), and which tables
-// have them.
-var (
-	//go:embed embedded/tuning.sql
-	embeddedTuning string
-	//go:embed embedded/tuned.sql
-	embeddedTuned string
-)
-
-var alterTable = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(\w+)\s`)
-
-// TuneEmbedded applies embedded/tuning.sql, the embedded engine's settings
-// for its largest tables, to a migrated database: once per table, so a
-// table already tuned (embedded/tuned.sql) keeps what it has, values set
-// by hand since included.
-func TuneEmbedded(ctx context.Context, db DB) error {
-	var tuned []struct {
-		Name string `ch:"name"`
-	}
-	if err := db.Select(ctx, &tuned, embeddedTuned); err != nil {
-		return fmt.Errorf("reading the embedded engine's table settings: %w", err)
-	}
-	done := map[string]bool{}
-	for _, t := range tuned {
-		done[t.Name] = true
-	}
-	for _, stmt := range SplitStatements(embeddedTuning) {
-		m := alterTable.FindStringSubmatch(stmt)
-		if m == nil {
-			return fmt.Errorf("embedded/tuning.sql: %.40q is not an ALTER TABLE", stmt)
-		}
-		if done[m[1]] {
-			continue
-		}
-		if err := db.Exec(ctx, stmt); err != nil {
-			return fmt.Errorf("tuning the embedded engine's table %s: %w", m[1], err)
-		}
-	}
-	return nil
-}
-
 func migratorSQL(name string) string {
 	body, err := migratorFiles.ReadFile("migrator/" + name + ".sql")
 	if err != nil {
