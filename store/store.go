@@ -83,7 +83,8 @@ type Store struct {
 	// Engine is the embedded engine this process opened or was given.
 	Engine *chdb.Engine
 
-	form *cluster.Form // the cluster form statements are sent in, if any
+	form *cluster.Form   // the cluster form statements are sent in, if any
+	own  *sqlhttp.Server // the endpoint this process serves, if it serves one
 
 	closers []func() error
 }
@@ -213,6 +214,7 @@ func (s *Store) openEmbedded(o Options) (*clickhouse.Options, error) {
 	// This process's own statements reach the endpoint's handler directly;
 	// everyone else (BI tools, another ethidx) comes through the socket.
 	client.TransportFunc = func(*http.Transport) (http.RoundTripper, error) { return srv.Transport(), nil }
+	s.own = srv
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, ln) }()
@@ -255,6 +257,10 @@ func (s *Store) connect(ctx context.Context, client *clickhouse.Options, o Optio
 		return fmt.Errorf("connecting to ClickHouse: %w", err)
 	}
 	s.closers = append(s.closers, raw.Close)
+	if s.own != nil {
+		raw = &ownConn{Conn: raw, client: &http.Client{Transport: s.own.Transport()},
+			database: s.Database, user: client.Auth.Username, password: client.Auth.Password}
+	}
 	conn := s.wrap(raw, o)
 	s.Conn = conn
 	if o.ReadOnly {

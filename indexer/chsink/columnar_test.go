@@ -15,29 +15,36 @@ import (
 )
 
 // The column-wise fills store exactly the rows the row-wise ones stored
-// (kept below as the reference), cell for cell, over blocks mixing every
-// optional field set and unset: missing to, status, fee caps, blob and
-// chain fields; access lists, blob hashes, authorizations; logs of 0 to 4
-// topics and empty data.
+// (kept below as the reference), cell for cell, whether the columns go
+// through clickhouse-go's batch or are encoded as one Native block
+// (NativeInserter, the embedded engine's own connection), over blocks
+// mixing every optional field set and unset: missing to, status, fee caps,
+// blob and chain fields; access lists, blob hashes, authorizations; logs
+// of 0 to 4 topics and empty data.
 func TestColumnarRowsAreRowWiseRows(t *testing.T) {
 	ctx := context.Background()
 	conn, _ := chsinktest.Conn(t)
-	s := New(conn)
+	if _, ok := conn.(NativeInserter); !ok {
+		t.Fatalf("the embedded engine's own connection (%T) takes no Native inserts", conn)
+	}
+	native := New(conn)
+	driverOnly := New(struct{ driver.Conn }{conn}) // hides InsertNative
 	blocks := mixedBlocks(rand.New(rand.NewPCG(7, 9)), 12)
 	for _, tc := range []struct {
 		table, order string
-		columnar     func(driver.Batch, []*indexer.Block) (int, error)
+		columnar     func(*columnar, []*indexer.Block) (int, error)
+		count        func([]*indexer.Block) int
 		rowWise      func(driver.Batch, []*indexer.Block) (int, error)
 	}{
-		{"transactions", "block_number, tx_index", appendTransactions, rowWiseTransactions},
-		{"logs", "block_number, log_index", appendLogs, rowWiseLogs},
+		{"transactions", "block_number, tx_index", appendTransactions, txRows, rowWiseTransactions},
+		{"logs", "block_number, log_index", appendLogs, logRows, rowWiseLogs},
 	} {
-		dump := func(fill func(driver.Batch, []*indexer.Block) (int, error)) []string {
+		dump := func(s *Sink, st step) []string {
 			t.Helper()
 			if err := conn.Exec(ctx, "TRUNCATE TABLE "+tc.table); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.insert(ctx, tc.table, blocks, fill); err != nil {
+			if err := s.insert(ctx, st, blocks); err != nil {
 				t.Fatalf("%s: %v", tc.table, err)
 			}
 			rows, err := conn.Query(ctx, "SELECT toString(tuple(*)) FROM "+tc.table+" ORDER BY "+tc.order)
@@ -58,24 +65,26 @@ func TestColumnarRowsAreRowWiseRows(t *testing.T) {
 			}
 			return out
 		}
-		want, got := dump(tc.rowWise), dump(tc.columnar)
-		n := 0
-		for _, b := range blocks {
-			if tc.table == "logs" {
-				n += len(b.Logs)
-			} else {
-				n += len(b.Transactions)
+		cols := step{table: tc.table, cols: tc.columnar, count: tc.count}
+		want := dump(driverOnly, step{table: tc.table, rows: tc.rowWise})
+		n := tc.count(blocks)
+		if len(want) != n {
+			t.Fatalf("%s: %d rows row-wise, want %d", tc.table, len(want), n)
+		}
+		for name, got := range map[string][]string{
+			"column-wise through the driver": dump(driverOnly, cols),
+			"column-wise as a Native block":  dump(native, cols),
+		} {
+			if len(got) != n {
+				t.Fatalf("%s: %d rows %s, want %d", tc.table, len(got), name, n)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%s row %d:\n %s %s\n row-wise %s", tc.table, i, name, got[i], want[i])
+				}
 			}
 		}
-		if len(want) != n || len(got) != n {
-			t.Fatalf("%s: %d rows row-wise, %d column-wise, want %d", tc.table, len(want), len(got), n)
-		}
-		for i := range want {
-			if got[i] != want[i] {
-				t.Fatalf("%s row %d:\n column-wise %s\n row-wise    %s", tc.table, i, got[i], want[i])
-			}
-		}
-		if tc.table == "transactions" && !strings.Contains(strings.Join(got, "\n"), "NULL") {
+		if tc.table == "transactions" && !strings.Contains(strings.Join(want, "\n"), "NULL") {
 			t.Fatal("no NULL stored: the blocks do not exercise the nullable columns")
 		}
 	}

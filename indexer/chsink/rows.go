@@ -46,9 +46,11 @@ var columns = map[string]string{
 // interface and dispatches on its type again for each row. The rows
 // written are the same.
 
-// columnar appends a batch's columns in order, keeping the first error.
+// columnar appends a batch's columns in order, keeping the first error:
+// to a clickhouse-go batch, or encoded into a Native block (NativeInserter).
 type columnar struct {
 	b   driver.Batch
+	nb  *nativeBlock
 	i   int // the next column
 	err error
 }
@@ -57,7 +59,11 @@ type columnar struct {
 // type the column takes (a nil element is NULL in a Nullable column).
 func (c *columnar) all(v any) {
 	if c.err == nil {
-		c.err = c.b.Column(c.i).Append(v)
+		if c.nb != nil {
+			c.err = c.nb.column(c.i, v)
+		} else {
+			c.err = c.b.Column(c.i).Append(v)
+		}
 	}
 	c.i++
 }
@@ -65,6 +71,17 @@ func (c *columnar) all(v any) {
 // each appends row(r) for r < n to the next column one row at a time, for
 // the array columns, which the driver appends by reflection either way.
 func (c *columnar) each(n int, row func(r int) any) {
+	if c.nb != nil {
+		if c.err == nil {
+			rows := make([]any, n)
+			for r := range rows {
+				rows[r] = row(r)
+			}
+			c.err = c.nb.arrayColumn(c.i, rows)
+		}
+		c.i++
+		return
+	}
 	col := c.b.Column(c.i)
 	for r := 0; r < n && c.err == nil; r++ {
 		c.err = col.AppendRow(row(r))
@@ -87,8 +104,14 @@ func authColumn[T any](c *columnar, txs []*indexer.Transaction, field func(a *in
 
 // done checks that every column of the insert was filled.
 func (c *columnar) done(rows int) (int, error) {
-	if c.err == nil && c.i != len(c.b.Columns()) {
-		c.err = fmt.Errorf("filled %d of the insert's %d columns", c.i, len(c.b.Columns()))
+	want := 0
+	if c.nb != nil {
+		want = len(c.nb.types)
+	} else {
+		want = len(c.b.Columns())
+	}
+	if c.err == nil && c.i != want {
+		c.err = fmt.Errorf("filled %d of the insert's %d columns", c.i, want)
 	}
 	if c.err != nil {
 		return 0, c.err
@@ -96,7 +119,22 @@ func (c *columnar) done(rows int) (int, error) {
 	return rows, nil
 }
 
-func appendTransactions(b driver.Batch, blocks []*indexer.Block) (int, error) {
+// txRows and logRows count a batch's rows of each column-wise table.
+func txRows(blocks []*indexer.Block) (n int) {
+	for _, b := range blocks {
+		n += len(b.Transactions)
+	}
+	return n
+}
+
+func logRows(blocks []*indexer.Block) (n int) {
+	for _, b := range blocks {
+		n += len(b.Logs)
+	}
+	return n
+}
+
+func appendTransactions(c *columnar, blocks []*indexer.Block) (int, error) {
 	var txs []*indexer.Transaction
 	for _, blk := range blocks {
 		for i := range blk.Transactions {
@@ -128,7 +166,6 @@ func appendTransactions(b driver.Batch, blocks []*indexer.Block) (int, error) {
 		creats[i], blobGas[i], blobPrices[i], logCounts[i] = optAddrBytes(t.ContractAddress), t.BlobGasUsed, t.BlobGasPrice, t.LogCount
 		vs[i], rs[i], ss[i], yParities[i], chainIDs[i] = orZero(t.V), orZero(t.R), orZero(t.S), t.YParity, t.ChainID
 	}
-	c := &columnar{b: b}
 	c.all(numbers)
 	c.all(times)
 	c.all(blockHashes)
@@ -182,11 +219,8 @@ func appendTransactions(b driver.Batch, blocks []*indexer.Block) (int, error) {
 	return c.done(n)
 }
 
-func appendLogs(b driver.Batch, blocks []*indexer.Block) (int, error) {
-	n := 0
-	for _, blk := range blocks {
-		n += len(blk.Logs)
-	}
+func appendLogs(c *columnar, blocks []*indexer.Block) (int, error) {
+	n := logRows(blocks)
 	if n == 0 {
 		return 0, nil
 	}
@@ -215,7 +249,6 @@ func appendLogs(b driver.Batch, blocks []*indexer.Block) (int, error) {
 			i++
 		}
 	}
-	c := &columnar{b: b}
 	c.all(numbers)
 	c.all(times)
 	c.all(blockHashes)

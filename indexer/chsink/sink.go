@@ -34,6 +34,8 @@ type Sink struct {
 
 	mu    sync.Mutex
 	types map[string][]clickhouse.ColumnNameAndType // per table, as columns[table] lists them
+	// rowBytes is, per table, the size of a row in its last Native block.
+	rowBytes map[string]int
 }
 
 var _ indexer.Sink = (*Sink)(nil)
@@ -69,14 +71,11 @@ func (s *Sink) Write(ctx context.Context, blocks []*indexer.Block) error {
 	if len(blocks) == 0 {
 		return nil
 	}
-	steps := []struct {
-		table string
-		fill  func(driver.Batch, []*indexer.Block) (int, error)
-	}{
-		{"transactions", appendTransactions},
-		{"logs", appendLogs},
-		{"withdrawals", appendWithdrawals},
-		{"blocks", appendBlocks},
+	steps := []step{
+		{table: "transactions", cols: appendTransactions, count: txRows},
+		{table: "logs", cols: appendLogs, count: logRows},
+		{table: "withdrawals", rows: appendWithdrawals},
+		{table: "blocks", rows: appendBlocks},
 	}
 	// Each run of cluster.ShardRun blocks is one insert per table (on a
 	// cluster, one shard's; see cluster.ShardRun); a batch rarely spans two.
@@ -88,7 +87,7 @@ func (s *Sink) Write(ctx context.Context, blocks []*indexer.Block) error {
 		run := blocks[:n]
 		blocks = blocks[n:]
 		for _, st := range steps {
-			if err := s.insert(ctx, st.table, run, st.fill); err != nil {
+			if err := s.insert(ctx, st, run); err != nil {
 				return fmt.Errorf("writing %s of blocks %d-%d: %w", st.table, run[0].Number, run[len(run)-1].Number, err)
 			}
 		}
@@ -106,10 +105,27 @@ func (s *Sink) Write(ctx context.Context, blocks []*indexer.Block) error {
 // merges, and every reader of them groups anyway.
 var insertSettings = clickhouse.Settings{"optimize_on_insert": 0}
 
-func (s *Sink) insert(ctx context.Context, table string, blocks []*indexer.Block, fill func(driver.Batch, []*indexer.Block) (int, error)) error {
+// step is one table's insert of a batch: column-wise (cols, with count
+// its rows), or row by row (rows) for the small tables.
+type step struct {
+	table string
+	cols  func(*columnar, []*indexer.Block) (int, error)
+	count func([]*indexer.Block) int
+	rows  func(driver.Batch, []*indexer.Block) (int, error)
+}
+
+func (s *Sink) insert(ctx context.Context, st step, blocks []*indexer.Block) error {
+	table := st.table
 	types, err := s.columnTypes(ctx, table)
 	if err != nil {
 		return err
+	}
+	if ni, ok := s.conn.(NativeInserter); ok && st.cols != nil {
+		return s.insertNative(ctx, ni, st, types, blocks)
+	}
+	fill := st.rows
+	if st.cols != nil {
+		fill = func(b driver.Batch, blocks []*indexer.Block) (int, error) { return st.cols(&columnar{b: b}, blocks) }
 	}
 	ctx = cluster.WithInsertToken(ctx, s.insertToken(table, blocks))
 	ctx = cluster.WithSettings(ctx, insertSettings)
@@ -127,6 +143,38 @@ func (s *Sink) insert(ctx context.Context, table string, blocks []*indexer.Block
 		return nil
 	}
 	return batch.Send()
+}
+
+// insertNative encodes a column-wise table's rows into one Native block
+// and hands it to the connection. Its buffer starts at the size the
+// table's last one had per row, with an eighth more, so it rarely grows. (The insert token is a cluster's,
+// and a NativeInserter is a single engine.)
+func (s *Sink) insertNative(ctx context.Context, ni NativeInserter, st step, types []clickhouse.ColumnNameAndType, blocks []*indexer.Block) error {
+	n := st.count(blocks)
+	if n == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	perRow := s.rowBytes[st.table]
+	s.mu.Unlock()
+	if perRow == 0 {
+		perRow = 512 // about a mainnet transaction's, twice a log's
+	}
+	nb := newNativeBlock(types, n, n*perRow*9/8)
+	if _, err := st.cols(&columnar{nb: nb}, blocks); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.rowBytes == nil {
+		s.rowBytes = map[string]int{}
+	}
+	s.rowBytes[st.table] = len(nb.buf)/n + 1
+	s.mu.Unlock()
+	settings := map[string]string{}
+	for k, v := range insertSettings {
+		settings[k] = fmt.Sprint(v)
+	}
+	return ni.InsertNative(ctx, "INSERT INTO "+st.table+" ("+columns[st.table]+") FORMAT Native", settings, nb.buf)
 }
 
 // columnTypes returns the names and types of the columns the sink writes

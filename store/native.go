@@ -1,0 +1,63 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// ownConn is the serving process's connection to its own endpoint: a
+// clickhouse-go connection that also takes Native-format inserts, sent
+// through the endpoint's in-process transport to the same handler, as the
+// same user (it satisfies chsink.NativeInserter, which this package does
+// not import: chsink's tests open storage through it).
+type ownConn struct {
+	driver.Conn
+	client   *http.Client
+	database string
+	user     string
+	password string
+}
+
+func (c *ownConn) InsertNative(ctx context.Context, query string, settings map[string]string, body []byte) error {
+	q := url.Values{}
+	q.Set("query", query)
+	q.Set("database", c.database)
+	for k, v := range settings {
+		q.Set(k, v)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://in-process/?"+q.Encode(), bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("X-ClickHouse-User", c.user)
+	req.Header.Set("X-ClickHouse-Key", c.password)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	msg, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return &clickhouse.Exception{Code: exceptionCode(resp), Message: string(bytes.TrimSpace(msg))}
+	}
+	return nil
+}
+
+// exceptionCode reads the engine's error code from the response header, as
+// clickhouse-go does.
+func exceptionCode(resp *http.Response) int32 {
+	var code int32
+	fmt.Sscan(resp.Header.Get("X-ClickHouse-Exception-Code"), &code)
+	return code
+}
