@@ -74,9 +74,14 @@ func TuneEmbedded(ctx context.Context, db DB) error {
 	return errors.Join(unknown...)
 }
 
-// names reports whether a table definition sets the setting.
+// names reports whether a table definition's SETTINGS clause (its last
+// part, as the engine prints it) sets the setting.
 func names(ddl, setting string) bool {
-	return regexp.MustCompile(`\b` + regexp.QuoteMeta(setting) + `\s*=`).MatchString(ddl)
+	at := strings.LastIndex(ddl, " SETTINGS ")
+	if at < 0 {
+		return false
+	}
+	return regexp.MustCompile(`\b` + regexp.QuoteMeta(setting) + `\s*=`).MatchString(ddl[at:])
 }
 
 // splitSettings splits "a = 1, b = 'x, y'" at the commas outside quotes.

@@ -35,8 +35,9 @@ func TestTuningParses(t *testing.T) {
 			}
 		}
 	}
-	if !names("SETTINGS index_granularity = 8192, merge_selector_base = 10", "merge_selector_base") ||
-		names("SETTINGS index_granularity = 8192", "granularity") {
+	if !names("CREATE TABLE t (a UInt8) ENGINE = MergeTree ORDER BY a SETTINGS index_granularity = 8192, merge_selector_base = 10", "merge_selector_base") ||
+		names("CREATE TABLE t (a UInt8) ENGINE = MergeTree ORDER BY a SETTINGS index_granularity = 8192", "granularity") ||
+		names("CREATE TABLE t (a UInt8 DEFAULT 1) ENGINE = MergeTree ORDER BY a COMMENT 'merge_selector_base = 3'", "merge_selector_base") {
 		t.Error("names matches the wrong settings")
 	}
 }

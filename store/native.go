@@ -3,10 +3,11 @@ package store
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -48,16 +49,27 @@ func (c *ownConn) InsertNative(ctx context.Context, query string, settings map[s
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return &clickhouse.Exception{Code: exceptionCode(resp), Message: string(bytes.TrimSpace(msg))}
+	if resp.StatusCode != http.StatusOK || bytes.Contains(msg, []byte("__exception__")) {
+		return &clickhouse.HTTPError{StatusCode: resp.StatusCode, Err: exception(resp, msg)}
 	}
 	return nil
 }
 
-// exceptionCode reads the engine's error code from the response header, as
-// clickhouse-go does.
-func exceptionCode(resp *http.Response) int32 {
-	var code int32
-	fmt.Sscan(resp.Header.Get("X-ClickHouse-Exception-Code"), &code)
-	return code
+// exception is the engine's error as clickhouse-go reports one: the code
+// from the response header, the name from the text's end ("... (NAME)"),
+// the message without its "Code: N. DB::Exception: " prefix.
+func exception(resp *http.Response, body []byte) *clickhouse.Exception {
+	ex := &clickhouse.Exception{Message: string(bytes.TrimSpace(body))}
+	if c, err := strconv.ParseInt(resp.Header.Get("X-ClickHouse-Exception-Code"), 10, 32); err == nil {
+		ex.Code = int32(c)
+	}
+	if m := exceptionText.FindStringSubmatch(ex.Message); m != nil {
+		ex.Message = m[1]
+		if m[2] != "" {
+			ex.Name = m[2]
+		}
+	}
+	return ex
 }
+
+var exceptionText = regexp.MustCompile(`(?s)^(?:Code: \d+\. )?(?:DB::Exception: )?(.*?)(?: \(([A-Z_]+)\))?(?: \(version [^)]*\))?$`)

@@ -213,7 +213,11 @@ func (s *Store) openEmbedded(o Options) (*clickhouse.Options, error) {
 	srv := sqlhttp.New(eng, cfg)
 	// This process's own statements reach the endpoint's handler directly;
 	// everyone else (BI tools, another ethidx) comes through the socket.
-	client.TransportFunc = func(*http.Transport) (http.RoundTripper, error) { return srv.Transport(), nil }
+	// clickhouse-go bounds a statement's wait for its answer with its
+	// transport's ResponseHeaderTimeout (Options.ReadTimeout); so does this.
+	client.TransportFunc = func(t *http.Transport) (http.RoundTripper, error) {
+		return srv.Transport(t.ResponseHeaderTimeout), nil
+	}
 	s.own = srv
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
@@ -258,7 +262,11 @@ func (s *Store) connect(ctx context.Context, client *clickhouse.Options, o Optio
 	}
 	s.closers = append(s.closers, raw.Close)
 	if s.own != nil {
-		raw = &ownConn{Conn: raw, client: &http.Client{Transport: s.own.Transport()},
+		wait := client.ReadTimeout
+		if wait == 0 {
+			wait = 300 * time.Second // clickhouse-go's default
+		}
+		raw = &ownConn{Conn: raw, client: &http.Client{Transport: s.own.Transport(wait)},
 			database: s.Database, user: client.Auth.Username, password: client.Auth.Password}
 	}
 	conn := s.wrap(raw, o)
@@ -274,14 +282,14 @@ func (s *Store) connect(ctx context.Context, client *clickhouse.Options, o Optio
 		o.Logger.Info("schema migrated", "database", s.Database, "applied", n)
 	}
 	if s.Engine != nil {
-		// An engine library too old for a setting (ETHIDX_LIBCHDB pointing
-		// at another build) leaves the tables on its defaults: slower
-		// loading, the same data.
+		// An engine library without a setting (ETHIDX_LIBCHDB pointing at
+		// another build) leaves that one at its default, the others
+		// applied: slower loading, the same data.
 		if err := schema.TuneEmbedded(ctx, conn); err != nil {
 			if !strings.Contains(err.Error(), "UNKNOWN_SETTING") {
 				return err
 			}
-			o.Logger.Warn("the engine lacks a loading setting; its tables keep the defaults", "err", err)
+			o.Logger.Warn("the engine lacks a loading setting; that one keeps its default", "err", err)
 		}
 	}
 	if o.Install != nil {

@@ -182,6 +182,7 @@ func since(t time.Time) float64 { return time.Since(t).Seconds() }
 // writeAllocs writes the allocation profile (go tool pprof -sample_index
 // alloc_space) to path.
 func writeAllocs(path string) {
+	runtime.GC() // the profile covers what was allocated up to the last collection
 	f, err := os.Create(path)
 	if err == nil {
 		err = pprof.Lookup("allocs").WriteTo(f, 0)

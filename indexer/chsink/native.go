@@ -34,7 +34,9 @@ type NativeInserter interface {
 // name, type and values. Each column's values are encoded from the slice
 // the sink's column builders hand over, with clickhouse-go's meaning: a
 // nil element is NULL in a Nullable column and the type's zero otherwise,
-// and a FixedString value is cut or zero-padded to its size.
+// and a FixedString value is cut or zero-padded to its size. (One
+// difference: a time outside DateTime's range fails, where the driver
+// would wrap it.)
 type nativeBlock struct {
 	buf   []byte
 	rows  int
@@ -221,6 +223,8 @@ func appendValues(buf []byte, typ string, v any) ([]byte, error) {
 	case typ == "DateTime" || strings.HasPrefix(typ, "DateTime("):
 		if v, ok := v.([]time.Time); ok {
 			for _, x := range v {
+				// The driver would store the low 32 bits; a time outside
+				// DateTime's range (1970 to 2106) is refused instead.
 				s := x.Unix()
 				if s < 0 || s > 1<<32-1 {
 					return nil, fmt.Errorf("%s out of a DateTime's range", x)

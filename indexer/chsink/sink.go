@@ -145,9 +145,16 @@ func (s *Sink) insert(ctx context.Context, st step, blocks []*indexer.Block) err
 	return batch.Send()
 }
 
+// The Native block's first allocation: at most maxNativeHint, from the
+// row size of the table's last insert of at least minRowsForHint rows.
+const (
+	maxNativeHint  = 256 << 20
+	minRowsForHint = 1000
+)
+
 // insertNative encodes a column-wise table's rows into one Native block
 // and hands it to the connection. Its buffer starts at the size the
-// table's last one had per row, with an eighth more, so it rarely grows. (The insert token is a cluster's,
+// table's last batch had per row, with an eighth more, so it rarely grows. (The insert token is a cluster's,
 // and a NativeInserter is a single engine.)
 func (s *Sink) insertNative(ctx context.Context, ni NativeInserter, st step, types []clickhouse.ColumnNameAndType, blocks []*indexer.Block) error {
 	n := st.count(blocks)
@@ -160,7 +167,7 @@ func (s *Sink) insertNative(ctx context.Context, ni NativeInserter, st step, typ
 	if perRow == 0 {
 		perRow = 512 // about a mainnet transaction's, twice a log's
 	}
-	nb := newNativeBlock(types, n, n*perRow*9/8)
+	nb := newNativeBlock(types, n, min(n*perRow*9/8, maxNativeHint))
 	if _, err := st.cols(&columnar{nb: nb}, blocks); err != nil {
 		return err
 	}
@@ -168,7 +175,10 @@ func (s *Sink) insertNative(ctx context.Context, ni NativeInserter, st step, typ
 	if s.rowBytes == nil {
 		s.rowBytes = map[string]int{}
 	}
-	s.rowBytes[st.table] = len(nb.buf)/n + 1
+	if n >= minRowsForHint {
+		// A block or two (the follower's) says little about a batch.
+		s.rowBytes[st.table] = len(nb.buf)/n + 1
+	}
 	s.mu.Unlock()
 	settings := map[string]string{}
 	for k, v := range insertSettings {

@@ -27,7 +27,7 @@ func inProcessConn(t *testing.T, srv *sqlhttp.Server, user, password string) dri
 		Addr:          []string{"in-process:0"}, // never dialled
 		Protocol:      clickhouse.HTTP,
 		Auth:          clickhouse.Auth{Username: user, Password: password},
-		TransportFunc: func(*http.Transport) (http.RoundTripper, error) { return srv.Transport(), nil },
+		TransportFunc: func(*http.Transport) (http.RoundTripper, error) { return srv.Transport(time.Minute), nil },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +86,7 @@ func TestInProcessTransport(t *testing.T) {
 		bad, err := clickhouse.Open(&clickhouse.Options{
 			Addr: []string{"in-process:0"}, Protocol: clickhouse.HTTP,
 			Auth:          clickhouse.Auth{Username: "owner", Password: "wrong"},
-			TransportFunc: func(*http.Transport) (http.RoundTripper, error) { return srv.Transport(), nil },
+			TransportFunc: func(*http.Transport) (http.RoundTripper, error) { return srv.Transport(time.Minute), nil },
 		})
 		if err == nil {
 			defer bad.Close()
@@ -131,8 +131,21 @@ func TestInProcessTransport(t *testing.T) {
 		}
 	})
 
+	t.Run("an answer that does not begin in time", func(t *testing.T) {
+		c := &http.Client{Transport: srv.Transport(300 * time.Millisecond)}
+		req, _ := http.NewRequest(http.MethodPost, "http://in-process/?user=owner&password=secret", strings.NewReader("SELECT sleep(3)"))
+		resp, err := c.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("a statement outliving the header timeout answered %d", resp.StatusCode)
+		}
+		if !strings.Contains(err.Error(), "timeout awaiting response headers") {
+			t.Fatalf("got %v, want the header timeout", err)
+		}
+	})
+
 	t.Run("plain HTTP", func(t *testing.T) {
-		c := &http.Client{Transport: srv.Transport()}
+		c := &http.Client{Transport: srv.Transport(0)}
 		resp, err := c.Get("http://in-process/ping")
 		if err != nil {
 			t.Fatal(err)
