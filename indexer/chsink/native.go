@@ -43,8 +43,9 @@ type nativeBlock struct {
 	types []clickhouse.ColumnNameAndType
 }
 
-func newNativeBlock(types []clickhouse.ColumnNameAndType, rows, sizeHint int) *nativeBlock {
-	b := &nativeBlock{buf: make([]byte, 0, sizeHint), rows: rows, types: types}
+// newNativeBlock starts a block of rows rows in buf (emptied first).
+func newNativeBlock(types []clickhouse.ColumnNameAndType, rows int, buf []byte) *nativeBlock {
+	b := &nativeBlock{buf: buf[:0], rows: rows, types: types}
 	b.buf = binary.AppendUvarint(b.buf, uint64(len(types)))
 	b.buf = binary.AppendUvarint(b.buf, uint64(rows))
 	return b

@@ -20,7 +20,7 @@ func TestInsertNativeError(t *testing.T) {
 	if !ok {
 		t.Fatalf("the embedded engine's own connection (%T) takes no Native inserts", conn)
 	}
-	nb := newNativeBlock([]clickhouse.ColumnNameAndType{{Name: "a", Type: "UInt64"}}, 1, 0)
+	nb := newNativeBlock([]clickhouse.ColumnNameAndType{{Name: "a", Type: "UInt64"}}, 1, nil)
 	if err := nb.column(0, []uint64{7}); err != nil {
 		t.Fatal(err)
 	}
@@ -43,12 +43,12 @@ func TestNativeBlockRefuses(t *testing.T) {
 		"a type the column lacks": {1, []uint64{1}},
 		"too few values":          {1, [][]byte{}},
 	} {
-		nb := newNativeBlock(types, 1, 0)
+		nb := newNativeBlock(types, 1, nil)
 		if err := nb.column(tc.col, tc.v); err == nil || !strings.Contains(err.Error(), types[tc.col].Name) {
 			t.Errorf("%s: got %v, want an error naming column %s", name, err, types[tc.col].Name)
 		}
 	}
-	nb := newNativeBlock(types, 2, 0)
+	nb := newNativeBlock(types, 2, nil)
 	if err := nb.column(1, [][]byte{[]byte("abcdef"), nil}); err != nil {
 		t.Fatal(err)
 	}

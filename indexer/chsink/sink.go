@@ -22,6 +22,7 @@ import (
 
 	"github.com/ethidx/ethidx/cluster"
 	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/internal/bufpool"
 )
 
 // Sink implements indexer.Sink over a clickhouse-go connection whose
@@ -167,7 +168,13 @@ func (s *Sink) insertNative(ctx context.Context, ni NativeInserter, st step, typ
 	if perRow == 0 {
 		perRow = 512 // about a mainnet transaction's, twice a log's
 	}
-	nb := newNativeBlock(types, n, min(n*perRow*9/8, maxNativeHint))
+	hint := min(n*perRow*9/8, maxNativeHint)
+	p := nativeBufs.Get(int64(hint))
+	if p == nil {
+		b := make([]byte, 0, hint)
+		p = &b
+	}
+	nb := newNativeBlock(types, n, *p)
 	if _, err := st.cols(&columnar{nb: nb}, blocks); err != nil {
 		return err
 	}
@@ -184,8 +191,17 @@ func (s *Sink) insertNative(ctx context.Context, ni NativeInserter, st step, typ
 	for k, v := range insertSettings {
 		settings[k] = fmt.Sprint(v)
 	}
-	return ni.InsertNative(ctx, "INSERT INTO "+st.table+" ("+columns[st.table]+") FORMAT Native", settings, nb.buf)
+	if err := ni.InsertNative(ctx, "INSERT INTO "+st.table+" ("+columns[st.table]+") FORMAT Native", settings, nb.buf); err != nil {
+		return err // the buffer is not reused: a cancelled insert may still be reading it
+	}
+	*p = nb.buf
+	nativeBufs.Put(p)
+	return nil
 }
+
+// nativeBufs keeps the Native blocks' buffers between inserts: four
+// workers' transactions and logs of 100 mainnet blocks.
+var nativeBufs = bufpool.Pool{Max: 512 << 20, Idle: 10 * time.Second}
 
 // columnTypes returns the names and types of the columns the sink writes
 // to table, in the order columns[table] lists them (sql/insert_columns.sql),

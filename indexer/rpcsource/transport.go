@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/ethidx/ethidx/internal/bufpool"
 )
 
 // call is one JSON-RPC call of a batch. After the batch, result holds the
@@ -114,96 +114,25 @@ func (ep *endpoint) postBatch(ctx context.Context, calls []*call, held *bodies) 
 // garbage collector.
 type bodies struct{ bufs []*[]byte }
 
-// bodyFree keeps released response buffers for the next calls, up to
-// bodyFreeMax bytes, each for at most bodyFreeIdle unused. Not a
-// sync.Pool: a backfill collects garbage about twice a second, and a
-// sync.Pool keeps an item through one collection at most, so nearly every
-// response was read into new memory (1.4 GB of a 1,500-block bench's 7.8 GB allocated, zeroed and
-// collected again).
-var bodyFree freeList
-
-const (
-	bodyFreeMax  = 512 << 20 // four workers' batches of 100 mainnet blocks
-	bodyFreeIdle = 10 * time.Second
-)
-
-type freeList struct {
-	mu    sync.Mutex
-	bufs  []freeBuf // oldest first
-	bytes int
-}
-
-type freeBuf struct {
-	p    *[]byte
-	used time.Time
-}
-
-// get returns the smallest free buffer of at least n bytes' capacity (n
-// < 0, a reply of unknown length: the largest), or nil.
-func (f *freeList) get(n int64) *[]byte {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.trim(time.Now())
-	best := -1
-	for i, b := range f.bufs {
-		c := int64(cap(*b.p))
-		switch {
-		case n < 0 && (best < 0 || c > int64(cap(*f.bufs[best].p))):
-			best = i
-		case n >= 0 && c >= n && (best < 0 || c < int64(cap(*f.bufs[best].p))):
-			best = i
-		}
-	}
-	if best < 0 {
-		return nil
-	}
-	p := f.bufs[best].p
-	f.bufs = slices.Delete(f.bufs, best, best+1) // zeroes the freed slot
-	f.bytes -= cap(*p)
-	return p
-}
-
-// put keeps p for a later get, unless that would hold more than
-// bodyFreeMax.
-func (f *freeList) put(p *[]byte) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	now := time.Now()
-	f.trim(now)
-	if f.bytes+cap(*p) > bodyFreeMax {
-		return
-	}
-	f.bufs = append(f.bufs, freeBuf{p, now})
-	f.bytes += cap(*p)
-}
-
-// trim drops the buffers unused for bodyFreeIdle: a follower at the head
-// reads small answers, and need not keep a catch-up's buffers for ever.
-func (f *freeList) trim(now time.Time) {
-	k := 0
-	for k < len(f.bufs) && now.Sub(f.bufs[k].used) > bodyFreeIdle {
-		f.bytes -= cap(*f.bufs[k].p)
-		k++
-	}
-	if k > 0 {
-		// Copied down, so the backing array holds no dropped buffer.
-		f.bufs = slices.Delete(f.bufs, 0, k)
-	}
-}
+// bodyFree keeps released response buffers for the next calls (1.4 GB of
+// a 1,500-block bench's 7.8 GB allocated were response bodies before it).
+var bodyFree = bufpool.Pool{Max: 1 << 30, Idle: 10 * time.Second} // four workers' batches of 100 mainnet blocks, with room
 
 // read reads a whole response body into a recycled buffer.
 func (h *bodies) read(resp *http.Response) ([]byte, error) {
 	var p *[]byte
 	n := resp.ContentLength
 	if h != nil {
-		p = bodyFree.get(n)
+		p = bodyFree.Get(n)
 	}
 	if p == nil {
 		p = new([]byte)
 	}
 	buf := (*p)[:0]
 	if n > 0 && n < 1<<31 && int64(cap(buf)) < n {
-		buf = make([]byte, 0, n)
+		// An eighth more, so that the buffer fits the next, slightly
+		// larger answers too.
+		buf = make([]byte, 0, n+n/8)
 	}
 	for {
 		if len(buf) == cap(buf) {
@@ -231,7 +160,7 @@ func (h *bodies) read(resp *http.Response) ([]byte, error) {
 // release recycles the buffers; nothing may use their bytes afterwards.
 func (h *bodies) release() {
 	for _, p := range h.bufs {
-		bodyFree.put(p)
+		bodyFree.Put(p)
 	}
 	h.bufs = nil
 }
