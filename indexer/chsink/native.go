@@ -51,38 +51,35 @@ func newNativeBlock(types []clickhouse.ColumnNameAndType, rows int, buf []byte) 
 	return b
 }
 
-// column appends column i, whose values v holds one per row.
+// column appends column i, whose values v (a slice) holds one per row.
 func (b *nativeBlock) column(i int, v any) error {
-	if i >= len(b.types) {
-		return fmt.Errorf("column %d of an insert of %d columns", i, len(b.types))
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice {
+		return fmt.Errorf("column %d: a %T, not one value per row", i, v)
 	}
-	t := b.types[i]
-	if n := reflect.ValueOf(v).Len(); n != b.rows {
-		return fmt.Errorf("column %s: %d values for %d rows", t.Name, n, b.rows)
-	}
-	b.buf = appendString(b.buf, t.Name)
-	b.buf = appendString(b.buf, t.Type)
-	var err error
-	if b.buf, err = appendValues(b.buf, t.Type, v); err != nil {
-		return fmt.Errorf("column %s: %w", t.Name, err)
-	}
-	return nil
+	return b.add(i, rv.Len(), func(buf []byte, typ string) ([]byte, error) { return appendValues(buf, typ, v) })
 }
 
 // arrayColumn appends column i, an Array column: rows holds each row's
 // slice of elements.
 func (b *nativeBlock) arrayColumn(i int, rows []any) error {
+	return b.add(i, len(rows), func(buf []byte, typ string) ([]byte, error) { return appendArray(buf, typ, rows) })
+}
+
+// add appends column i's name and type, then its n values as encode
+// writes them.
+func (b *nativeBlock) add(i, n int, encode func(buf []byte, typ string) ([]byte, error)) error {
 	if i >= len(b.types) {
 		return fmt.Errorf("column %d of an insert of %d columns", i, len(b.types))
 	}
 	t := b.types[i]
-	if len(rows) != b.rows {
-		return fmt.Errorf("column %s: %d values for %d rows", t.Name, len(rows), b.rows)
+	if n != b.rows {
+		return fmt.Errorf("column %s: %d values for %d rows", t.Name, n, b.rows)
 	}
 	b.buf = appendString(b.buf, t.Name)
 	b.buf = appendString(b.buf, t.Type)
 	var err error
-	if b.buf, err = appendArray(b.buf, t.Type, rows); err != nil {
+	if b.buf, err = encode(b.buf, t.Type); err != nil {
 		return fmt.Errorf("column %s: %w", t.Name, err)
 	}
 	return nil

@@ -3,6 +3,11 @@
 -- hand since stays; schema/tuning.go). A ClickHouse server's operator
 -- chooses their own (README, "A ClickHouse server").
 --
+-- Not here: auto_statistics_types = '' (no column statistics) saves 0.27 s
+-- of a 1,500-block load's merges, but on the bench's mainnet-scale month
+-- it made the uncached Refresh of every day 2.5x slower (63 s -> 157 s):
+-- the engine's plans use them.
+--
 -- min_bytes_for_wide_part: a part under 128 MiB uncompressed is written in
 -- the compact format (all columns in one file) instead of two files per
 -- column stream, about 12 files per part instead of 126 for transactions.
@@ -17,23 +22,7 @@
 -- in a partition, about 30% fewer rewrites over a million-block partition,
 -- at the cost of up to twice as many parts between merges (well below the
 -- engine's 1,000-part insert delay).
---
--- auto_statistics_types: by default the engine computes statistics of
--- every column of every part it writes or merges ('basic, uniq_v2': a
--- distinct-count sketch of each hash and address among them), for an
--- optimizer that ethidx's queries do not need (they read the day cache and
--- filter on the sorting key); the engine's counter of it
--- (MergeTreeDataWriterStatisticsCalculationMicroseconds) read 0.27 s for a
--- 1,500-block load, in the parts its merges write. None are computed.
 
-ALTER TABLE transactions MODIFY SETTING min_bytes_for_wide_part = 134217728, merge_selector_base = 10, auto_statistics_types = '';
+ALTER TABLE transactions MODIFY SETTING min_bytes_for_wide_part = 134217728, merge_selector_base = 10;
 
-ALTER TABLE logs MODIFY SETTING min_bytes_for_wide_part = 134217728, merge_selector_base = 10, auto_statistics_types = '';
-
-ALTER TABLE withdrawals MODIFY SETTING auto_statistics_types = '';
-
-ALTER TABLE blocks MODIFY SETTING auto_statistics_types = '';
-
-ALTER TABLE address_activity MODIFY SETTING auto_statistics_types = '';
-
-ALTER TABLE address_first_seen MODIFY SETTING auto_statistics_types = '';
+ALTER TABLE logs MODIFY SETTING min_bytes_for_wide_part = 134217728, merge_selector_base = 10;
