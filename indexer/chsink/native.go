@@ -55,7 +55,11 @@ func newNativeBlock(types []clickhouse.ColumnNameAndType, rows int, buf []byte) 
 func (b *nativeBlock) column(i int, v any) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Slice {
-		return fmt.Errorf("column %d: a %T, not one value per row", i, v)
+		name := strconv.Itoa(i)
+		if i < len(b.types) {
+			name = b.types[i].Name
+		}
+		return fmt.Errorf("column %s: a %T, not one value per row", name, v)
 	}
 	return b.add(i, rv.Len(), func(buf []byte, typ string) ([]byte, error) { return appendValues(buf, typ, v) })
 }

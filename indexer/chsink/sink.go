@@ -154,9 +154,10 @@ const (
 )
 
 // insertNative encodes a column-wise table's rows into one Native block
-// and hands it to the connection. Its buffer starts at the size the
-// table's last batch had per row, with an eighth more, so it rarely grows. (The insert token is a cluster's,
-// and a NativeInserter is a single engine.)
+// and hands it to the connection. Its buffer comes from nativeBufs, at
+// least the size the table's last batch had per row with an eighth more,
+// so it rarely grows. (The insert token is a cluster's, and a
+// NativeInserter is a single engine.)
 func (s *Sink) insertNative(ctx context.Context, ni NativeInserter, st step, types []clickhouse.ColumnNameAndType, blocks []*indexer.Block) error {
 	n := st.count(blocks)
 	if n == 0 {

@@ -13,10 +13,11 @@ import (
 	"time"
 )
 
-// Pool holds released buffers, up to Max bytes in all, each for at most
-// Idle unused: a follower at the head writes small batches, and need not
-// keep a catch-up's buffers for ever. The zero value holds nothing; set
-// Max and Idle.
+// Pool holds released buffers, up to Max bytes in all, each dropped once
+// it has been unused for Idle (checked whenever the pool is used) or its
+// last use filled little of it: a follower at the head writes small
+// batches, and need not keep a catch-up's buffers for ever. The zero
+// value holds nothing; set Max and Idle.
 type Pool struct {
 	Max  int
 	Idle time.Duration
@@ -57,9 +58,15 @@ func (f *Pool) Get(n int64) *[]byte {
 	return p
 }
 
-// Put keeps p for a later Get, unless that would hold more than Max.
-// Nothing may use p's bytes afterwards.
+// Put keeps p for a later Get, unless that would hold more than Max, or p
+// is a large buffer its last use filled to less than a quarter (len(*p)
+// is what was used): Get hands out the smallest buffer that fits, so a
+// follower's small batches would otherwise keep a catch-up's buffers in
+// use for ever. Nothing may use p's bytes afterwards.
 func (f *Pool) Put(p *[]byte) {
+	if cap(*p) > 1<<20 && len(*p) < cap(*p)/4 {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := time.Now()

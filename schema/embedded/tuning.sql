@@ -1,7 +1,7 @@
 -- The embedded engine's settings for loading, applied by every process
 -- that opens a data directory, each setting once per table (a value set by
 -- hand since stays; schema/tuning.go). A ClickHouse server's operator
--- chooses their own (README, "A ClickHouse server").
+-- chooses their own (README, "A real ClickHouse server").
 --
 -- Not here: auto_statistics_types = '' (no column statistics) saves 0.27 s
 -- of a 1,500-block load's merges, but on the bench's mainnet-scale month
