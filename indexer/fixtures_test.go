@@ -19,18 +19,8 @@ import (
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	"github.com/ethidx/ethidx/indexer/replay"
 	"github.com/ethidx/ethidx/indexer/rpcsource"
+	"github.com/ethidx/ethidx/internal/fixtures"
 )
-
-func fixturesDir(t *testing.T) string {
-	if d := os.Getenv("ETHIDX_FIXTURES"); d != "" {
-		return d
-	}
-	d, err := filepath.Abs("../../shared/fixtures/mainnet")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
 
 // hexInt renders a JSON-RPC quantity ("0x1a") as a decimal string; absent
 // or null is "".
@@ -53,19 +43,18 @@ func str(v any) string {
 	return ""
 }
 
-// fixtureServer serves every shared fixture: the blocks of mainnet/ and
+// fixtureServer serves every fixture of testdata/fixtures: the blocks of mainnet/ and
 // mainnet-extra/ (kept in two read-only folders, combined here) and the
 // era1 file's first 16,384 mainnet blocks. It returns the folder of each
 // numbered fixture block, for reading it back.
 func fixtureServer(t *testing.T) (*replay.Server, map[uint64]string) {
-	root := filepath.Dir(fixturesDir(t))
 	srv := replay.New(replay.Options{})
-	if n, err := srv.LoadJSONL(filepath.Join(root, "era1", "blocks-0-16383.jsonl.gz")); err != nil || n != 16384 {
+	if n, err := srv.LoadJSONL(fixtures.Era1Path(t)); err != nil || n != 16384 {
 		t.Fatalf("era1: loaded %d blocks: %v", n, err)
 	}
 	dirs := map[uint64]string{}
-	for _, sub := range []string{"mainnet", "mainnet-extra"} {
-		dir := filepath.Join(root, sub)
+	for _, sub := range []string{fixtures.Mainnet, fixtures.MainnetExtra} {
+		dir := fixtures.Dir(t, sub)
 		n, err := srv.LoadFixtures(dir)
 		if err != nil || n < 9 {
 			t.Fatalf("loaded %d fixtures from %s: %v", n, dir, err)
@@ -83,7 +72,7 @@ func fixtureServer(t *testing.T) (*replay.Server, map[uint64]string) {
 	return srv, dirs
 }
 
-// Every shared fixture block, loaded through the replay RPC server, the
+// Every fixture block, loaded through the replay RPC server, the
 // real source (verifying roots, the default) and the real sink into the
 // embedded engine, reads back exactly as the fixture's JSON says: a check
 // independent of the source's decoder (plain encoding/json here).
@@ -123,7 +112,7 @@ func TestFixturesEndToEnd(t *testing.T) {
 			checkBlock(t, conn, num, block, receipts)
 		})
 	}
-	checkEra1(t, conn, filepath.Join(filepath.Dir(fixturesDir(t)), "era1", "blocks-0-16383.jsonl.gz"))
+	checkEra1(t, conn, fixtures.Era1Path(t))
 }
 
 // checkEra1 compares every stored header field of the first 16,384 blocks
@@ -167,11 +156,7 @@ func checkEra1(t *testing.T, conn driver.Conn, path string) {
 
 func readJSON(t *testing.T, path string, v any) {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := json.Unmarshal(fixtures.MustRead(t, path), v); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	"github.com/ethidx/ethidx/indexer/replay"
 	"github.com/ethidx/ethidx/indexer/rpcsource"
+	"github.com/ethidx/ethidx/internal/fixtures"
 )
 
 func bumpHex(v any) string {
@@ -46,15 +46,9 @@ func logOf(rs []any) map[string]any {
 // is stored; the same block unchanged loads.
 func TestChangedFixtureIsRefused(t *testing.T) {
 	const num = 19433903 // Dencun: type-3 transactions, logs, withdrawals
-	dir := filepath.Join(fixturesDir(t), fmt.Sprint(num))
-	blockJSON, err := os.ReadFile(filepath.Join(dir, "block.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	receiptsJSON, err := os.ReadFile(filepath.Join(dir, "receipts.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := fixtures.Block(t, fixtures.Mainnet, num)
+	blockJSON := fixtures.MustRead(t, filepath.Join(dir, "block.json"))
+	receiptsJSON := fixtures.MustRead(t, filepath.Join(dir, "receipts.json"))
 	cases := []struct {
 		name, check string
 		edit        func(b map[string]any, rs []any)

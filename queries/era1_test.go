@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	"github.com/ethidx/ethidx/indexer/replay"
 	"github.com/ethidx/ethidx/indexer/rpcsource"
+	"github.com/ethidx/ethidx/internal/fixtures"
 	"github.com/ethidx/ethidx/queries"
 	"github.com/ethidx/ethidx/queries/report"
 )
@@ -26,17 +26,7 @@ import (
 // headers and uncles, no transactions), one JSON object per line:
 // {"block": eth_getBlockByNumber(n, true), "receipts": eth_getBlockReceipts(n)}.
 func era1Fixture(t *testing.T) string {
-	if p := os.Getenv("ETHIDX_ERA1_FIXTURE"); p != "" {
-		return p
-	}
-	p, err := filepath.Abs("../../shared/fixtures/era1/blocks-0-16383.jsonl.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("no era1 fixture at %s: shared/ must sit beside the repository (or set ETHIDX_ERA1_FIXTURE)", p)
-	}
-	return p
+	return fixtures.Era1Path(t)
 }
 
 // serveEra1 loads the fixture into a replay server, which serves each

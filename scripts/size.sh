@@ -5,7 +5,8 @@
 # engine data dir, then merged (OPTIMIZE TABLE ... FINAL) so the figures are
 # of one part per partition, as a long-lived store ends up:
 #
-#   fixtures    every shared mainnet fixture block (mainnet/ + mainnet-extra/)
+#   fixtures    every mainnet fixture block of testdata/fixtures (mainnet/ +
+#               mainnet-extra/)
 #   modern      the fixture blocks since Byzantium, less the Merge block's
 #               10,041 near-identical logs
 #   contiguous  mainnet 1000001-1000030 alone (a contiguous range, every receipt)
@@ -22,7 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FIXTURES=${FIXTURES:-/work/shared/fixtures}
+FIXTURES=${FIXTURES:-testdata/fixtures}
 SIZE_BLOCKS=${SIZE_BLOCKS:-2000}
 SIZE_TX=${SIZE_TX:-300}
 SIZE_SETS=${SIZE_SETS:-fixtures modern contiguous generated}

@@ -16,7 +16,7 @@ import (
 // front as the bench serves them for up to preEncodeMax blocks and lazily
 // beyond (up front would hold ~1.1 MB per block); anything else is a
 // comma-separated list of fixture folders (one subfolder per block, as in
-// /work/shared/fixtures).
+// the repository's testdata/fixtures).
 func serveOnly(cfg backfillConfig, what string) error {
 	if what == "generated" && cfg.blocks <= preEncodeMax {
 		// As the bench serves them: encoded up front, so runs against this

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	"github.com/ethidx/ethidx/indexer/replay"
+	"github.com/ethidx/ethidx/internal/fixtures"
 )
 
 // A node that lies about one block (receipts of foreign transactions, a
@@ -119,15 +119,9 @@ func TestBackfillRefusesAnotherChain(t *testing.T) {
 // block, the check and the node, and stores nothing. --verify structure,
 // for chains that hash differently, lets it through.
 func TestBackfillRefusesChangedContent(t *testing.T) {
-	dir := "../../../shared/fixtures/mainnet/19433903"
-	blockJSON, err := os.ReadFile(filepath.Join(dir, "block.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	receiptsJSON, err := os.ReadFile(filepath.Join(dir, "receipts.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := fixtures.Block(t, fixtures.Mainnet, 19433903)
+	blockJSON := fixtures.MustRead(t, filepath.Join(dir, "block.json"))
+	receiptsJSON := fixtures.MustRead(t, filepath.Join(dir, "receipts.json"))
 	var b map[string]any
 	if err := json.Unmarshal(blockJSON, &b); err != nil {
 		t.Fatal(err)

@@ -2,23 +2,10 @@ package replay
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
-)
 
-// fixturesDir finds the mainnet fixtures: $ETHIDX_FIXTURES, else the shared
-// dir beside the repository.
-func fixturesDir(t testing.TB) string {
-	if d := os.Getenv("ETHIDX_FIXTURES"); d != "" {
-		return d
-	}
-	d, _ := filepath.Abs("../../../shared/fixtures/mainnet")
-	if _, err := os.Stat(d); err != nil {
-		t.Fatalf("no fixtures at %s: shared/ must sit beside the repository (or set ETHIDX_FIXTURES)", d)
-	}
-	return d
-}
+	"github.com/ethidx/ethidx/internal/fixtures"
+)
 
 func TestGenerateValidJSON(t *testing.T) {
 	s := New(Options{})
@@ -48,7 +35,7 @@ func TestGenerateValidJSON(t *testing.T) {
 
 func TestLoadFixtures(t *testing.T) {
 	s := New(Options{})
-	n, err := s.LoadFixtures(fixturesDir(t))
+	n, err := s.LoadFixtures(fixtures.Dir(t, fixtures.Mainnet))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,14 +47,13 @@ func TestLoadFixtures(t *testing.T) {
 	}
 }
 
-// All three shared fixture folders are served together: the blocks of
+// All three fixture folders are served together: the blocks of
 // mainnet/ and mainnet-extra/ at their numbers and the era1 file's first
 // 16,384 blocks, which hold blocks 1-5 of mainnet-extra/ too (the same
 // blocks, so serving either is the same).
 func TestLoadAllFixtures(t *testing.T) {
 	s := New(Options{})
-	dir := filepath.Dir(fixturesDir(t))
-	n, err := s.LoadJSONL(filepath.Join(dir, "era1", "blocks-0-16383.jsonl.gz"))
+	n, err := s.LoadJSONL(fixtures.Era1Path(t))
 	if err != nil || n != 16384 {
 		t.Fatalf("era1: loaded %d blocks, %v", n, err)
 	}
@@ -76,8 +62,8 @@ func TestLoadAllFixtures(t *testing.T) {
 		b, _, _ := s.BlockJSON(k)
 		era1[k] = b
 	}
-	for _, sub := range []string{"mainnet", "mainnet-extra"} {
-		if _, err := s.LoadFixtures(filepath.Join(dir, sub)); err != nil {
+	for _, sub := range []string{fixtures.Mainnet, fixtures.MainnetExtra} {
+		if _, err := s.LoadFixtures(fixtures.Dir(t, sub)); err != nil {
 			t.Fatal(err)
 		}
 	}

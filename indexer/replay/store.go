@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/ethidx/ethidx/internal/fixtures"
 )
 
 // entry is one block ready to serve: its JSON is encoded once and written
@@ -57,7 +59,8 @@ func joinArray(elems [][]byte) []byte {
 }
 
 // LoadFixtures reads every <dir>/<number>/{block.json,receipts.json} pair
-// and serves those blocks at their numbers. It returns how many it loaded.
+// (each file possibly gzip-compressed, as .json.gz, the way the
+// repository's testdata/fixtures keeps them) and serves those blocks at their numbers. It returns how many it loaded.
 func (s *Server) LoadFixtures(dir string) (int, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -143,11 +146,11 @@ func (s *Server) AddBlock(block, receipts []byte) error {
 }
 
 func loadFixture(dir string, n uint64) (*entry, error) {
-	block, err := os.ReadFile(filepath.Join(dir, "block.json"))
+	block, err := fixtures.ReadFile(filepath.Join(dir, "block.json"))
 	if err != nil {
 		return nil, fmt.Errorf("fixture %d: %w", n, err)
 	}
-	receipts, err := os.ReadFile(filepath.Join(dir, "receipts.json"))
+	receipts, err := fixtures.ReadFile(filepath.Join(dir, "receipts.json"))
 	if err != nil {
 		return nil, fmt.Errorf("fixture %d: %w", n, err)
 	}

@@ -12,17 +12,17 @@ import (
 
 	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/replay"
+	"github.com/ethidx/ethidx/internal/fixtures"
 )
 
 // serve starts a replay server holding the mainnet fixtures.
 func serve(t testing.TB, opts replay.Options) (*replay.Server, string) {
 	t.Helper()
 	srv := replay.New(opts)
-	if _, err := srv.LoadFixtures(fixturesDir(t)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := srv.LoadFixtures(filepath.Join(filepath.Dir(fixturesDir(t)), "mainnet-extra")); err != nil {
-		t.Fatal(err)
+	for _, set := range []string{fixtures.Mainnet, fixtures.MainnetExtra} {
+		if _, err := srv.LoadFixtures(fixtures.Dir(t, set)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
@@ -113,7 +113,7 @@ func compareBlocks(t *testing.T, got, want *indexer.Block) {
 // TestManifest checks the rows against the facts MANIFEST.json states
 // about each fixture, a third opinion independent of both decoders.
 func TestManifest(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(fixturesDir(t), "MANIFEST.json"))
+	raw, err := os.ReadFile(filepath.Join(fixtures.Dir(t, fixtures.Mainnet), "MANIFEST.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,15 +7,15 @@ import (
 	"errors"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/replay"
+	"github.com/ethidx/ethidx/internal/fixtures"
 )
 
-// Every real mainnet block of the shared fixtures, Frontier to Pectra,
+// Every real mainnet block of the fixtures, Frontier to Pectra,
 // passes every check, senders included.
 func TestVerifyFixtures(t *testing.T) {
 	fs := loadFixtures(t)
@@ -34,7 +34,7 @@ func TestVerifyFixtures(t *testing.T) {
 // Mainnet's first 16,384 blocks (genesis included, uncles in 1,835 of
 // them) prove against their headers, and link up.
 func TestVerifyEra1(t *testing.T) {
-	path := filepath.Join(filepath.Dir(fixturesDir(t)), "era1", "blocks-0-16383.jsonl.gz")
+	path := fixtures.Era1Path(t)
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
