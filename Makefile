@@ -11,8 +11,9 @@ export GOFLAGS
 
 all: build
 
+# The commit for `ethidx version`, also where go's own VCS stamping is off.
 build:
-	$(GO) build -o $(BIN) ./cmd/ethidx
+	$(GO) build -ldflags "-X main.commit=$$(git rev-parse HEAD 2>/dev/null)" -o $(BIN) ./cmd/ethidx
 
 # The embedded ClickHouse engine (libchdb.so, ~570 MB) from the npm registry,
 # verified and cached under the user cache dir; a second run costs nothing.

@@ -119,8 +119,11 @@ func newApp() *cli.App {
 		// command; resolveFlags copies it down.
 		Flags:                groups(catStorage, catNode, catLoading, catLogging),
 		EnableBashCompletion: true,
-		Metadata:             map[string]any{},
-		Action:               unknownAppCommand,
+		// A Version makes urfave/cli offer --version, which prints
+		// versionInfo (version.go).
+		Version:  shortVersion(),
+		Metadata: map[string]any{},
+		Action:   unknownAppCommand,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err}
 		},
@@ -139,6 +142,8 @@ func newApp() *cli.App {
 			statusCommand(),
 			rebuildCommand(),
 			devnetCommand(),
+			versionCommand(),
+			completionCommand(),
 		},
 	}
 	prepareCommands(app.Commands)
