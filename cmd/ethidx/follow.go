@@ -25,7 +25,7 @@ func followCommand() *cli.Command {
 			"parent hash is checked against what is stored; on a mismatch the orphaned blocks'\n" +
 			"rows are removed from every table and the canonical ones loaded.",
 		Flags: append(own(
-			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus /metrics, /healthz and /readyz here (empty = off)"},
+			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus /metrics, /healthz and /readyz on host:port (empty = off; no host, as in :9100, = 127.0.0.1; 0.0.0.0:9100 for every interface)"},
 			&cli.StringFlag{Name: "start", Usage: "first block when nothing is stored yet (default: the horizon)"},
 			&cli.StringFlag{Name: "finality", Usage: "finalized, safe or latest", Value: "finalized"},
 			&cli.Uint64Flag{Name: "confirmations", Usage: "with --finality latest: stay N blocks behind the head"},

@@ -203,8 +203,14 @@ func (m *followMetrics) ready() (bool, string) {
 	return true, fmt.Sprintf("indexed %d, horizon %d", idx, head)
 }
 
-// serve answers /metrics, /healthz and /readyz on addr until ctx ends.
+// serve answers /metrics, /healthz and /readyz on addr until ctx ends. An
+// address without a host (":9100") is loopback's, as every endpoint of
+// ethidx binds by default: exposing the metrics to the network is asked
+// for by naming the interface, e.g. 0.0.0.0:9100 in a container.
 func (m *followMetrics) serve(ctx context.Context, addr string) (string, error) {
+	if host, port, err := net.SplitHostPort(addr); err == nil && host == "" {
+		addr = net.JoinHostPort("127.0.0.1", port)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })

@@ -153,3 +153,22 @@ func gather(t *testing.T, m *followMetrics) map[string]float64 {
 	}
 	return out
 }
+
+// --metrics-addr without a host binds loopback, as the README's examples
+// and every other endpoint of ethidx do; a named interface is kept.
+func TestMetricsAddrDefaultsToLoopback(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for in, want := range map[string]string{":0": "127.0.0.1:", "127.0.0.1:0": "127.0.0.1:", "[::1]:0": "[::1]:"} {
+		addr, err := newFollowMetrics(5).serve(ctx, in)
+		if err != nil {
+			if in == "[::1]:0" {
+				continue // no IPv6 loopback here
+			}
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(addr, want) {
+			t.Errorf("--metrics-addr %s listens on %s, want %s*", in, addr, want)
+		}
+	}
+}
