@@ -18,6 +18,7 @@ import (
 // bad block's batch. Once the node behaves, a rerun completes, and verify
 // finds the stored range complete and canonical.
 func TestBackfillRefusesBadBlocks(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		kind replay.FaultKind
 		want string
@@ -66,6 +67,7 @@ func TestBackfillRefusesBadBlocks(t *testing.T) {
 // A data dir loaded from one chain refuses a node of another chain with
 // exit 2 and writes nothing; so does a failover list mixing two chains.
 func TestBackfillRefusesAnotherChain(t *testing.T) {
+	t.Parallel()
 	serveChain := func(id uint64) string {
 		srv := replay.New(replay.Options{ChainID: id})
 		if err := srv.Generate(replay.GenOptions{From: 1, Count: 10, TxPerBlock: 5, Seed: id}); err != nil {
@@ -119,6 +121,7 @@ func TestBackfillRefusesAnotherChain(t *testing.T) {
 // block, the check and the node, and stores nothing. --verify structure,
 // for chains that hash differently, lets it through.
 func TestBackfillRefusesChangedContent(t *testing.T) {
+	t.Parallel()
 	dir := fixtures.Block(t, fixtures.Mainnet, 19433903)
 	blockJSON := fixtures.MustRead(t, filepath.Join(dir, "block.json"))
 	receiptsJSON := fixtures.MustRead(t, filepath.Join(dir, "receipts.json"))

@@ -17,6 +17,8 @@ import (
 // dir no process holds, and their names.
 func activeParts(t *testing.T, dir, table string) (paths, names []string) {
 	t.Helper()
+	inProcessEngine.Lock()
+	defer inProcessEngine.Unlock()
 	eng, err := chdb.Open(dir, chdb.Options{})
 	if err != nil {
 		t.Fatalf("opening %s: %v", dir, err)
@@ -66,6 +68,7 @@ func removeOlderCopies(t *testing.T, path string) {
 // the blocks; a backfill of those blocks repairs it, after which the
 // tables and views equal a clean run's.
 func TestDamagedPartsAreRefusedThenRepaired(t *testing.T) {
+	t.Parallel()
 	srv := replay.New(replay.Options{})
 	if err := srv.Generate(replay.GenOptions{From: 1, Count: 300, TxPerBlock: 12, Seed: 11}); err != nil {
 		t.Fatal(err)

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +27,11 @@ import (
 // theirs. So no test waits for a build, and one test starts in about a
 // second.
 var ethidxBin string
+
+// inProcessEngine is held while a test opens a data dir in this process:
+// the embedded engine serves one data directory per process, and the
+// tests that run ethidx processes run in parallel.
+var inProcessEngine sync.Mutex
 
 func TestMain(m *testing.M) {
 	if filepath.Base(os.Args[0]) == "ethidx" {
@@ -41,6 +49,15 @@ func TestMain(m *testing.M) {
 	if err := os.Symlink(exe, ethidxBin); err != nil {
 		fmt.Fprintln(os.Stderr, "linking ethidx to the test binary:", err)
 		os.Exit(1)
+	}
+	// The tests mostly wait on the processes they start (a whole run used
+	// about a quarter of one core), so more of them run at once than
+	// go test's default of one per core; -parallel N still decides.
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given && runtime.GOMAXPROCS(0) < 4 {
+		flag.Set("test.parallel", "4")
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -87,6 +104,7 @@ func freeAddr(t *testing.T) string {
 
 // Bad input exits 2 with a message naming the problem, before any work.
 func TestBadInputExitsTwo(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	base := []string{"--data-dir", dir, "--http-addr", "127.0.0.1:0"}
 	for _, tc := range []struct {
@@ -152,6 +170,8 @@ func TestBadInputExitsTwo(t *testing.T) {
 // opened as the CLI opens it (read-only: no migration, no view install).
 func snapshotDir(t *testing.T, dir string) map[string]string {
 	t.Helper()
+	inProcessEngine.Lock()
+	defer inProcessEngine.Unlock()
 	st, err := storage.Open(context.Background(), storage.Options{DataDir: dir, ReadOnly: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("opening %s: %v", dir, err)

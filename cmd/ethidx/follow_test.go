@@ -41,6 +41,7 @@ func devChain(t *testing.T, blocks int) (*devchain.Chain, string) {
 // SIGKILL the follower at random moments, 20 times, while the chain grows
 // and reorgs: after a final catch-up the tables equal a clean index.
 func TestFollowSurvivesSIGKILL(t *testing.T) {
+	t.Parallel()
 	chain, rpc := devChain(t, 30)
 	ctx, stopMining := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -94,6 +95,7 @@ func TestFollowSurvivesSIGKILL(t *testing.T) {
 // /healthz, /readyz and /metrics with the right lag, and exits cleanly
 // within 5 s of SIGTERM.
 func TestFollowOnceMetricsAndSIGTERM(t *testing.T) {
+	t.Parallel()
 	chain, rpc := devChain(t, 25)
 	dir := t.TempDir()
 	base := []string{"--data-dir", dir, "--http-addr", "127.0.0.1:0", "follow", "--rpc", rpc, "--finality", "latest", "--start", "0"}

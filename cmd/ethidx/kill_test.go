@@ -34,6 +34,7 @@ func killAfter(t *testing.T, d time.Duration, args ...string) bool {
 // SIGKILL at random points of a backfill, 20 times, each run resuming the
 // last: the final tables equal a clean run's — no gap, no duplicate.
 func TestBackfillSurvivesSIGKILL(t *testing.T) {
+	t.Parallel()
 	srv := replay.New(replay.Options{})
 	if err := srv.Generate(replay.GenOptions{From: 1, Count: 1500, TxPerBlock: 40, Seed: 3}); err != nil {
 		t.Fatal(err)

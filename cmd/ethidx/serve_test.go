@@ -126,6 +126,7 @@ func TestServeUsers(t *testing.T) {
 // Through the binary: users given by file and environment can log in with
 // their rights, and no password is in the process's argument list.
 func TestServeUsersNotInArgv(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(t.TempDir(), "users")
 	if err := os.WriteFile(file, []byte("admin:file-admin-pw\nreadonly bi:file-bi-pw\n"), 0o600); err != nil {
@@ -212,6 +213,7 @@ func (b *lockedBuffer) String() string {
 // --data-dir D` and `ethidx --data-dir D --http-addr A serve` both serve D
 // on A, and neither touches the default data dir.
 func TestServeFlagsEitherSide(t *testing.T) {
+	t.Parallel()
 	for _, order := range []string{"after", "before"} {
 		cwd, dir, addr := t.TempDir(), filepath.Join(t.TempDir(), "d"), freeAddr(t)
 		args := []string{"serve", "--http-addr", addr, "--data-dir", dir}

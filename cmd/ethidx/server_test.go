@@ -23,6 +23,7 @@ import (
 // user reads the same figures and cannot write; bad SQL exits 2; serve
 // stops cleanly on SIGTERM.
 func TestQueryCommandsAgainstServe(t *testing.T) {
+	t.Parallel()
 	chain, rpc := devChain(t, 40)
 	dir := t.TempDir()
 	if out, code := run(t, 3*time.Minute, "--data-dir", dir, "--http-addr", "127.0.0.1:0",

@@ -60,6 +60,7 @@ func tableRows(rep statusReport, table string) (uint64, uint64, bool) {
 // last run is recorded and shown; and a follower's metrics endpoint shows
 // the same figures as status.
 func TestStatusGapAndLag(t *testing.T) {
+	t.Parallel()
 	// One block an hour from 2024-01-01T00:00Z, so blocks 1-300 span 12.5
 	// days and the day cache has complete days to hold.
 	srv := replay.New(replay.Options{SafeLag: 4, FinalizedLag: 10})
@@ -285,6 +286,7 @@ func TestStatusGapAndLag(t *testing.T) {
 // finds — table, blocks and repair — in text and JSON; after the repair it
 // lists none.
 func TestStatusDamagedStore(t *testing.T) {
+	t.Parallel()
 	srv := replay.New(replay.Options{})
 	if err := srv.Generate(replay.GenOptions{From: 1, Count: 200, TxPerBlock: 10, Seed: 23}); err != nil {
 		t.Fatal(err)

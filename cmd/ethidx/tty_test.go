@@ -61,6 +61,7 @@ func runTTY(t *testing.T, timeout time.Duration, args ...string) (string, int) {
 // report) print ethidx's output only. The engine's lines go to the data
 // dir's engine.log, which --verbose makes detailed.
 func TestNoEngineDiagnosticsOnTerminal(t *testing.T) {
+	t.Parallel()
 	srv := replay.New(replay.Options{})
 	if err := srv.Generate(replay.GenOptions{From: 1, Count: 400, TxPerBlock: 20, Seed: 5}); err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ import (
 // process writes (every table read with FINAL, every column, and the saved
 // views), and its completed ranges cover the range with no gap.
 func TestWorkersShareOneServer(t *testing.T) {
+	t.Parallel()
 	const (
 		first, last = 1, 800
 		batch       = 10
@@ -177,6 +178,7 @@ func TestWorkersShareOneServer(t *testing.T) {
 // variable it sets is one ethidx reads (or the pod's script does), and a
 // failed pod is retried on its own index except on bad input.
 func TestWorkersJobManifest(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("../../deploy/kubernetes/backfill-job.yaml")
 	if err != nil {
 		t.Fatal(err)
