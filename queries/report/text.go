@@ -39,9 +39,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	if p.DaysCovered > 0 && p.NewExact == 0 && m.NewExact == 1 {
 		fmt.Fprintf(bw, "  new addresses of %s are not exact (%s), nor is their growth\n", prevName, exactness(0))
 	}
-	fmt.Fprintf(bw, "  %-29s %12s   %s\n", "daily active addresses (mean)", thousands(m.ActiveMean), pct(m.ActiveGrowth))
-	fmt.Fprintf(bw, "  %-29s %12s   %s\n", "new addresses", thousands(float64(m.NewAddresses)), pct(m.NewGrowth))
-	fmt.Fprintf(bw, "  %-29s %12s   %s\n", "transactions", thousands(float64(m.Transactions)), pct(m.TxGrowth))
+	// Growth right-aligned, so signs and decimal points line up.
+	fmt.Fprintf(bw, "  %-29s %12s %8s\n", "daily active addresses (mean)", mean(m.ActiveMean), pct(m.ActiveGrowth))
+	fmt.Fprintf(bw, "  %-29s %12s %8s\n", "new addresses", thousands(float64(m.NewAddresses)), pct(m.NewGrowth))
+	fmt.Fprintf(bw, "  %-29s %12s %8s\n", "transactions", thousands(float64(m.Transactions)), pct(m.TxGrowth))
 
 	fmt.Fprintf(bw, "\n  %-29s %14s %14s\n", "per day", name, prevName)
 	perDay := []struct {
@@ -57,9 +58,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, l := range perDay {
 		prev := "-"
 		if p.DaysCovered > 0 {
-			prev = thousands(l.prev)
+			prev = mean(l.prev)
 		}
-		fmt.Fprintf(bw, "  %-29s %14s %14s   %s\n", l.label, thousands(l.cur), prev, pct(l.g))
+		fmt.Fprintf(bw, "  %-29s %14s %14s %8s\n", l.label, mean(l.cur), prev, pct(l.g))
 	}
 	fmt.Fprintf(bw, "  %-29s %14s %14s\n", "days fully indexed",
 		fmt.Sprintf("%d/%d", m.DaysCovered, m.DaysInMonth), fmt.Sprintf("%d/%d", p.DaysCovered, p.DaysInMonth))
@@ -115,6 +116,16 @@ func pct(g *float64) string {
 		return "+0.0%" // never "-0.0%", for a growth between -0.05 and 0
 	}
 	return fmt.Sprintf("%+.1f%%", *g)
+}
+
+// mean formats a mean (of days): as thousands, but below 100 always with
+// one decimal, so two means side by side read alike ("32.0" beside
+// "27.8", not "32").
+func mean(v float64) string {
+	if math.Abs(v) < 100 {
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return thousands(v)
 }
 
 // thousands rounds to a whole number and groups digits: 1,234,567. Below

@@ -40,6 +40,11 @@ func TestWriteText(t *testing.T) {
 	noPrev.Month.SendersGrowth, noPrev.Month.NewPerDayGrowth, noPrev.Month.TxPerDayGrowth = nil, nil, nil
 	inexact := january()
 	inexact.Prev.NewExact = 0
+	// A dev chain's month: means below 100, a negative growth beside a
+	// small positive one.
+	small := january()
+	small.Month.ActiveMean, small.Prev.ActiveMean, small.Month.Transactions = 27.8, 32, 920
+	small.Month.TxGrowth, small.Month.ActiveGrowth = ptr(-13), ptr(0.7)
 	for _, c := range []struct {
 		name string
 		r    *Report
@@ -59,7 +64,13 @@ func TestWriteText(t *testing.T) {
 		}},
 		{"text-no-previous.txt", noPrev, []string{
 			"  December 2025 has no fully indexed day: no growth figures",
-			"  daily active addresses (mean)      613,904   n/a",
+			"  daily active addresses (mean)      613,904      n/a",
+		}},
+		{"text-small.txt", small, []string{
+			// Growth right-aligned; means side by side with one decimal.
+			"  transactions                           920   -13.0%",
+			"  daily active addresses (mean)         27.8    +0.7%",
+			"  daily active addresses                  27.8           32.0    +0.7%",
 		}},
 		{"text-inexact.txt", inexact, []string{
 			"  new addresses of December 2025 are not exact (no, the index does not reach back to genesis), nor is their growth",
