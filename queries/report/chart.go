@@ -206,7 +206,10 @@ func (ch *chart) panel(s series, bottom bool) (*plot.Plot, *meanLabels) {
 	p.Title.TextStyle = sans(11, true, black, draw.XCenter, draw.YTop)
 	p.Title.Padding = vg.Points(6)
 
-	hi := 0.0
+	// The axis is scaled by the complete days and the means: a partial
+	// day (a dev chain's busy last day, say) far above them would flatten
+	// every complete day near 0, so it is drawn at the top edge instead.
+	hi, hiPartial := 0.0, 0.0
 	var runs []plotter.XYs // the daily series; a missing day breaks the line
 	var partial plotter.XYs
 	var prev time.Time
@@ -222,8 +225,10 @@ func (ch *chart) panel(s series, bottom bool) (*plot.Plot, *meanLabels) {
 		prev = d.Day
 		if d.Complete == 0 {
 			partial = append(partial, pt)
+			hiPartial = math.Max(hiPartial, pt.Y)
+		} else {
+			hi = math.Max(hi, pt.Y)
 		}
-		hi = math.Max(hi, pt.Y)
 	}
 
 	labels := &meanLabels{style: sans(9.5, true, darker(s.color), draw.XLeft, draw.YBottom), runs: runs, dots: partial}
@@ -242,8 +247,16 @@ func (ch *chart) panel(s series, bottom bool) (*plot.Plot, *meanLabels) {
 	}
 	// The axis reaches a fifth above the highest value, so the top of each
 	// month's span is always free for its mean label (see meanLabels).
+	if hi == 0 {
+		hi = hiPartial // no complete day to scale by
+	}
 	ticks := niceTicks(hi * 1.2)
 	yMax := ticks[len(ticks)-1]
+	for _, xys := range append(runs, partial) {
+		for k := range xys {
+			xys[k].Y = math.Min(xys[k].Y, yMax)
+		}
+	}
 
 	grid := plotter.NewGrid()
 	grid.Vertical.Color = nil

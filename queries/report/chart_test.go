@@ -288,3 +288,24 @@ func TestSegmentHits(t *testing.T) {
 		}
 	}
 }
+
+// A partial day far above the rest (a dev chain's busy last day) does not
+// set the scale: the complete days keep the plot's height and the partial
+// day is drawn at its top edge.
+func TestPartialDayDoesNotScaleTheChart(t *testing.T) {
+	r := fixture()
+	last := &r.Days[len(r.Days)-1]
+	last.Complete = 0
+	last.ActiveAddresses, last.NewAddresses, last.TxCount = 1e9, 1e9, 1e10
+	ch := r.newChart()
+	normal := fixture().newChart()
+	for i, s := range metrics {
+		if got, want := ch.plots[i].Y.Max, normal.plots[i].Y.Max; got != want {
+			t.Errorf("%s: axis up to %v with a huge partial day, want %v as without it", s.title, got, want)
+		}
+		dots := ch.labels[i].dots
+		if len(dots) == 0 || dots[len(dots)-1].Y != ch.plots[i].Y.Max {
+			t.Errorf("%s: the partial day is not drawn at the top edge: %v", s.title, dots)
+		}
+	}
+}
