@@ -35,6 +35,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/ethidx/ethidx/indexer/chdb"
 )
 
@@ -77,7 +79,19 @@ type Config struct {
 	// StallTimeout cuts off a client that sends no body or reads no
 	// output for this long (default 30s).
 	StallTimeout time.Duration
-	Logger       *slog.Logger
+	// Limits bound each request of the endpoint's users (zero fields:
+	// DefaultLimits); the process's own account is not bound by them.
+	Limits Limits
+	// MaxDecodeMemory is the server-wide budget for native compressed
+	// blocks being decoded (default DefaultMaxDecodeMemory): requests
+	// wait for one another's blocks rather than exceed it.
+	MaxDecodeMemory int64
+	// MaxOpenRequests bounds the endpoint users' requests open at once,
+	// queued ones included (default 64), and MaxOpenRequestsPerUser one
+	// user's (default 16). More are answered 503 at once, before their
+	// body is read.
+	MaxOpenRequests, MaxOpenRequestsPerUser int
+	Logger                                  *slog.Logger
 }
 
 // DefaultMaxExecutionTime bounds endpoint statements unless configured.
@@ -94,6 +108,10 @@ type Server struct {
 
 	// perUser holds one token per running statement of each user.
 	perUser map[string]chan struct{}
+	// open and openPerUser count the users' requests being served.
+	open        chan struct{}
+	openPerUser map[string]chan struct{}
+	decode      *semaphore.Weighted
 }
 
 // New returns a Server for engine. Call Serve to run it (package store
@@ -120,8 +138,22 @@ func New(engine *chdb.Engine, cfg Config) *Server {
 	if cfg.StallTimeout <= 0 {
 		cfg.StallTimeout = defaultStallTimeout
 	}
-	s := &Server{engine: engine, cfg: cfg, log: cfg.Logger, perUser: map[string]chan struct{}{}}
+	cfg.Limits.setDefaults()
+	if cfg.MaxDecodeMemory <= 0 {
+		cfg.MaxDecodeMemory = DefaultMaxDecodeMemory
+	}
+	cfg.MaxDecodeMemory = max(cfg.MaxDecodeMemory, 2*cfg.Limits.MaxBlockSize+2*checksumSize)
+	if cfg.MaxOpenRequests <= 0 {
+		cfg.MaxOpenRequests = 64
+	}
+	if cfg.MaxOpenRequestsPerUser <= 0 {
+		cfg.MaxOpenRequestsPerUser = 16
+	}
+	s := &Server{engine: engine, cfg: cfg, log: cfg.Logger, perUser: map[string]chan struct{}{},
+		open: make(chan struct{}, cfg.MaxOpenRequests), openPerUser: map[string]chan struct{}{},
+		decode: semaphore.NewWeighted(cfg.MaxDecodeMemory)}
 	for _, u := range s.users() {
+		s.openPerUser[u.Name] = make(chan struct{}, cfg.MaxOpenRequestsPerUser)
 		n := cfg.MaxConcurrentPerUser
 		if !u.ReadOnly {
 			n *= 2 // writers (a second ethidx loading through this endpoint) run batches in parallel
@@ -157,6 +189,26 @@ func (s *Server) queue(ctx context.Context, u User) (func(), error) {
 			"Too many simultaneous queries for user %s: %d running, none finished within %v; try again later",
 			u.Name, cap(slots), s.cfg.QueueTimeout)
 	}
+}
+
+// admit counts one more open request of u, or refuses it when the user or
+// the endpoint has too many open already; the returned func ends it.
+func (s *Server) admit(u User) (func(), error) {
+	mine := s.openPerUser[u.Name]
+	select {
+	case mine <- struct{}{}:
+	default:
+		return nil, chdb.NewError(chdb.CodeTooManySimultaneousQueries, "TOO_MANY_SIMULTANEOUS_QUERIES",
+			"Too many simultaneous requests for user %s: %d open; try again later", u.Name, cap(mine))
+	}
+	select {
+	case s.open <- struct{}{}:
+	default:
+		<-mine
+		return nil, chdb.NewError(chdb.CodeTooManySimultaneousQueries, "TOO_MANY_SIMULTANEOUS_QUERIES",
+			"Too many simultaneous requests: %d open; try again later", cap(s.open))
+	}
+	return func() { <-s.open; <-mine }, nil
 }
 
 // Serve answers requests on ln until ctx ends, then shuts down: it stops
@@ -233,15 +285,29 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err, nil)
 		return
 	}
+	lim := internalLimits
+	var budget *semaphore.Weighted
+	if !user.Internal {
+		// Count the request before reading anything of it: open requests
+		// bound what the endpoint holds for its users, queued ones too.
+		done, err := s.admit(user)
+		if err != nil {
+			writeError(w, err, nil)
+			return
+		}
+		defer done()
+		lim, budget = s.cfg.Limits, s.decode
+	}
 	// A body that stops short of its Content-Length must not hold the
 	// handler for ever: reading the statement has a deadline (an insert's
 	// data renews it per read, see stallReader).
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.StallTimeout))
-	req, err := ParseRequest(r)
+	req, err := parseRequest(r, lim, budget)
 	if err != nil {
 		writeError(w, err, nil)
 		return
 	}
+	defer req.Close()
 	queryID := req.QueryID
 	if queryID == "" {
 		queryID = randomHex(16)
