@@ -28,6 +28,9 @@ type Bounds struct {
 	MaxExecutionTime time.Duration
 }
 
+// Bounds returns the limits the engine enforces.
+func (e *Engine) Bounds() Bounds { return e.opts.Bounds }
+
 //go:embed config/engine.xml config/users.xml
 var configFiles embed.FS
 

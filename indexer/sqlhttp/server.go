@@ -69,6 +69,12 @@ type Config struct {
 	// means the engine's default.
 	MaxExecutionTime time.Duration
 	MaxMemoryUsage   uint64
+	// Memory, if set, shares the engine's memory (see Memory): endpoint
+	// statements are admitted by their max_memory_usage against the
+	// per-user and endpoint-wide shares, and MaxMemoryUsage is at most
+	// Memory.PerQuery. The engine must have been opened with the same
+	// limits (chdb.Bounds), which it enforces.
+	Memory Memory
 	// MaxConcurrentPerUser is how many statements one user may run at
 	// once (default 2 for read-only users, twice that for others); more
 	// wait in a queue.
@@ -112,6 +118,7 @@ type Server struct {
 	open        chan struct{}
 	openPerUser map[string]chan struct{}
 	decode      *semaphore.Weighted
+	mem         *memBudget // nil: no memory shares
 }
 
 // New returns a Server for engine. Call Serve to run it (package store
@@ -152,6 +159,22 @@ func New(engine *chdb.Engine, cfg Config) *Server {
 	s := &Server{engine: engine, cfg: cfg, log: cfg.Logger, perUser: map[string]chan struct{}{},
 		open: make(chan struct{}, cfg.MaxOpenRequests), openPerUser: map[string]chan struct{}{},
 		decode: semaphore.NewWeighted(cfg.MaxDecodeMemory)}
+	// What the engine enforces caps what the endpoint clamps to: a
+	// higher value would only turn into the engine's refusal.
+	if b := engine.Bounds(); b.MaxMemoryUsage > 0 {
+		s.cfg.MaxMemoryUsage = min(nonZero(s.cfg.MaxMemoryUsage, b.MaxMemoryUsage), b.MaxMemoryUsage)
+		s.cfg.Memory.PerQuery = min(nonZero(s.cfg.Memory.PerQuery, b.MaxMemoryUsage), b.MaxMemoryUsage)
+	}
+	if b := engine.Bounds(); b.MaxExecutionTime > 0 {
+		s.cfg.MaxExecutionTime = min(nonZero(s.cfg.MaxExecutionTime, b.MaxExecutionTime), b.MaxExecutionTime)
+	}
+	cfg = s.cfg
+	if m := cfg.Memory; m.PerQuery > 0 && m.PerUser > 0 && m.Server > m.Reserved {
+		if cfg.MaxMemoryUsage == 0 || cfg.MaxMemoryUsage > m.PerQuery {
+			s.cfg.MaxMemoryUsage = m.PerQuery
+		}
+		s.mem = newMemBudget(m, s.users())
+	}
 	for _, u := range s.users() {
 		s.openPerUser[u.Name] = make(chan struct{}, cfg.MaxOpenRequestsPerUser)
 		n := cfg.MaxConcurrentPerUser
@@ -168,6 +191,15 @@ func (s *Server) users() []User {
 		return []User{{Name: "default"}}
 	}
 	return s.cfg.Users
+}
+
+// nonZero is v, or def when v is zero.
+func nonZero[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
 }
 
 // queue waits for one of the user's statement tokens; the returned func
@@ -340,6 +372,17 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer done()
+	if s.mem != nil && !user.Internal {
+		limit, _ := strconv.ParseFloat(settings["max_memory_usage"], 64) // set by s.settings
+		rctx, cancel := context.WithTimeout(ctx, s.cfg.QueueTimeout)
+		free, err := s.mem.reserve(rctx, user.Name, uint64(limit))
+		cancel()
+		if err != nil {
+			rw.finish(chdb.Stats{}, err)
+			return
+		}
+		defer free()
+	}
 	if s.cfg.MaxExecutionTime > 0 && !user.Internal {
 		// The engine enforces the limit; the deadline is a backstop for a
 		// statement stuck outside its reach.
