@@ -119,6 +119,7 @@ type Server struct {
 	openPerUser map[string]chan struct{}
 	decode      *semaphore.Weighted
 	mem         *memBudget // nil: no memory shares
+	auth        *authLimiter
 }
 
 // New returns a Server for engine. Call Serve to run it (package store
@@ -158,7 +159,7 @@ func New(engine *chdb.Engine, cfg Config) *Server {
 	}
 	s := &Server{engine: engine, cfg: cfg, log: cfg.Logger, perUser: map[string]chan struct{}{},
 		open: make(chan struct{}, cfg.MaxOpenRequests), openPerUser: map[string]chan struct{}{},
-		decode: semaphore.NewWeighted(cfg.MaxDecodeMemory)}
+		decode: semaphore.NewWeighted(cfg.MaxDecodeMemory), auth: newAuthLimiter()}
 	// What the engine enforces caps what the endpoint clamps to: a
 	// higher value would only turn into the engine's refusal.
 	if b := engine.Bounds(); b.MaxMemoryUsage > 0 {
@@ -310,10 +311,18 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		writeError(w, chdb.NewError(1, "UNSUPPORTED_METHOD", "HTTP method %s is not supported", r.Method), nil)
 		return
 	}
-	// Authenticate before reading the body: a stranger gets nothing read.
+	// Authenticate before reading the body: a stranger gets nothing read,
+	// and an address that keeps failing is refused before its credentials
+	// are even checked (see authLimiter).
 	name, password := credentials(r)
+	client := authKey(clientKey(r.RemoteAddr), name, s.userExists(name))
+	if wait := s.auth.wait(client); wait > 0 {
+		writeSlowDown(w, wait)
+		return
+	}
 	user, err := s.authenticate(name, password)
 	if err != nil {
+		s.auth.failed(client)
 		writeError(w, err, nil)
 		return
 	}
@@ -436,6 +445,11 @@ func (s *Server) logRequest(req *Request, queryID string, stats chdb.Stats, err 
 		return
 	}
 	s.log.Debug("query", attrs...)
+}
+
+func (s *Server) userExists(name string) bool {
+	_, ok := s.perUser[name]
+	return ok
 }
 
 // authenticate checks the request's credentials against the users.
