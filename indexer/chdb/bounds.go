@@ -28,6 +28,11 @@ type Bounds struct {
 	MaxExecutionTime time.Duration
 }
 
+// MaxThreads is the most threads an untrusted statement may ask for
+// (max_threads): threads multiply what escapes the memory tracker, up to
+// 4 MiB each.
+func MaxThreads() int { return 4 * runtime.NumCPU() }
+
 // Bounds returns the limits the engine enforces.
 func (e *Engine) Bounds() Bounds { return e.opts.Bounds }
 
@@ -53,8 +58,7 @@ func writeConfig(dir string, b Bounds, extra string) (string, error) {
 		"Users":          filepath.Join(cd, "users.xml"),
 		"ServerMemory":   b.ServerMemory,
 		"MaxMemoryUsage": b.MaxMemoryUsage,
-		// Threads multiply what escapes the tracker (up to 4 MiB each).
-		"MaxThreads": 4 * runtime.NumCPU(),
+		"MaxThreads": MaxThreads(),
 	}
 	if extra != "" {
 		// The caller's elements go inside ours (the engine merges no

@@ -500,6 +500,9 @@ func (s *Server) settings(req *Request, user User) (map[string]string, error) {
 	if limit := s.cfg.MaxMemoryUsage; limit > 0 {
 		clamp(out, "max_memory_usage", float64(limit))
 	}
+	if _, ok := out["max_threads"]; ok {
+		clamp(out, "max_threads", float64(chdb.MaxThreads()))
+	}
 	return out, nil
 }
 
