@@ -58,7 +58,7 @@ func writeConfig(dir string, b Bounds, extra string) (string, error) {
 		"Users":          filepath.Join(cd, "users.xml"),
 		"ServerMemory":   b.ServerMemory,
 		"MaxMemoryUsage": b.MaxMemoryUsage,
-		"MaxThreads": MaxThreads(),
+		"MaxThreads":     MaxThreads(),
 	}
 	if extra != "" {
 		// The caller's elements go inside ours (the engine merges no
