@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/go-faster/city"
 	"github.com/klauspost/compress/zstd"
@@ -60,6 +61,9 @@ var internalLimits = Limits{MaxQuerySize: maxQuerySize, MaxBlockSize: maxNativeB
 // DefaultMaxDecodeMemory is the server-wide budget for native blocks being
 // decompressed (Config.MaxDecodeMemory): four blocks of the largest size.
 const DefaultMaxDecodeMemory = 4 * (64 << 20)
+
+// decodeWait is how long a block waits for the decoding budget.
+const decodeWait = 10 * time.Second
 
 // ratioSlack is how much a body may decompress to before MaxRatio is
 // checked: small bodies of repetitive rows compress far better than any
@@ -247,7 +251,10 @@ func (n *nativeReader) next() error {
 	need := raw + checksumSize + size
 	if need > n.held {
 		if n.budget != nil {
-			if err := n.budget.Acquire(n.ctx, need-n.held); err != nil {
+			ctx, cancel := context.WithTimeout(n.ctx, decodeWait)
+			err := n.budget.Acquire(ctx, need-n.held)
+			cancel()
+			if err != nil {
 				return chdb.NewError(chdb.CodeTooManySimultaneousQueries, "TOO_MANY_SIMULTANEOUS_QUERIES",
 					"Too many compressed blocks being decoded at once: %v", err)
 			}
