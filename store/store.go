@@ -43,6 +43,9 @@ type Options struct {
 	Engine *chdb.Engine
 	// EngineLogLevel is the engine's own log level (chdb.Options).
 	EngineLogLevel string
+	// Bounds are the limits the engine enforces (chdb.Options); they
+	// should match Endpoint's.
+	Bounds chdb.Bounds
 	// Listen is where the embedded endpoint listens; default 127.0.0.1:0.
 	Listen string
 	// Endpoint configures the embedded endpoint: its users (none: the
@@ -167,7 +170,7 @@ func (s *Store) openEmbedded(o Options) (*clickhouse.Options, error) {
 	dataDir := o.DataDir
 	if eng == nil {
 		var err error
-		eng, err = chdb.Open(dataDir, chdb.Options{Logger: o.Logger, EngineLogLevel: o.EngineLogLevel})
+		eng, err = chdb.Open(dataDir, chdb.Options{Logger: o.Logger, EngineLogLevel: o.EngineLogLevel, Bounds: o.Bounds})
 		var locked *chdb.LockedError
 		if errors.As(err, &locked) {
 			if locked.Addr == "" {

@@ -73,6 +73,10 @@ var sharedFlags = []sharedFlag{
 			"roots, blooms and the block hash), structure (consistency only, for chains that hash differently), " +
 			"senders (roots, and recover every sender: slower)"},
 		env: []string{"ETHIDX_VERIFY"}, check: checkVerify},
+	{flag: &cli.Uint64Flag{Name: "max-response-size", Category: catNode,
+		Usage: "largest answer read from a node, in bytes; a larger or endless one fails on that node and moves to the next --rpc " +
+			"(0 = 4 MiB per call of a batch, at least 64 MiB: a block full of calldata fits)"},
+		check: checkResponseSize},
 
 	{flag: &cli.Uint64Flag{Name: "batch", Category: catLoading, Value: indexer.DefaultBatchSize,
 		Usage: fmt.Sprintf("blocks per fetch and write (1-%d)", maxBatch)}, check: checkBatch},
@@ -473,6 +477,13 @@ func checkRPS(c *cli.Context, name string) error {
 	r := c.Float64(name)
 	if math.IsNaN(r) || math.IsInf(r, 0) || r < 0 {
 		return badInput("--rps %v: want a finite number of requests per second >= 0 (0 = unlimited)", r)
+	}
+	return nil
+}
+
+func checkResponseSize(c *cli.Context, name string) error {
+	if n := c.Uint64(name); n != 0 && (n < 1<<20 || n > 1<<40) {
+		return badInput("--max-response-size %d: want 0 (the default) or 1 MiB (1048576) to 1 TiB", n)
 	}
 	return nil
 }

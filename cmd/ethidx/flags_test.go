@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -94,6 +95,8 @@ func flagSamples(t *testing.T) map[string]string {
 		"confirmations": "2", "once": "", "poll": "2s", "refresh": "2m0s", "ready-lag": "10",
 		"rpc-addr": "127.0.0.1:18546", "block-time": "2s", "history": "1d",
 		"history-interval": "1h0m0s", "accounts": "5", "seed": "9", "max-blocks": "3",
+		"max-response-size": "16777216", "max-server-memory-usage": "8589934592", "reserved-memory": "1073741824",
+		"max-memory-usage-for-user": strconv.FormatUint(defMemory.PerUser-1, 10),
 	}
 }
 

@@ -42,7 +42,17 @@ func serveCommand() *cli.Command {
 			"  admin:s3cret             full access\n" +
 			"  readonly grafana:pw      reads only\n" +
 			"The password is everything after the first colon. $" + envUsers + " takes the\n" +
-			"same entries, one per line or comma-separated.",
+			"same entries, one per line or comma-separated.\n\n" +
+			"Memory: the engine holds at most --max-server-memory-usage; --reserved-memory of it is\n" +
+			"kept for ethidx's own writes. Endpoint users share the rest: one statement at most\n" +
+			"--max-memory-usage, one user's statements together at most --max-memory-usage-for-user\n" +
+			"(a statement waits, like one over the concurrency limit, until its limit fits). The\n" +
+			"engine enforces them: no user, read-only, admin or the password-less default, can\n" +
+			"raise them by URL parameter, SET or SETTINGS (SETTING_CONSTRAINT_VIOLATION); a\n" +
+			"statement may lower them. Defaults here, from this machine's memory:\n" + formatMemory(defMemory) + ".\n" +
+			"Requests are bounded before they are read: 1 MiB of query text, 1 GiB of body,\n" +
+			"4 GiB of INSERT data decompressed, 1024x decompression, 64 MiB per native block,\n" +
+			"16 open requests per user and 64 in all (413, 400 or 503 with ClickHouse's error).",
 		Flags: append(own(
 			&cli.StringFlag{Name: "user-file", Usage: "file of users, one 'name:password' or 'readonly name:password' per line", EnvVars: []string{envUserFile}},
 			&cli.StringSliceFlag{Name: "user", Usage: "name:password with full access (repeatable; visible in the process list: prefer --user-file)"},
@@ -50,7 +60,10 @@ func serveCommand() *cli.Command {
 			&cli.DurationFlag{Name: "max-execution-time", Usage: "per-query time limit of endpoint users (0 = none)", Value: sqlhttp.DefaultMaxExecutionTime},
 			&cli.IntFlag{Name: "max-concurrent-queries-per-user", Usage: "statements one endpoint user runs at once; more wait in a queue", Value: 2},
 			&cli.DurationFlag{Name: "queue-timeout", Usage: "how long a statement waits in that queue before it is answered 503 (too many queries)", Value: 10 * time.Second},
-			&cli.Uint64Flag{Name: "max-memory-usage", Usage: "per-query memory limit in bytes (0 = engine default)"},
+			&cli.Uint64Flag{Name: "max-memory-usage", Usage: "memory limit of one endpoint statement, in bytes (default: a quarter of what endpoint users share)", Value: defMemory.PerQuery},
+			&cli.Uint64Flag{Name: "max-memory-usage-for-user", Usage: "memory limit of one endpoint user's statements together, in bytes (default: half of what endpoint users share)", Value: defMemory.PerUser},
+			&cli.Uint64Flag{Name: "max-server-memory-usage", Usage: "the engine's memory ceiling, in bytes, for everything it holds (default: 3/4 of the machine's memory; the others scale with it)", Value: defMemory.Server},
+			&cli.Uint64Flag{Name: "reserved-memory", Usage: "of that ceiling, bytes kept for ethidx's own writes that endpoint users never get (default: 3 GiB, at most half)", Value: defMemory.Reserved},
 		), groups(catStorage, catLogging)...),
 		Action: runServe,
 	}
@@ -62,6 +75,10 @@ func runServe(c *cli.Context) error {
 	}
 	if c.Int("max-concurrent-queries-per-user") <= 0 || c.Duration("queue-timeout") <= 0 {
 		return badInput("--max-concurrent-queries-per-user and --queue-timeout must be positive")
+	}
+	mem, err := memoryLimits(c)
+	if err != nil {
+		return err
 	}
 	maxTime := c.Duration("max-execution-time")
 	if maxTime == 0 {
@@ -75,7 +92,7 @@ func runServe(c *cli.Context) error {
 		return badInput("serve exposes the embedded engine; with --clickhouse, connect your tools to that server instead")
 	}
 	st, err := openStore(c, false, endpointConfig{
-		users: users, maxExecutionTime: maxTime, maxMemoryUsage: c.Uint64("max-memory-usage"),
+		users: users, maxExecutionTime: maxTime, memory: mem,
 		perUser: c.Int("max-concurrent-queries-per-user"), queueTimeout: c.Duration("queue-timeout"),
 	})
 	if err != nil {
@@ -93,6 +110,32 @@ func runServe(c *cli.Context) error {
 	<-c.Context.Done()
 	slog.Info("shutting down")
 	return nil
+}
+
+// defMemory is this machine's default memory limits (sqlhttp.DefaultMemory).
+var defMemory = sqlhttp.DefaultMemory()
+
+// memoryLimits reads the memory flags: defaults scaled from
+// --max-server-memory-usage when only that is given.
+func memoryLimits(c *cli.Context) (sqlhttp.Memory, error) {
+	m := defMemory
+	if c.IsSet("max-server-memory-usage") {
+		m = sqlhttp.MemoryFor(c.Uint64("max-server-memory-usage"))
+	}
+	for name, p := range map[string]*uint64{"max-memory-usage": &m.PerQuery, "max-memory-usage-for-user": &m.PerUser, "reserved-memory": &m.Reserved} {
+		if c.IsSet(name) {
+			*p = c.Uint64(name)
+		}
+	}
+	if err := m.Check(); err != nil {
+		return m, badInput("--max-server-memory-usage, --reserved-memory, --max-memory-usage-for-user, --max-memory-usage: %v", err)
+	}
+	return m, nil
+}
+
+func formatMemory(m sqlhttp.Memory) string {
+	gib := func(n uint64) string { return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30)) }
+	return fmt.Sprintf("ceiling %s, reserved %s, per user %s, per statement %s", gib(m.Server), gib(m.Reserved), gib(m.PerUser), gib(m.PerQuery))
 }
 
 // endpointUsers gathers the endpoint's users from the user file, the

@@ -54,7 +54,9 @@ func openSource(c *cli.Context, onError func(error)) (*rpcsource.Source, error) 
 		RPS:     c.Float64("rps"),
 		Verify:  verify,
 		OnError: onError,
-		Logger:  slog.Default(),
+		// Checked by checkResponseSize: 0 or at most 1 TiB.
+		MaxResponseSize: int64(c.Uint64("max-response-size")),
+		Logger:          slog.Default(),
 	})
 	return src, chainMismatch(err)
 }

@@ -115,6 +115,7 @@ func readNode(c *cli.Context, storedChain uint64) *nodeStatus {
 	}
 	src, err := rpcsource.New(ctx, rpcsource.Options{
 		URLs: urls, ChainID: chain, RPS: c.Float64("rps"), Logger: slog.Default(),
+		MaxResponseSize: int64(c.Uint64("max-response-size")),
 	})
 	if err != nil {
 		n.Err = err

@@ -14,6 +14,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/urfave/cli/v2"
 
+	"github.com/ethidx/ethidx/indexer/chdb"
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
 	"github.com/ethidx/ethidx/queries"
@@ -65,9 +66,10 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 		Install: func(ctx context.Context, conn driver.Conn) error { return queries.Install(ctx, conn) },
 		Logger:  slog.Default(),
 		Endpoint: sqlhttp.Config{
-			Users: ep.users, MaxExecutionTime: ep.maxExecutionTime, MaxMemoryUsage: ep.maxMemoryUsage,
+			Users: ep.users, MaxExecutionTime: ep.maxExecutionTime, Memory: ep.memoryLimits(),
 			MaxConcurrentPerUser: ep.perUser, QueueTimeout: ep.queueTimeout,
 		},
+		Bounds: ep.engineBounds(),
 		// The engine logs to <data-dir>/engine.log, never to the
 		// terminal; --verbose makes that log detailed.
 		EngineLogLevel: "warning",
@@ -164,10 +166,28 @@ type endpointConfig struct {
 	maxExecutionTime time.Duration // 0: sqlhttp's default; negative: none
 	perUser          int
 	queueTimeout     time.Duration
-	maxMemoryUsage   uint64
+	memory           sqlhttp.Memory // zero: sqlhttp.DefaultMemory()
 	// allowDamage opens a store that has lost data (see checkDamage): for
 	// the commands that repair it or only inspect it.
 	allowDamage bool
+}
+
+func (ep endpointConfig) memoryLimits() sqlhttp.Memory {
+	if ep.memory.Server == 0 {
+		return sqlhttp.DefaultMemory()
+	}
+	return ep.memory
+}
+
+// engineBounds are the endpoint's limits as the engine enforces them.
+func (ep endpointConfig) engineBounds() chdb.Bounds {
+	m := ep.memoryLimits()
+	b := chdb.Bounds{ServerMemory: m.Server, MaxMemoryUsage: m.PerQuery, MaxExecutionTime: ep.maxExecutionTime}
+	if b.MaxExecutionTime == 0 {
+		b.MaxExecutionTime = sqlhttp.DefaultMaxExecutionTime
+	}
+	b.MaxExecutionTime = max(b.MaxExecutionTime, 0) // negative: none
+	return b
 }
 
 func validIdent(s string) bool {

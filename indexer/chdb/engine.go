@@ -61,10 +61,12 @@ type Options struct {
 	// or "trace" to see what the engine does (ethidx --verbose).
 	EngineLogLevel string
 	// ConfigFile is a ClickHouse configuration file for the engine (as a
-	// server's config.xml). Tests use it to define a cluster (the cluster
-	// form's Distributed tables need one to be created); ethidx itself
-	// runs without.
+	// server's config.xml), merged into the one ethidx writes. Tests use
+	// it to define a cluster (the cluster form's Distributed tables need
+	// one to be created); ethidx itself runs without.
 	ConfigFile string
+	// Bounds are the limits the engine enforces (see Bounds).
+	Bounds Bounds
 }
 
 func (o *Options) setDefaults() {
@@ -128,6 +130,7 @@ type Engine struct {
 	guard   *hostGuard
 	booted  bool // the first connection, which configures the engine's log, is made
 	lock    *os.File
+	config  string        // the engine's configuration file
 	slots   chan struct{} // one token per running statement
 	shared  chan struct{} // one token per running reader statement: Conns-Reserved of them
 	done    chan struct{} // closed by Close
@@ -144,8 +147,11 @@ type conn struct {
 	p   unsafe.Pointer // chdb_connection*, needed to close it
 	h   uintptr        // chdb_connection
 	key string
-	db  string  // current database
-	w   *worker // the OS thread every call on the connection runs on
+	// trusted connections run the process's own statements, without the
+	// endpoint users' limits (see Bounds).
+	trusted bool
+	db      string  // current database
+	w       *worker // the OS thread every call on the connection runs on
 	// shared is set while the conn runs a reader's statement, which
 	// holds a token of Engine.shared too.
 	shared bool
@@ -199,7 +205,13 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	config, err := writeConfig(dir, opts.Bounds, opts.ConfigFile)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
 	e := &Engine{
+		config:  config,
 		lib:     l,
 		dataDir: dir,
 		opts:    opts,
@@ -212,7 +224,7 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 	// The first connection boots the engine on dir; keep it idle for reuse.
 	start := time.Now()
 	var c *conn
-	captureStderr(e.log, func() { c, err = e.dial("") })
+	captureStderr(e.log, func() { c, err = e.dial("", Statement{}, true) })
 	e.booted = true
 	if err != nil {
 		lock.Close()
@@ -452,6 +464,7 @@ func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	trusted := !st.Untrusted
 	if err := e.takeSlot(ctx, st.Reader); err != nil {
 		return nil, err
 	}
@@ -463,7 +476,7 @@ func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
 	}
 	var c *conn
 	for i := len(e.idle) - 1; i >= 0; i-- {
-		if e.idle[i].key == key {
+		if e.idle[i].key == key && e.idle[i].trusted == trusted {
 			c = e.idle[i]
 			e.idle = slices.Delete(e.idle, i, i+1)
 			break
@@ -471,7 +484,7 @@ func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
 	}
 	e.mu.Unlock()
 	if c == nil {
-		if c, err = e.dial(key); err != nil {
+		if c, err = e.dial(key, st, trusted); err != nil {
 			e.giveSlot(st.Reader)
 			return nil, err
 		}
@@ -567,15 +580,16 @@ func (e *Engine) tooMany() error {
 		cap(e.shared), e.opts.QueueTimeout)
 }
 
-// dial opens a connection and applies the settings named by key.
-func (e *Engine) dial(key string) (*conn, error) {
+// dial opens a connection and applies the settings named by key (those
+// of st). A trusted connection is given them, and its freedom from the
+// endpoint users' limits, as connection arguments, which the engine
+// applies without the profile's constraints; an untrusted one by SET,
+// which the constraints check.
+func (e *Engine) dial(key string, st Statement, trusted bool) (*conn, error) {
 	// The engine's own log goes to a file, never to the console: it
 	// writes there only when stdout is a terminal, raw and coloured, in
 	// the middle of the user's output (see Options.EngineLogLevel).
-	args := []string{"ethidx", "--path=" + e.dataDir}
-	if e.opts.ConfigFile != "" {
-		args = append(args, "--config-file="+e.opts.ConfigFile)
-	}
+	args := []string{"ethidx", "--path=" + e.dataDir, "--config-file=" + e.config}
 	if !e.booted {
 		// Only the connection that boots the engine configures its log:
 		// given again, the engine announces it on stderr each time.
@@ -588,6 +602,22 @@ func (e *Engine) dial(key string) (*conn, error) {
 	sort.Strings(names)
 	for _, k := range names {
 		args = append(args, "--"+k+"="+e.opts.Settings[k])
+	}
+	if trusted {
+		args = append(args, trustedArgs...)
+		if key != "" {
+			names = names[:0]
+			for k := range st.Settings {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			for _, k := range names {
+				args = append(args, "--"+k+"="+st.Settings[k])
+			}
+			if st.ReadOnly > 0 {
+				args = append(args, fmt.Sprintf("--readonly=%d", min(st.ReadOnly, 2)))
+			}
+		}
 	}
 	bufs := make([][]byte, len(args))
 	argv := make([]*byte, len(args))
@@ -605,8 +635,8 @@ func (e *Engine) dial(key string) (*conn, error) {
 		w.stop()
 		return nil, fmt.Errorf("connecting to engine at %s failed (check the settings %v and the engine log)", e.dataDir, e.opts.Settings)
 	}
-	c := &conn{p: p, h: *(*uintptr)(p), key: key, db: "default", w: w}
-	if key != "" {
+	c := &conn{p: p, h: *(*uintptr)(p), key: key, trusted: trusted, db: "default", w: w}
+	if key != "" && !trusted {
 		// SET rather than connect arguments: a bad value then comes back
 		// as the engine's own error message instead of a failed connect.
 		if err := e.exec(c, "SET "+key); err != nil {
@@ -648,7 +678,7 @@ func (e *Engine) kill(id string) {
 	e.kills.Add(1)
 	e.mu.Unlock()
 	defer e.kills.Done()
-	c, err := e.dial("")
+	c, err := e.dial("", Statement{}, true)
 	if err != nil {
 		e.log.Warn("cannot stop cancelled statement", "err", err)
 		return

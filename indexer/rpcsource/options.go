@@ -25,6 +25,10 @@ type Options struct {
 	// blocks with their receipts, about 12 MB for mainnet blocks, under
 	// geth's 25 MB batch response limit).
 	BatchSize int
+	// MaxResponseSize bounds every answer read from a node, in bytes
+	// (default DefaultMaxResponseSize(BatchSize)); a larger one fails the
+	// call on that node, and the call moves to the next URL.
+	MaxResponseSize int64
 	// RetryBase is the first retry's backoff (default 250ms); it doubles per
 	// retry up to RetryMax (default 10s), with jitter.
 	RetryBase, RetryMax time.Duration
@@ -50,6 +54,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 20
+	}
+	if o.MaxResponseSize <= 0 {
+		o.MaxResponseSize = DefaultMaxResponseSize(o.BatchSize)
 	}
 	if o.RetryBase <= 0 {
 		o.RetryBase = 250 * time.Millisecond

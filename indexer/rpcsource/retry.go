@@ -111,6 +111,10 @@ func classify(err error) errKind {
 	if errors.Is(err, ErrNoChainID) {
 		return permanent
 	}
+	var tl *ResponseTooLargeError
+	if errors.As(err, &tl) {
+		return permanent // the same node answers the same again: try the others
+	}
 	var be *indexer.BlockError
 	if errors.As(err, &be) {
 		return transient // the node may correct itself, or another node not lie

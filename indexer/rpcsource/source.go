@@ -51,16 +51,18 @@ func New(ctx context.Context, opts Options) (*Source, error) {
 	}
 	// One pooled transport for all nodes: the default keeps only two idle
 	// connections per host, which concurrent workers would churn through.
-	hc := &http.Client{Transport: &http.Transport{
+	// Every answer is read within MaxResponseSize (limit.go).
+	hc := &http.Client{Transport: limitedTransport{max: opts.MaxResponseSize, base: &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		MaxIdleConns:        64,
 		MaxIdleConnsPerHost: 32,
 		IdleConnTimeout:     90 * time.Second,
 		ForceAttemptHTTP2:   true,
-	}}
+	}}}
 	s := &Source{opts: opts, limiter: newLimiter(opts.RPS)}
 	for _, u := range opts.URLs {
-		c, err := rpc.DialOptions(ctx, u, rpc.WithHTTPClient(hc))
+		c, err := rpc.DialOptions(ctx, u, rpc.WithHTTPClient(hc),
+			rpc.WithWebsocketMessageSizeLimit(opts.MaxResponseSize))
 		if err != nil {
 			s.Close()
 			return nil, fmt.Errorf("dialing %s: %w", redact(u), err)

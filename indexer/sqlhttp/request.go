@@ -12,10 +12,12 @@ import (
 
 	"github.com/ClickHouse/ch-go/compress"
 	"github.com/andybalholm/brotli"
-	"github.com/ethidx/ethidx/indexer/chdb"
-	"github.com/ethidx/ethidx/indexer/chdb/sqlscan"
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
+	"golang.org/x/sync/semaphore"
+
+	"github.com/ethidx/ethidx/indexer/chdb"
+	"github.com/ethidx/ethidx/indexer/chdb/sqlscan"
 )
 
 // Request is an HTTP request to the endpoint, parsed but not yet
@@ -53,11 +55,23 @@ type Request struct {
 	// Encoding is the HTTP Content-Encoding for the response, when
 	// enable_http_compression=1 and the client accepts one we speak.
 	Encoding string
+
+	closers []io.Closer // decoders holding memory until the request is done
+}
+
+// Close releases what decoding the body holds (its share of the server's
+// decoding budget).
+func (req *Request) Close() {
+	for _, c := range req.closers {
+		_ = c.Close()
+	}
+	req.closers = nil
 }
 
 const (
-	// maxQuerySize bounds statement text read from a body. INSERT data is
-	// streamed and not bounded by it.
+	// maxQuerySize bounds statement text read from a body, for every
+	// user; Limits.MaxQuerySize lowers it for the endpoint's users.
+	// INSERT data is streamed and not bounded by it.
 	maxQuerySize = 16 << 20
 	// headSize is how much of a body is read to find where an INSERT's
 	// data begins.
@@ -117,11 +131,17 @@ func badRequest(code int, name, format string, args ...any) error {
 	return chdb.NewError(code, name, format, args...)
 }
 
-// ParseRequest turns r into a Request. It reads from r.Body only as far as
-// it must to find the statement; the rest stays in Data. It never panics on
-// hostile input; errors are *chdb.Error so they reach clients like engine
-// errors.
+// ParseRequest turns r into a Request, within DefaultLimits. It reads from
+// r.Body only as far as it must to find the statement; the rest stays in
+// Data. It never panics on hostile input; errors are *chdb.Error so they
+// reach clients like engine errors. Close the Request when done.
 func ParseRequest(r *http.Request) (*Request, error) {
+	return parseRequest(r, DefaultLimits, nil)
+}
+
+// parseRequest is ParseRequest within lim, native blocks taking their
+// buffers from budget (nil: unlimited).
+func parseRequest(r *http.Request, lim Limits, budget *semaphore.Weighted) (_ *Request, err error) {
 	q := r.URL.Query()
 	req := &Request{
 		Database:      q.Get("database"),
@@ -177,11 +197,19 @@ func ParseRequest(r *http.Request) (*Request, error) {
 		}
 	}
 
-	body, err := decodeBody(r, q.Get("decompress") == "1")
+	if p := q.Get("query"); int64(len(p)) > lim.MaxQuerySize {
+		return nil, tooLarge("Query", lim.MaxQuerySize)
+	}
+	defer func() {
+		if err != nil {
+			req.Close()
+		}
+	}()
+	body, err := req.decodeBody(r, q.Get("decompress") == "1", lim, budget)
 	if err != nil {
 		return nil, err
 	}
-	if err := req.splitStatement(q.Get("query"), q.Has("query"), body); err != nil {
+	if err := req.splitStatement(q.Get("query"), q.Has("query"), body, int(lim.MaxQuerySize)); err != nil {
 		return nil, err
 	}
 	if !req.Insert {
@@ -199,13 +227,13 @@ func ParseRequest(r *http.Request) (*Request, error) {
 // splitStatement finds the statement and, for an insert, its data. The
 // statement is the query parameter followed by the body, as in ClickHouse;
 // an INSERT's data is whatever follows its FORMAT name (or VALUES).
-func (req *Request) splitStatement(param string, hasParam bool, body io.Reader) error {
+func (req *Request) splitStatement(param string, hasParam bool, body io.Reader, limit int) error {
 	if hasParam {
 		if ins, ok := sqlscan.SplitInsert(param); ok {
 			req.setInsert(ins, param[ins.Data:], true, body)
 			return nil
 		}
-		rest, err := readLimited(body, maxQuerySize-len(param))
+		rest, err := readLimited(body, limit-len(param), limit)
 		if err != nil {
 			return err
 		}
@@ -215,7 +243,7 @@ func (req *Request) splitStatement(param string, hasParam bool, body io.Reader) 
 		}
 		return req.checkEmpty()
 	}
-	head := make([]byte, headSize)
+	head := make([]byte, min(headSize, limit+1))
 	n, err := io.ReadFull(body, head)
 	head = head[:n]
 	more := true
@@ -230,7 +258,7 @@ func (req *Request) splitStatement(param string, hasParam bool, body io.Reader) 
 	}
 	text := head
 	if more {
-		rest, err := readLimited(body, maxQuerySize-n)
+		rest, err := readLimited(body, limit-n, limit)
 		if err != nil {
 			return err
 		}
@@ -270,14 +298,18 @@ func (req *Request) checkEmpty() error {
 	return nil
 }
 
-// readLimited reads all of r, failing if it holds more than limit bytes.
-func readLimited(r io.Reader, limit int) ([]byte, error) {
+// readLimited reads all of r, failing if it holds more than limit bytes
+// (of a query of at most total).
+func readLimited(r io.Reader, limit, total int) ([]byte, error) {
+	if limit < 0 {
+		return nil, tooLarge("Query", int64(total))
+	}
 	b, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
 	if err != nil {
-		return nil, badRequest(chdb.CodeCannotReadBody, "CANNOT_READ_FROM_ISTREAM", "Cannot read request body: %v", err)
+		return nil, readErr(err)
 	}
 	if len(b) > limit {
-		return nil, badRequest(chdb.CodeQueryTooLarge, "QUERY_IS_TOO_LARGE", "Query is too large (more than %d bytes)", maxQuerySize)
+		return nil, tooLarge("Query", int64(total))
 	}
 	return b, nil
 }
@@ -300,14 +332,20 @@ func credentials(r *http.Request) (user, password string) {
 
 // decodeBody undoes the request's Content-Encoding and, with decompress=1,
 // ClickHouse's native block compression (what clickhouse-go sends with LZ4
-// or ZSTD compression on).
-func decodeBody(r *http.Request, native bool) (io.Reader, error) {
-	var body io.Reader = r.Body
-	if body == nil {
-		body = strings.NewReader("")
+// or ZSTD compression on), within lim.
+func (req *Request) decodeBody(r *http.Request, native bool, lim Limits, budget *semaphore.Weighted) (io.Reader, error) {
+	var raw io.Reader = r.Body
+	if raw == nil {
+		raw = strings.NewReader("")
 	}
+	if lim.MaxBodySize > 0 && r.ContentLength > lim.MaxBodySize {
+		return nil, tooLarge("Request body", lim.MaxBodySize)
+	}
+	wire := &countingReader{r: raw, max: lim.MaxBodySize, what: "Request body"}
+	var body io.Reader = wire
 	var err error
-	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	switch enc {
 	case "", "identity", "none":
 	case "gzip", "x-gzip":
 		body, err = gzip.NewReader(body)
@@ -318,21 +356,37 @@ func decodeBody(r *http.Request, native bool) (io.Reader, error) {
 	case "lz4": // the LZ4 frame format, what clickhouse-connect sends
 		body = lz4.NewReader(body)
 	case "zstd":
+		// A frame may declare a window of up to 2 GiB: the decoder would
+		// allocate it. zstd's levels use at most 8 MiB.
 		var d *zstd.Decoder
-		if d, err = zstd.NewReader(body, zstd.WithDecoderConcurrency(1)); err == nil {
+		if d, err = zstd.NewReader(body, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(maxZstdWindow)); err == nil {
 			body = d.IOReadCloser()
+			req.closers = append(req.closers, d.IOReadCloser())
 		}
 	default:
 		return nil, badRequest(chdb.CodeUnknownEncoding, "UNKNOWN_COMPRESSION_METHOD", "Unknown Content-Encoding %q", enc)
 	}
 	if err != nil {
-		return nil, badRequest(chdb.CodeCannotReadBody, "CANNOT_READ_FROM_ISTREAM", "Cannot decode request body: %v", err)
+		return nil, badRequest(chdb.CodeCannotReadBody, "CANNOT_READ_FROM_ISTREAM", "Cannot decode request body: %v", readErr(err))
+	}
+	encoded := body != io.Reader(wire)
+	if encoded && lim.MaxRatio > 0 {
+		body = &ratioReader{r: body, wire: wire, max: lim.MaxRatio}
 	}
 	if native {
-		body = eofReader{compress.NewReader(body)}
+		nr := newNativeReader(r.Context(), body, lim, budget)
+		req.closers = append(req.closers, nr)
+		body = nr
 	}
-	return body, nil
+	if (encoded || native) && lim.MaxDataSize > 0 {
+		body = &countingReader{r: body, max: lim.MaxDataSize, what: "Request data after decompression"}
+	}
+	return eofReader{body}, nil
 }
+
+// maxZstdWindow bounds a zstd request body's window (its decoder's memory).
+const maxZstdWindow = 32 << 20
 
 // eofReader reports a wrapped end of input as plain io.EOF, which is what
 // io.Reader users (io.ReadFull, io.Copy) test for.

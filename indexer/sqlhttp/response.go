@@ -186,8 +186,10 @@ func httpStatus(code int) int {
 		return http.StatusNotAcceptable
 	case chdb.CodeTooManySimultaneousQueries:
 		return http.StatusServiceUnavailable
-	case chdb.CodeQueryTooLarge:
+	case chdb.CodeQueryTooLarge, codeTooLargeSizeCompressed:
 		return http.StatusRequestEntityTooLarge
+	case codeCannotDecompress, codeChecksumDoesntMatch:
+		return http.StatusBadRequest
 	case 48: // NOT_IMPLEMENTED
 		return http.StatusNotImplemented
 	case 381: // HTTP_LENGTH_REQUIRED

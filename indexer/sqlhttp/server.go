@@ -35,6 +35,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/ethidx/ethidx/indexer/chdb"
 )
 
@@ -67,6 +69,12 @@ type Config struct {
 	// means the engine's default.
 	MaxExecutionTime time.Duration
 	MaxMemoryUsage   uint64
+	// Memory, if set, shares the engine's memory (see Memory): endpoint
+	// statements are admitted by their max_memory_usage against the
+	// per-user and endpoint-wide shares, and MaxMemoryUsage is at most
+	// Memory.PerQuery. The engine must have been opened with the same
+	// limits (chdb.Bounds), which it enforces.
+	Memory Memory
 	// MaxConcurrentPerUser is how many statements one user may run at
 	// once (default 2 for read-only users, twice that for others); more
 	// wait in a queue.
@@ -77,7 +85,19 @@ type Config struct {
 	// StallTimeout cuts off a client that sends no body or reads no
 	// output for this long (default 30s).
 	StallTimeout time.Duration
-	Logger       *slog.Logger
+	// Limits bound each request of the endpoint's users (zero fields:
+	// DefaultLimits); the process's own account is not bound by them.
+	Limits Limits
+	// MaxDecodeMemory is the server-wide budget for native compressed
+	// blocks being decoded (default DefaultMaxDecodeMemory): requests
+	// wait for one another's blocks rather than exceed it.
+	MaxDecodeMemory int64
+	// MaxOpenRequests bounds the endpoint users' requests open at once,
+	// queued ones included (default 64), and MaxOpenRequestsPerUser one
+	// user's (default 16). More are answered 503 at once, before their
+	// body is read.
+	MaxOpenRequests, MaxOpenRequestsPerUser int
+	Logger                                  *slog.Logger
 }
 
 // DefaultMaxExecutionTime bounds endpoint statements unless configured.
@@ -94,6 +114,12 @@ type Server struct {
 
 	// perUser holds one token per running statement of each user.
 	perUser map[string]chan struct{}
+	// open and openPerUser count the users' requests being served.
+	open        chan struct{}
+	openPerUser map[string]chan struct{}
+	decode      *semaphore.Weighted
+	mem         *memBudget // nil: no memory shares
+	auth        *authLimiter
 }
 
 // New returns a Server for engine. Call Serve to run it (package store
@@ -120,8 +146,38 @@ func New(engine *chdb.Engine, cfg Config) *Server {
 	if cfg.StallTimeout <= 0 {
 		cfg.StallTimeout = defaultStallTimeout
 	}
-	s := &Server{engine: engine, cfg: cfg, log: cfg.Logger, perUser: map[string]chan struct{}{}}
+	cfg.Limits.setDefaults()
+	if cfg.MaxDecodeMemory <= 0 {
+		cfg.MaxDecodeMemory = DefaultMaxDecodeMemory
+	}
+	cfg.MaxDecodeMemory = max(cfg.MaxDecodeMemory, 2*cfg.Limits.MaxBlockSize+2*checksumSize)
+	if cfg.MaxOpenRequests <= 0 {
+		cfg.MaxOpenRequests = 64
+	}
+	if cfg.MaxOpenRequestsPerUser <= 0 {
+		cfg.MaxOpenRequestsPerUser = 16
+	}
+	s := &Server{engine: engine, cfg: cfg, log: cfg.Logger, perUser: map[string]chan struct{}{},
+		open: make(chan struct{}, cfg.MaxOpenRequests), openPerUser: map[string]chan struct{}{},
+		decode: semaphore.NewWeighted(cfg.MaxDecodeMemory), auth: newAuthLimiter()}
+	// What the engine enforces caps what the endpoint clamps to: a
+	// higher value would only turn into the engine's refusal.
+	if b := engine.Bounds(); b.MaxMemoryUsage > 0 {
+		s.cfg.MaxMemoryUsage = min(nonZero(s.cfg.MaxMemoryUsage, b.MaxMemoryUsage), b.MaxMemoryUsage)
+		s.cfg.Memory.PerQuery = min(nonZero(s.cfg.Memory.PerQuery, b.MaxMemoryUsage), b.MaxMemoryUsage)
+	}
+	if b := engine.Bounds(); b.MaxExecutionTime > 0 {
+		s.cfg.MaxExecutionTime = min(nonZero(s.cfg.MaxExecutionTime, b.MaxExecutionTime), b.MaxExecutionTime)
+	}
+	cfg = s.cfg
+	if m := cfg.Memory; m.PerQuery > 0 && m.PerUser > 0 && m.Server > m.Reserved {
+		if cfg.MaxMemoryUsage == 0 || cfg.MaxMemoryUsage > m.PerQuery {
+			s.cfg.MaxMemoryUsage = m.PerQuery
+		}
+		s.mem = newMemBudget(m, s.users())
+	}
 	for _, u := range s.users() {
+		s.openPerUser[u.Name] = make(chan struct{}, cfg.MaxOpenRequestsPerUser)
 		n := cfg.MaxConcurrentPerUser
 		if !u.ReadOnly {
 			n *= 2 // writers (a second ethidx loading through this endpoint) run batches in parallel
@@ -136,6 +192,15 @@ func (s *Server) users() []User {
 		return []User{{Name: "default"}}
 	}
 	return s.cfg.Users
+}
+
+// nonZero is v, or def when v is zero.
+func nonZero[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
 }
 
 // queue waits for one of the user's statement tokens; the returned func
@@ -157,6 +222,26 @@ func (s *Server) queue(ctx context.Context, u User) (func(), error) {
 			"Too many simultaneous queries for user %s: %d running, none finished within %v; try again later",
 			u.Name, cap(slots), s.cfg.QueueTimeout)
 	}
+}
+
+// admit counts one more open request of u, or refuses it when the user or
+// the endpoint has too many open already; the returned func ends it.
+func (s *Server) admit(u User) (func(), error) {
+	mine := s.openPerUser[u.Name]
+	select {
+	case mine <- struct{}{}:
+	default:
+		return nil, chdb.NewError(chdb.CodeTooManySimultaneousQueries, "TOO_MANY_SIMULTANEOUS_QUERIES",
+			"Too many simultaneous requests for user %s: %d open; try again later", u.Name, cap(mine))
+	}
+	select {
+	case s.open <- struct{}{}:
+	default:
+		<-mine
+		return nil, chdb.NewError(chdb.CodeTooManySimultaneousQueries, "TOO_MANY_SIMULTANEOUS_QUERIES",
+			"Too many simultaneous requests: %d open; try again later", cap(s.open))
+	}
+	return func() { <-s.open; <-mine }, nil
 }
 
 // Serve answers requests on ln until ctx ends, then shuts down: it stops
@@ -226,22 +311,44 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		writeError(w, chdb.NewError(1, "UNSUPPORTED_METHOD", "HTTP method %s is not supported", r.Method), nil)
 		return
 	}
-	// Authenticate before reading the body: a stranger gets nothing read.
+	// Authenticate before reading the body: a stranger gets nothing read,
+	// and an address that keeps failing is refused before its credentials
+	// are even checked (see authLimiter).
 	name, password := credentials(r)
+	client := authKey(clientKey(r.RemoteAddr), name, s.userExists(name))
+	if wait := s.auth.wait(client); wait > 0 {
+		writeSlowDown(w, wait)
+		return
+	}
 	user, err := s.authenticate(name, password)
 	if err != nil {
+		s.auth.failed(client)
 		writeError(w, err, nil)
 		return
+	}
+	lim := internalLimits
+	var budget *semaphore.Weighted
+	if !user.Internal {
+		// Count the request before reading anything of it: open requests
+		// bound what the endpoint holds for its users, queued ones too.
+		done, err := s.admit(user)
+		if err != nil {
+			writeError(w, err, nil)
+			return
+		}
+		defer done()
+		lim, budget = s.cfg.Limits, s.decode
 	}
 	// A body that stops short of its Content-Length must not hold the
 	// handler for ever: reading the statement has a deadline (an insert's
 	// data renews it per read, see stallReader).
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.StallTimeout))
-	req, err := ParseRequest(r)
+	req, err := parseRequest(r, lim, budget)
 	if err != nil {
 		writeError(w, err, nil)
 		return
 	}
+	defer req.Close()
 	queryID := req.QueryID
 	if queryID == "" {
 		queryID = randomHex(16)
@@ -274,6 +381,17 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer done()
+	if s.mem != nil && !user.Internal {
+		limit, _ := strconv.ParseFloat(settings["max_memory_usage"], 64) // set by s.settings
+		rctx, cancel := context.WithTimeout(ctx, s.cfg.QueueTimeout)
+		free, err := s.mem.reserve(rctx, user.Name, uint64(limit))
+		cancel()
+		if err != nil {
+			rw.finish(chdb.Stats{}, err)
+			return
+		}
+		defer free()
+	}
 	if s.cfg.MaxExecutionTime > 0 && !user.Internal {
 		// The engine enforces the limit; the deadline is a backstop for a
 		// statement stuck outside its reach.
@@ -329,6 +447,11 @@ func (s *Server) logRequest(req *Request, queryID string, stats chdb.Stats, err 
 	s.log.Debug("query", attrs...)
 }
 
+func (s *Server) userExists(name string) bool {
+	_, ok := s.perUser[name]
+	return ok
+}
+
 // authenticate checks the request's credentials against the users.
 func (s *Server) authenticate(name, password string) (User, error) {
 	for _, u := range s.users() {
@@ -376,6 +499,9 @@ func (s *Server) settings(req *Request, user User) (map[string]string, error) {
 	}
 	if limit := s.cfg.MaxMemoryUsage; limit > 0 {
 		clamp(out, "max_memory_usage", float64(limit))
+	}
+	if _, ok := out["max_threads"]; ok {
+		clamp(out, "max_threads", float64(chdb.MaxThreads()))
 	}
 	return out, nil
 }

@@ -19,7 +19,13 @@ import (
 // Both stop when t ends.
 func Start(t testing.TB, cfg sqlhttp.Config) (string, *chdb.Engine) {
 	t.Helper()
-	e := chdbtest.Open(t)
+	return StartOptions(t, cfg, chdb.Options{})
+}
+
+// StartOptions is Start with engine options (such as the engine's Bounds).
+func StartOptions(t testing.TB, cfg sqlhttp.Config, opts chdb.Options) (string, *chdb.Engine) {
+	t.Helper()
+	e, _ := chdbtest.OpenOptions(t, opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("sqlhttptest: %v", err)
