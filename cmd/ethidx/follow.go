@@ -65,7 +65,7 @@ func runFollow(c *cli.Context) error {
 		}
 		start = &n
 	}
-	m := newFollowMetrics(c.Uint64("ready-lag"))
+	m := newFollowMetrics(c.Uint64("ready-lag"), c.Duration("poll"))
 	src, err := openSource(c, func(error) { m.rpcErrors.Inc() })
 	if err != nil {
 		return err
@@ -121,7 +121,17 @@ func runFollow(c *cli.Context) error {
 				var bad usageError
 				return errors.As(chainMismatch(err), &bad)
 			},
-			OnError: func(error, time.Duration) { m.stepErrors.Inc() },
+			OnError: func(err error, wait time.Duration) {
+				f := m.stepFailed(err)
+				var be *indexer.BlockError
+				if errors.As(err, &be) && be.Proof {
+					// The node will answer the same way: say so plainly,
+					// each time, with how long it has lasted.
+					slog.Error("the node keeps sending a block that fails verification; not ready until it changes",
+						"block", be.Number, "attempts", f.times, "since", f.since.UTC().Format(time.RFC3339),
+						"next_attempt_in", wait.String(), "verify", c.String("verify"))
+				}
+			},
 		}
 	}
 	err = chainMismatch(indexer.Follow(c.Context, src, sink, opts))
@@ -131,8 +141,25 @@ func runFollow(c *cli.Context) error {
 	if opts.Once && c.Context.Err() == nil {
 		st.refresh(c.Context)
 	}
-	slog.Info("follow stopped", "indexed_block", m.indexedN.Load())
+	logStopped(c.Context, sink)
 	return nil
+}
+
+// logStopped logs the stored tip as the store has it: a follower stopped
+// in the middle of a reorg repair has removed blocks its last event still
+// counted.
+func logStopped(ctx context.Context, sink *chsink.Sink) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	done, err := sink.Done(ctx)
+	switch {
+	case err != nil:
+		slog.Warn("follow stopped; the stored tip could not be read", "err", err)
+	case len(done) == 0:
+		slog.Info("follow stopped", "indexed_block", "none")
+	default:
+		slog.Info("follow stopped", "indexed_block", done[len(done)-1].To)
+	}
 }
 
 func heads(c *cli.Context) <-chan struct{} {
