@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -77,6 +79,13 @@ func runFollow(c *cli.Context) error {
 	}
 	defer st.Close()
 	sink := chsink.New(st.conn)
+	// One follower per store: a second one refuses before writing.
+	claims := chsink.NewClaims(st.conn, "follow")
+	if err := claimFollow(c, sink, claims, start); err != nil {
+		return err
+	}
+	stopClaims := claims.Start(c.Context)
+	defer stopClaims()
 
 	metricsOn := c.String("metrics-addr") != ""
 	if metricsOn {
@@ -100,7 +109,7 @@ func runFollow(c *cli.Context) error {
 				case <-c.Context.Done():
 					return
 				case <-time.After(c.Duration("refresh")):
-					st.refresh(c.Context)
+					_ = st.refresh(c.Context) // the follower's own steps fail on a lost store
 					// The store gauges follow the day cache's rhythm:
 					// cheap, and fresh right after the cache changed.
 					if metricsOn {
@@ -139,10 +148,47 @@ func runFollow(c *cli.Context) error {
 		return err
 	}
 	if opts.Once && c.Context.Err() == nil {
-		st.refresh(c.Context)
+		if err := st.refresh(c.Context); err != nil {
+			return err
+		}
 	}
 	logStopped(c.Context, sink)
 	return nil
+}
+
+// claimFollow claims the blocks from the stored tip on (or from --start,
+// or all, in an empty store) for this follower, and refuses if another
+// live follower, or a backfill of those blocks, holds them.
+func claimFollow(c *cli.Context, sink *chsink.Sink, claims *chsink.Claims, start *uint64) error {
+	for {
+		done, err := sink.Done(c.Context)
+		if err != nil {
+			return err
+		}
+		from := uint64(0)
+		switch {
+		case len(done) > 0:
+			from = done[len(done)-1].To + 1
+		case start != nil:
+			from = *start
+		}
+		err = claims.Claim(c.Context, indexer.Range{From: from, To: math.MaxUint64})
+		var held *indexer.ClaimedError
+		if !errors.As(err, &held) {
+			return err
+		}
+		if held.Kind == "follow" {
+			return fmt.Errorf("another ethidx follow is writing this store (%s): one follower per store; "+
+				"stop that one first, or follow into another --database", held.Holder)
+		}
+		// A backfill loading blocks past the stored tip: let it finish them.
+		slog.Info("a backfill is loading blocks this follower would write; waiting for it", "holder", held.Holder, "blocks", held.Held.String())
+		select {
+		case <-c.Context.Done():
+			return c.Context.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
 }
 
 // logStopped logs the stored tip as the store has it: a follower stopped

@@ -23,12 +23,12 @@ import (
 // recently, and the follower's last step did not fail (a node gone, or a
 // block it keeps refusing).
 type followMetrics struct {
-	reg                                  *prometheus.Registry
-	head, indexed, lagBlocks             prometheus.Gauge
-	blocksWritten, txsWritten, reorgs    prometheus.Counter
-	rpcErrors, stepErrors                prometheus.Counter
-	reorgDepth, writeSeconds             prometheus.Histogram
-	store                                storeGauges
+	reg                               *prometheus.Registry
+	head, indexed, lagBlocks          prometheus.Gauge
+	blocksWritten, txsWritten, reorgs prometheus.Counter
+	rpcErrors, stepErrors             prometheus.Counter
+	reorgDepth, writeSeconds          prometheus.Histogram
+	store                             storeGauges
 
 	maxLag     uint64
 	headN      atomic.Uint64
