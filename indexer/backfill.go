@@ -251,10 +251,15 @@ func loadClaimed(ctx context.Context, src Source, sink Sink, claims Claims, r Ra
 			}
 		}
 	}
-	if rerr := claims.Release(ctx, r); err == nil && rerr != nil {
-		return n, rerr
+	if err != nil {
+		// On a context of its own: the load may have failed because ctx
+		// ended. If this fails too, the claim expires, dead all the same.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_ = claims.Abandon(actx, r)
+		cancel()
+		return n, err
 	}
-	return n, err
+	return n, claims.Release(ctx, r)
 }
 
 // doneWithin is a Sink that reads the completed ranges of one range

@@ -14,8 +14,11 @@ type Claims interface {
 	// Claim takes r for this writer, or returns a *ClaimedError naming
 	// the live writer that holds an overlapping range.
 	Claim(ctx context.Context, r Range) error
-	// Release gives r back.
+	// Release gives r back, loaded.
 	Release(ctx context.Context, r Range) error
+	// Abandon gives r back unfinished: rows of it may be stored, outside
+	// every completed range, until r is loaded again.
+	Abandon(ctx context.Context, r Range) error
 }
 
 // ClaimedError says another live writer holds (part of) a range.

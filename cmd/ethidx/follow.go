@@ -73,7 +73,7 @@ func runFollow(c *cli.Context) error {
 		return err
 	}
 	defer src.Close()
-	st, err := openStore(c, false, endpointConfig{})
+	st, err := openStore(c, false, endpointConfig{allowUnfinished: true})
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,15 @@ func logStopped(ctx context.Context, sink *chsink.Sink) {
 	case len(done) == 0:
 		slog.Info("follow stopped", "indexed_block", "none")
 	default:
-		slog.Info("follow stopped", "indexed_block", done[len(done)-1].To)
+		tip := done[len(done)-1].To
+		// A step stopped mid-write leaves rows past the tip: remove them
+		// now rather than leave them to the next start.
+		if past, err := sink.RowsPast(ctx, tip+1); err == nil && past {
+			if err := sink.Rewind(ctx, tip+1); err != nil {
+				slog.Warn("removing the rows of the interrupted step; the next follow removes them", "from", tip+1, "err", err)
+			}
+		}
+		slog.Info("follow stopped", "indexed_block", tip)
 	}
 }
 

@@ -98,7 +98,7 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 		return nil, err
 	}
 	s := &store{conn: st.Conn, database: st.Database, addr: st.Addr, shared: st.Shared, close: []func() error{st.Close}}
-	if err := s.checkDamage(ctx, ep.allowDamage); err != nil {
+	if err := s.checkDamage(ctx, ep.allowDamage, ep.allowUnfinished); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -184,6 +184,9 @@ type endpointConfig struct {
 	// allowDamage opens a store that has lost data (see checkDamage): for
 	// the commands that repair it or only inspect it.
 	allowDamage bool
+	// allowUnfinished opens a store whose only damage is rows of
+	// unfinished loads (a follower removes those at its tip).
+	allowUnfinished bool
 }
 
 func validIdent(s string) bool {

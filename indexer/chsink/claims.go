@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -44,8 +45,7 @@ var _ indexer.Claims = (*Claims)(nil)
 func NewClaims(conn driver.Conn, kind string) *Claims {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	host, _ := os.Hostname()
-	return &Claims{conn: conn, writer: hex.EncodeToString(b), kind: kind, host: host,
+	return &Claims{conn: conn, writer: hex.EncodeToString(b), kind: kind, host: thisHost,
 		pid: uint32(os.Getpid()), held: map[indexer.Range]uint64{}}
 }
 
@@ -110,6 +110,9 @@ func (c *Claims) olderHolder(ctx context.Context, r indexer.Range, mine uint64) 
 		if writer == c.writer || claimed > mine || claimed == mine && writer > c.writer {
 			continue
 		}
+		if host == c.host && !processAlive(int(pid)) {
+			continue // killed on this machine: no need to wait for its claim to expire
+		}
 		since := time.UnixMicro(int64(claimed)).UTC().Format(time.RFC3339)
 		return &indexer.ClaimedError{Range: r, Held: indexer.Range{From: from, To: to}, Kind: kind,
 			Holder: fmt.Sprintf("%s on host %s, pid %d, since %s", kind, host, pid, since)}, nil
@@ -129,6 +132,23 @@ func (c *Claims) Release(ctx context.Context, r indexer.Range) error {
 		return nil
 	}
 	return c.put(ctx, r, claimed, true)
+}
+
+// Abandon gives r up unfinished (its load failed): the claim is dead at
+// once, so the damage check looks for rows the load left (see
+// CheckStore), instead of after the claim expires.
+func (c *Claims) Abandon(ctx context.Context, r indexer.Range) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	claimed, ok := c.held[r]
+	delete(c.held, r)
+	if !ok {
+		return nil
+	}
+	if err := c.conn.Exec(ctx, opQuery("claim_insert"), c.writer, c.kind, r.From, r.To, c.host, c.pid, claimed, uint8(2)); err != nil {
+		return fmt.Errorf("giving up blocks %s: %w", r, err)
+	}
+	return nil
 }
 
 // Start renews this writer's claims until ctx ends, then releases them
@@ -184,4 +204,13 @@ func (c *Claims) releaseAll(ctx context.Context) {
 	for r := range c.snapshot() {
 		_ = c.Release(ctx, r) // a claim not released expires
 	}
+}
+
+// thisHost is this machine's name, as claims record it.
+var thisHost, _ = os.Hostname()
+
+// processAlive reports whether a process with this id runs on this machine.
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }

@@ -1,11 +1,13 @@
-package chsink
+package chsink_test
 
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 )
 
@@ -15,7 +17,7 @@ import (
 func TestClaimsOneWriterPerRange(t *testing.T) {
 	conn, _ := chsinktest.Conn(t)
 	ctx := context.Background()
-	a, b := NewClaims(conn, "follow"), NewClaims(conn, "backfill")
+	a, b := chsink.NewClaims(conn, "follow"), chsink.NewClaims(conn, "backfill")
 	r := indexer.Range{From: 100, To: 199}
 	if err := a.Claim(ctx, r); err != nil {
 		t.Fatalf("first claim: %v", err)
@@ -46,5 +48,55 @@ func TestClaimsOneWriterPerRange(t *testing.T) {
 	stop()
 	if err := a.Claim(ctx, indexer.Range{From: 0, To: 1000}); err != nil {
 		t.Fatalf("claim after the other writer stopped: %v", err)
+	}
+}
+
+// A load that stopped before completing its range leaves rows outside
+// every completed range: while its writer lives they are its own business;
+// once it gave the range up (or died) they are damage naming the backfill
+// that completes them, and that backfill clears it.
+func TestUnfinishedLoadIsDamage(t *testing.T) {
+	conn, _ := chsinktest.Conn(t)
+	ctx := context.Background()
+	s := chsink.New(conn)
+	blocks := testBlocks(1, 20, 0)
+	if err := s.Write(ctx, blocks[:10]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDone(ctx, indexer.Range{From: 1, To: 10}); err != nil {
+		t.Fatal(err)
+	}
+	w := chsink.NewClaims(conn, "backfill")
+	batch := indexer.Range{From: 11, To: 20}
+	if err := w.Claim(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	// Half the batch written, not recorded as complete.
+	if err := s.Write(ctx, blocks[10:15]); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := s.CheckStore(ctx); err != nil || len(d) != 0 {
+		t.Fatalf("while the writer holds the batch: %v %v", d, err)
+	}
+	if err := w.Abandon(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.CheckStore(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d) != 1 || !d[0].Unfinished || d[0].Blocks != (indexer.Range{From: 11, To: 15}) ||
+		!strings.Contains(d[0].Repair, "ethidx backfill --from 11 --to 15") || !d.Unfinished() {
+		t.Fatalf("after the load was given up: %+v", d)
+	}
+	// The repair: the range loaded again and recorded.
+	if err := s.Write(ctx, blocks[10:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDone(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := s.CheckStore(ctx); err != nil || len(d) != 0 {
+		t.Fatalf("after the range was loaded again: %v %v", d, err)
 	}
 }
