@@ -7,7 +7,7 @@ BIN       := bin/ethidx
 GOFLAGS   ?=
 export GOFLAGS
 
-.PHONY: all build engine test test-go test-drivers demo bench fuzz lint clean
+.PHONY: all build engine anvil test test-go test-drivers demo bench fuzz lint clean
 
 all: build
 
@@ -20,7 +20,12 @@ build:
 engine: build
 	@./$(BIN) engine install
 
-test: engine test-go test-drivers
+# anvil (Foundry's dev node) from the npm registry, cached under the user
+# cache dir: the tests run ethidx against it (cmd/ethidx/anvil_test.go).
+anvil:
+	@sh scripts/anvil.sh
+
+test: engine anvil test-go test-drivers
 
 test-go:
 	$(GO) vet ./...

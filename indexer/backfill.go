@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // Progress receives counts as batches complete; the CLI draws a bar or logs.
@@ -35,6 +36,11 @@ type BackfillOptions struct {
 	Shard, Shards int
 	Progress      Progress
 	Logger        *slog.Logger
+	// Claims, if set, makes each batch this writer's alone while it loads
+	// it: a batch another live writer holds is left to it, and looked at
+	// again once this backfill's other batches are done (loaded by then,
+	// or taken over if its writer died).
+	Claims Claims
 }
 
 func (o *BackfillOptions) setDefaults() {
@@ -119,24 +125,36 @@ func Backfill(ctx context.Context, src Source, sink Sink, opt BackfillOptions) (
 		wg   sync.WaitGroup
 		errs []error
 	)
+	var held []Range // batches another writer holds
+	load := func(r Range) {
+		n, err := loadClaimed(ctx, src, sink, opt.Claims, r)
+		mu.Lock()
+		var claimed *ClaimedError
+		switch {
+		case errors.As(err, &claimed):
+			held = append(held, r)
+			mu.Unlock()
+			opt.Logger.Debug("batch held by another writer; leaving it to that one for now", "batch", r.String(), "holder", claimed.Holder)
+			return
+		case err != nil:
+			errs = append(errs, err)
+			mu.Unlock()
+			cancel(err)
+			return
+		}
+		stats.Blocks += uint64(n.blocks)
+		stats.Skipped += r.Len() - uint64(n.blocks) // completed by another writer meanwhile
+		stats.Transactions += uint64(n.txs)
+		stats.Logs += uint64(n.logs)
+		mu.Unlock()
+		opt.Progress.Add(int(r.Len()), n.txs)
+	}
 	for w := 0; w < min(opt.Workers, len(todo)); w++ { // no idle workers
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for r := range jobs {
-				n, err := loadRange(ctx, src, sink, r)
-				mu.Lock()
-				if err != nil {
-					errs = append(errs, err)
-					mu.Unlock()
-					cancel(err)
-					continue
-				}
-				stats.Blocks += r.Len()
-				stats.Transactions += uint64(n.txs)
-				stats.Logs += uint64(n.logs)
-				mu.Unlock()
-				opt.Progress.Add(int(r.Len()), n.txs)
+				load(r)
 			}
 		}()
 	}
@@ -150,6 +168,32 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
+	// The batches other writers held: wait until they are recorded as
+	// complete, loading any whose writer gave them up unfinished.
+	if len(held) > 0 {
+		opt.Logger.Info("another writer holds batches of this range; waiting for them", "batches", len(held),
+			"first", held[0].String())
+	}
+	for len(held) > 0 && len(errs) == 0 && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+			continue
+		case <-time.After(claimPoll):
+		}
+		done, err := sink.Done(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("waiting for batches another writer holds: %w", err))
+			break
+		}
+		var still []Range
+		for _, r := range held {
+			still = append(still, done.Missing(r)...)
+		}
+		held = nil
+		for _, r := range still {
+			load(r)
+		}
+	}
 	if len(errs) > 0 {
 		return stats, errs[0]
 	}
@@ -177,7 +221,52 @@ func lostBatches(ctx context.Context, sink Sink, opt BackfillOptions) (map[uint6
 	return lost, nil
 }
 
-type counts struct{ txs, logs int }
+type counts struct{ blocks, txs, logs int }
+
+// loadClaimed is loadRange under a claim on r, when claims are kept.
+func loadClaimed(ctx context.Context, src Source, sink Sink, claims Claims, r Range) (counts, error) {
+	if claims == nil {
+		return loadRange(ctx, src, sink, r)
+	}
+	if err := claims.Claim(ctx, r); err != nil {
+		return counts{}, err
+	}
+	// Another writer may have completed (part of) r since this backfill
+	// planned it: load only what is still missing.
+	var done Ranges
+	var err error
+	if w, ok := sink.(doneWithin); ok {
+		done, err = w.DoneWithin(ctx, r)
+	} else {
+		done, err = sink.Done(ctx)
+	}
+	var n counts
+	if err == nil {
+		for _, m := range done.Missing(r) {
+			var c counts
+			c, err = loadRange(ctx, src, sink, m)
+			n.blocks, n.txs, n.logs = n.blocks+c.blocks, n.txs+c.txs, n.logs+c.logs
+			if err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		// On a context of its own: the load may have failed because ctx
+		// ended. If this fails too, the claim expires, dead all the same.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_ = claims.Abandon(actx, r)
+		cancel()
+		return n, err
+	}
+	return n, claims.Release(ctx, r)
+}
+
+// doneWithin is a Sink that reads the completed ranges of one range
+// without reading them all.
+type doneWithin interface {
+	DoneWithin(ctx context.Context, r Range) (Ranges, error)
+}
 
 // loadRange fetches, writes and records one range.
 func loadRange(ctx context.Context, src Source, sink Sink, r Range) (counts, error) {
@@ -192,6 +281,7 @@ func loadRange(ctx context.Context, src Source, sink Sink, r Range) (counts, err
 	if err := sink.MarkDone(ctx, r); err != nil {
 		return c, err
 	}
+	c.blocks = len(blocks)
 	for _, b := range blocks {
 		c.txs += len(b.Transactions)
 		c.logs += len(b.Logs)

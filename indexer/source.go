@@ -48,6 +48,11 @@ type BlockError struct {
 	// query, which often carry keys), when known: a refusal is a claim
 	// about one node, and the user needs to know which.
 	Node string
+	// Proof is set when the block failed a content proof of --verify (a
+	// hash or root recomputed from the node's answer): the same node
+	// answers the same way, so asking again does not help, and a local dev
+	// node that hashes differently needs --verify structure.
+	Proof bool
 }
 
 func (e *BlockError) Error() string {

@@ -64,11 +64,16 @@ func runBackfill(c *cli.Context) error {
 	if err := bindChain(c, src, sink); err != nil {
 		return err
 	}
+	// Backfills over one range, and a follower, never write the same
+	// batch at once: each takes the batches no other live writer holds.
+	claims := chsink.NewClaims(st.conn, "backfill")
+	stopClaims := claims.Start(c.Context)
+	defer stopClaims()
 	prog := newProgress("backfill")
 	start := time.Now()
 	stats, err := indexer.Backfill(c.Context, src, sink, indexer.BackfillOptions{
 		Range: r, BatchSize: c.Uint64("batch"), Workers: c.Int("workers"),
-		Shard: shard, Shards: shards, Progress: prog, Logger: slog.Default(),
+		Shard: shard, Shards: shards, Progress: prog, Logger: slog.Default(), Claims: claims,
 	})
 	prog.Finish()
 	secs := time.Since(start).Seconds()
@@ -91,8 +96,7 @@ func runBackfill(c *cli.Context) error {
 	if err := st.afterRepair(c.Context, r, false); err != nil {
 		return err
 	}
-	st.refresh(c.Context)
-	return nil
+	return st.refresh(c.Context)
 }
 
 // sourceAndRange checks the range flags, connects to the node and resolves

@@ -14,7 +14,11 @@ import (
 // computes a figure from it. The commands that repair it (backfill,
 // rebuild) or only inspect it (verify, sql) open it anyway, with a warning
 // per problem.
-func (s *store) checkDamage(ctx context.Context, allow bool) error {
+//
+// A follower opens a store whose only problem is rows of unfinished loads
+// (allowUnfinished): at its tip it removes them itself, and elsewhere they
+// wait for a backfill of their range, which every figure asks for.
+func (s *store) checkDamage(ctx context.Context, allow, allowUnfinished bool) error {
 	d, err := chsink.New(s.conn).CheckStore(ctx)
 	if err != nil {
 		return err
@@ -23,7 +27,7 @@ func (s *store) checkDamage(ctx context.Context, allow bool) error {
 	if len(d) == 0 {
 		return nil
 	}
-	if !allow {
+	if !allow && !(allowUnfinished && d.Unfinished()) {
 		return d.Err()
 	}
 	for _, p := range d {

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -65,18 +67,25 @@ func runFollow(c *cli.Context) error {
 		}
 		start = &n
 	}
-	m := newFollowMetrics(c.Uint64("ready-lag"))
+	m := newFollowMetrics(c.Uint64("ready-lag"), c.Duration("poll"))
 	src, err := openSource(c, func(error) { m.rpcErrors.Inc() })
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	st, err := openStore(c, false, endpointConfig{})
+	st, err := openStore(c, false, endpointConfig{allowUnfinished: true})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	sink := chsink.New(st.conn)
+	// One follower per store: a second one refuses before writing.
+	claims := chsink.NewClaims(st.conn, "follow")
+	if err := claimFollow(c, sink, claims, start); err != nil {
+		return err
+	}
+	stopClaims := claims.Start(c.Context)
+	defer stopClaims()
 
 	metricsOn := c.String("metrics-addr") != ""
 	if metricsOn {
@@ -100,7 +109,7 @@ func runFollow(c *cli.Context) error {
 				case <-c.Context.Done():
 					return
 				case <-time.After(c.Duration("refresh")):
-					st.refresh(c.Context)
+					_ = st.refresh(c.Context) // the follower's own steps fail on a lost store
 					// The store gauges follow the day cache's rhythm:
 					// cheap, and fresh right after the cache changed.
 					if metricsOn {
@@ -121,7 +130,17 @@ func runFollow(c *cli.Context) error {
 				var bad usageError
 				return errors.As(chainMismatch(err), &bad)
 			},
-			OnError: func(error, time.Duration) { m.stepErrors.Inc() },
+			OnError: func(err error, wait time.Duration) {
+				f := m.stepFailed(err)
+				var be *indexer.BlockError
+				if errors.As(err, &be) && be.Proof {
+					// The node will answer the same way: say so plainly,
+					// each time, with how long it has lasted.
+					slog.Error("the node keeps sending a block that fails verification; not ready until it changes",
+						"block", be.Number, "attempts", f.times, "since", f.since.UTC().Format(time.RFC3339),
+						"next_attempt_in", wait.String(), "verify", c.String("verify"))
+				}
+			},
 		}
 	}
 	err = chainMismatch(indexer.Follow(c.Context, src, sink, opts))
@@ -129,10 +148,72 @@ func runFollow(c *cli.Context) error {
 		return err
 	}
 	if opts.Once && c.Context.Err() == nil {
-		st.refresh(c.Context)
+		if err := st.refresh(c.Context); err != nil {
+			return err
+		}
 	}
-	slog.Info("follow stopped", "indexed_block", m.indexedN.Load())
+	logStopped(c.Context, sink)
 	return nil
+}
+
+// claimFollow claims the blocks from the stored tip on (or from --start,
+// or all, in an empty store) for this follower, and refuses if another
+// live follower, or a backfill of those blocks, holds them.
+func claimFollow(c *cli.Context, sink *chsink.Sink, claims *chsink.Claims, start *uint64) error {
+	for {
+		done, err := sink.Done(c.Context)
+		if err != nil {
+			return err
+		}
+		from := uint64(0)
+		switch {
+		case len(done) > 0:
+			from = done[len(done)-1].To + 1
+		case start != nil:
+			from = *start
+		}
+		err = claims.Claim(c.Context, indexer.Range{From: from, To: math.MaxUint64})
+		var held *indexer.ClaimedError
+		if !errors.As(err, &held) {
+			return err
+		}
+		if held.Kind == "follow" {
+			return fmt.Errorf("another ethidx follow is writing this store (%s): one follower per store; "+
+				"stop that one first, or follow into another --database", held.Holder)
+		}
+		// A backfill loading blocks past the stored tip: let it finish them.
+		slog.Info("a backfill is loading blocks this follower would write; waiting for it", "holder", held.Holder, "blocks", held.Held.String())
+		select {
+		case <-c.Context.Done():
+			return c.Context.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// logStopped logs the stored tip as the store has it: a follower stopped
+// in the middle of a reorg repair has removed blocks its last event still
+// counted.
+func logStopped(ctx context.Context, sink *chsink.Sink) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	done, err := sink.Done(ctx)
+	switch {
+	case err != nil:
+		slog.Warn("follow stopped; the stored tip could not be read", "err", err)
+	case len(done) == 0:
+		slog.Info("follow stopped", "indexed_block", "none")
+	default:
+		tip := done[len(done)-1].To
+		// A step stopped mid-write leaves rows past the tip: remove them
+		// now rather than leave them to the next start.
+		if past, err := sink.RowsPast(ctx, tip+1); err == nil && past {
+			if err := sink.Rewind(ctx, tip+1); err != nil {
+				slog.Warn("removing the rows of the interrupted step; the next follow removes them", "from", tip+1, "err", err)
+			}
+		}
+		slog.Info("follow stopped", "indexed_block", tip)
+	}
 }
 
 func heads(c *cli.Context) <-chan struct{} {

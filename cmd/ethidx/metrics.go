@@ -19,26 +19,46 @@ import (
 
 // followMetrics turns follower events into Prometheus metrics and answers
 // the health probes: /healthz while the process runs, /readyz while the
-// indexed block is within maxLag of the horizon.
+// indexed block is within maxLag of the horizon, the node answered
+// recently, and the follower's last step did not fail (a node gone, or a
+// block it keeps refusing).
 type followMetrics struct {
-	reg                                  *prometheus.Registry
-	head, indexed, lagBlocks, lagSeconds prometheus.Gauge
-	blocksWritten, txsWritten, reorgs    prometheus.Counter
-	rpcErrors, stepErrors                prometheus.Counter
-	reorgDepth, writeSeconds             prometheus.Histogram
-	store                                storeGauges
+	reg                               *prometheus.Registry
+	head, indexed, lagBlocks          prometheus.Gauge
+	blocksWritten, txsWritten, reorgs prometheus.Counter
+	rpcErrors, stepErrors             prometheus.Counter
+	reorgDepth, writeSeconds          prometheus.Histogram
+	store                             storeGauges
 
 	maxLag     uint64
 	headN      atomic.Uint64
 	indexedN   atomic.Uint64
 	indexedAt  atomic.Int64 // block timestamp
 	everLoaded atomic.Bool
+	// staleAfter is how long without an answer from the node (a head read
+	// or a block stored) the follower stays ready.
+	staleAfter time.Duration
+	contactAt  atomic.Int64 // unix nanoseconds of the last answer; 0: none
+	// failure is the step failure the follower is retrying, until a step
+	// makes progress again (nil: none).
+	failure atomic.Pointer[stepFailure]
 }
+
+// stepFailure is a failed follower step that is being retried.
+type stepFailure struct {
+	since time.Time
+	times int
+	err   error
+}
+
+// defaultStaleAfter is how long the node may stay silent before /readyz
+// fails, with the default --poll; longer polls stretch it (newFollowMetrics).
+const defaultStaleAfter = 15 * time.Second
 
 var _ indexer.Observer = (*followMetrics)(nil)
 
-func newFollowMetrics(maxLag uint64) *followMetrics {
-	m := &followMetrics{reg: prometheus.NewRegistry(), maxLag: maxLag}
+func newFollowMetrics(maxLag uint64, poll time.Duration) *followMetrics {
+	m := &followMetrics{reg: prometheus.NewRegistry(), maxLag: maxLag, staleAfter: max(defaultStaleAfter, 5*poll)}
 	g := func(name, help string) prometheus.Gauge {
 		v := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "ethidx", Name: name, Help: help})
 		m.reg.MustRegister(v)
@@ -52,7 +72,17 @@ func newFollowMetrics(maxLag uint64) *followMetrics {
 	m.head = g("head_block", "Newest block at the followed finality (the horizon).")
 	m.indexed = g("indexed_block", "Newest block stored.")
 	m.lagBlocks = g("lag_blocks", "Horizon minus newest stored block.")
-	m.lagSeconds = g("lag_seconds", "Now minus the newest stored block's timestamp.")
+	// Computed when scraped, so it keeps growing while nothing is stored
+	// (the node gone, a block refused).
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "ethidx", Name: "lag_seconds",
+		Help: "Now minus the newest stored block's timestamp."}, m.lagSecs))
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "ethidx", Name: "node_contact_age_seconds",
+		Help: "Seconds since the node last answered the follower (-1: never)."}, func() float64 {
+		if at := m.contactAt.Load(); at > 0 {
+			return time.Since(time.Unix(0, at)).Seconds()
+		}
+		return -1
+	}))
 	m.blocksWritten = c("blocks_written_total", "Blocks written.")
 	m.txsWritten = c("transactions_written_total", "Transactions written.")
 	m.reorgs = c("reorgs_total", "Reorgs detected and repaired.")
@@ -155,12 +185,18 @@ func (m *followMetrics) observeStatus(r statusReport, detached int) {
 }
 
 func (m *followMetrics) Head(h indexer.Header) {
+	m.contact()
+	if h.Number <= m.indexedN.Load() && m.everLoaded.Load() {
+		m.failure.Store(nil) // caught up and answering: nothing is failing
+	}
 	m.headN.Store(h.Number)
 	m.head.Set(float64(h.Number))
 	m.updateLag()
 }
 
 func (m *followMetrics) Indexed(h indexer.Header) {
+	m.contact()
+	m.failure.Store(nil)
 	m.indexedN.Store(h.Number)
 	m.indexedAt.Store(int64(h.Timestamp))
 	m.everLoaded.Store(true)
@@ -173,9 +209,27 @@ func (m *followMetrics) updateLag() {
 	if m.everLoaded.Load() && head >= idx {
 		m.lagBlocks.Set(float64(head - idx))
 	}
+}
+
+// lagSecs is now minus the stored tip's timestamp (0 before any).
+func (m *followMetrics) lagSecs() float64 {
 	if ts := m.indexedAt.Load(); ts > 0 {
-		m.lagSeconds.Set(time.Since(time.Unix(ts, 0)).Seconds())
+		return time.Since(time.Unix(ts, 0)).Seconds()
 	}
+	return 0
+}
+
+func (m *followMetrics) contact() { m.contactAt.Store(time.Now().UnixNano()) }
+
+// stepFailed records a failed follower step, which the follower retries.
+func (m *followMetrics) stepFailed(err error) *stepFailure {
+	m.stepErrors.Inc()
+	f := &stepFailure{since: time.Now(), times: 1, err: err}
+	if old := m.failure.Load(); old != nil {
+		f.since, f.times = old.since, old.times+1
+	}
+	m.failure.Store(f)
+	return f
 }
 
 func (m *followMetrics) Wrote(blocks, txs int, d time.Duration) {
@@ -191,8 +245,19 @@ func (m *followMetrics) Reorg(depth uint64, _, _ common.Hash) {
 	m.reorgDepth.Observe(float64(depth))
 }
 
-// ready reports whether the follower is within maxLag blocks of the horizon.
+// ready reports whether the follower is within maxLag blocks of the
+// horizon, heard from the node within staleAfter, and is not retrying a
+// failed step.
 func (m *followMetrics) ready() (bool, string) {
+	if f := m.failure.Load(); f != nil {
+		return false, fmt.Sprintf("failing since %s (%d attempts): %v", f.since.UTC().Format(time.RFC3339), f.times, f.err)
+	}
+	if at := m.contactAt.Load(); at == 0 || time.Since(time.Unix(0, at)) > m.staleAfter {
+		if at == 0 {
+			return false, "the node has not answered yet"
+		}
+		return false, fmt.Sprintf("no answer from the node for %s", time.Since(time.Unix(0, at)).Round(time.Second))
+	}
 	if !m.everLoaded.Load() {
 		return false, "no block indexed yet"
 	}

@@ -20,7 +20,7 @@ import (
 func TestFollowMetricsLag(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	m := newFollowMetrics(5)
+	m := newFollowMetrics(5, time.Second)
 	addr, err := m.serve(ctx, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +71,27 @@ func TestFollowMetricsLag(t *testing.T) {
 	if got := metric("ethidx_lag_blocks"); got != 3 {
 		t.Errorf("lag_blocks = %v, want 3", got)
 	}
+	// The node gone: no answer for longer than the follower waits, then a
+	// failed step. Readiness turns false, and lag_seconds, computed when
+	// scraped, keeps growing with nothing stored.
+	m.contactAt.Store(time.Now().Add(-m.staleAfter - time.Second).UnixNano())
+	if code, body := get("/readyz"); code != 503 || !strings.Contains(body, "no answer from the node") {
+		t.Errorf("/readyz with the node silent = %d %q, want 503", code, body)
+	}
+	m.indexedAt.Store(time.Now().Add(-time.Hour).Unix())
+	if got := metric("ethidx_lag_seconds"); got < 3600 {
+		t.Errorf("lag_seconds with the tip an hour old = %v, want >= 3600", got)
+	}
+	m.Head(indexer.Header{Number: 100}) // the node answers again, but block 98 is refused
+	m.stepFailed(&indexer.BlockError{Number: 98, Reason: "verifying receiptsRoot: ...", Proof: true})
+	m.stepFailed(&indexer.BlockError{Number: 98, Reason: "verifying receiptsRoot: ...", Proof: true})
+	if code, body := get("/readyz"); code != 503 || !strings.Contains(body, "2 attempts") || !strings.Contains(body, "block 98") {
+		t.Errorf("/readyz while block 98 is refused = %d %q, want 503 naming it", code, body)
+	}
+	m.Indexed(indexer.Header{Number: 98, Timestamp: uint64(time.Now().Unix())})
+	if code, body := get("/readyz"); code != 200 {
+		t.Errorf("/readyz after progress = %d %q, want 200", code, body)
+	}
 	m.Wrote(2, 30, 40*time.Millisecond)
 	m.Reorg(7, [32]byte{}, [32]byte{})
 	for name, want := range map[string]float64{
@@ -89,7 +110,7 @@ func TestFollowMetricsLag(t *testing.T) {
 // leaves the gauges, while a figure the report lacks this time (the node
 // did not answer) keeps its last value instead of reading 0.
 func TestStoreGauges(t *testing.T) {
-	m := newFollowMetrics(5)
+	m := newFollowMetrics(5, time.Second)
 	u := func(n uint64) *uint64 { return &n }
 	secs := int64(120)
 	tip := time.Unix(1704067200, 0).UTC()

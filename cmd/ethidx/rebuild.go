@@ -70,8 +70,7 @@ func rebuildCommand() *cli.Command {
 			if err := st.afterRepair(c.Context, indexer.Range{From: from, To: ^uint64(0)}, true); err != nil {
 				return err
 			}
-			st.refresh(c.Context)
-			return nil
+			return st.refresh(c.Context)
 		},
 	}
 }

@@ -100,7 +100,7 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 		return nil, err
 	}
 	s := &store{conn: st.Conn, database: st.Database, addr: st.Addr, shared: st.Shared, close: []func() error{st.Close}}
-	if err := s.checkDamage(ctx, ep.allowDamage); err != nil {
+	if err := s.checkDamage(ctx, ep.allowDamage, ep.allowUnfinished); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -109,19 +109,35 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 
 // refresh caches the per-day address figures of days that changed, so the
 // saved queries read them instead of computing them; it never changes a
-// figure, so a failure only costs speed.
-func (s *store) refresh(ctx context.Context) {
+// figure, so a failure only costs speed — unless the store is gone (the
+// ethidx whose endpoint this process used has exited): that is returned,
+// so the command fails rather than exit 0 with its work unconfirmed.
+func (s *store) refresh(ctx context.Context) error {
 	start := time.Now()
 	n, err := queries.Refresh(ctx, s.conn)
 	if err != nil {
-		if ctx.Err() == nil {
-			slog.Warn("caching daily figures failed; queries stay exact, only slower", "err", err)
+		if ctx.Err() != nil {
+			return nil
 		}
-		return
+		if perr := s.conn.Ping(ctx); perr != nil {
+			return fmt.Errorf("lost the connection to the store%s: %w", s.sharedNote(), perr)
+		}
+		slog.Warn("caching daily figures failed; queries stay exact, only slower", "err", err)
+		return nil
 	}
 	if n > 0 {
 		slog.Info("daily figures cached", "days", n, "seconds", fmt.Sprintf("%.1f", time.Since(start).Seconds()))
 	}
+	return nil
+}
+
+// sharedNote names the ethidx endpoint this process used, if another
+// process owns the data dir.
+func (s *store) sharedNote() string {
+	if s.shared == "" {
+		return ""
+	}
+	return " (the endpoint " + s.shared + " of the ethidx that owns the data dir, which has probably exited; rerun this command)"
 }
 
 // parseDSN accepts clickhouse-go's DSN forms: clickhouse:// (native TCP),
@@ -170,6 +186,9 @@ type endpointConfig struct {
 	// allowDamage opens a store that has lost data (see checkDamage): for
 	// the commands that repair it or only inspect it.
 	allowDamage bool
+	// allowUnfinished opens a store whose only damage is rows of
+	// unfinished loads (a follower removes those at its tip).
+	allowUnfinished bool
 }
 
 func (ep endpointConfig) memoryLimits() sqlhttp.Memory {

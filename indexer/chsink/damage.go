@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
@@ -33,6 +34,9 @@ type Problem struct {
 	Blocks indexer.Range
 	Known  bool   // whether Blocks is known
 	Repair string // the command that restores the rows
+	// Unfinished is set for rows a stopped writer left outside every
+	// completed range (not lost, but not to be counted either).
+	Unfinished bool
 }
 
 // Base reports whether the problem is in a table the node's data is
@@ -55,6 +59,17 @@ func (p Problem) String() string {
 	}
 	fmt.Fprintf(&b, "; repair: %s", p.Repair)
 	return b.String()
+}
+
+// Unfinished reports whether every problem of d is an unfinished load's
+// rows (which a follower's restart or a backfill of the range completes).
+func (d Damage) Unfinished() bool {
+	for _, p := range d {
+		if !p.Unfinished {
+			return false
+		}
+	}
+	return true
 }
 
 // Damage is what CheckStore found; empty means the store is whole as far
@@ -115,6 +130,11 @@ func (s *Sink) CheckStore(ctx context.Context) (Damage, error) {
 		}
 		return nil, err
 	}
+	left, err := s.unfinished(ctx, done)
+	if err != nil {
+		return nil, err
+	}
+	d = append(d, left...)
 	distributed, err := s.distributed(ctx)
 	if err != nil {
 		return nil, err
@@ -406,4 +426,63 @@ func quoteIdent(s string) string {
 
 func quoteString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+// unfinished finds rows that writers which stopped before completing a
+// range left outside every completed range: in the ranges of dead claims
+// (given up unfinished, or never released by a killed writer; see
+// schema/0010_writer_claims.sql) that neither a completed range nor a live
+// writer's claim covers. Figures must not count them, so they are damage
+// until the range is loaded again. Each look is one read bounded by the
+// sorting key per uncovered stretch.
+func (s *Sink) unfinished(ctx context.Context, done indexer.Ranges) (Damage, error) {
+	qctx := clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{
+		"ttl": strconv.Itoa(int(ClaimTTL / time.Second))}))
+	rows, err := s.conn.Query(qctx, opQuery("dead_claims"))
+	if err != nil {
+		if refusedRead(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("reading writers' claims: %w", err)
+	}
+	var dead, live []indexer.Range
+	for rows.Next() {
+		var (
+			r      indexer.Range
+			isLive uint8
+			host   string
+			pid    uint32
+		)
+		if err := rows.Scan(&r.From, &r.To, &isLive, &host, &pid); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("reading writers' claims: %w", err)
+		}
+		if isLive == 1 && (host != thisHost || processAlive(int(pid))) {
+			live = append(live, r)
+		} else {
+			dead = append(dead, r)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading writers' claims: %w", err)
+	}
+	covered := indexer.Merge(append(append([]indexer.Range{}, done...), live...))
+	var d Damage
+	for _, r := range indexer.Merge(dead) {
+		for _, m := range covered.Missing(r) {
+			var lo, hi, n uint64
+			if err := s.conn.QueryRow(withParams(ctx, map[string]uint64{"from": m.From, "to": m.To}), opQuery("rows_in")).Scan(&lo, &hi, &n); err != nil {
+				return nil, fmt.Errorf("looking for rows of unfinished loads in %s: %w", m, err)
+			}
+			if n == 0 {
+				continue
+			}
+			got := indexer.Range{From: lo, To: hi}
+			d = append(d, Problem{Table: "transactions", Unfinished: true, Blocks: got, Known: true,
+				Reason: "rows of a load that stopped before completing its range (a failed or killed writer) are stored outside every completed range",
+				Repair: fmt.Sprintf("ethidx backfill --from %d --to %d (loads the range again and records it complete)", got.From, got.To)})
+		}
+	}
+	return d, nil
 }

@@ -273,6 +273,27 @@ func (s *Sink) Done(ctx context.Context) (indexer.Ranges, error) {
 	return indexer.Merge(rs), nil
 }
 
+// DoneWithin returns the completed ranges overlapping r, merged.
+func (s *Sink) DoneWithin(ctx context.Context, r indexer.Range) (indexer.Ranges, error) {
+	rows, err := s.conn.Query(withParams(ctx, map[string]uint64{"from": r.From, "to": r.To}), opQuery("ranges_done_within"))
+	if err != nil {
+		return nil, fmt.Errorf("reading completed ranges of %s: %w", r, err)
+	}
+	defer rows.Close()
+	var rs []indexer.Range
+	for rows.Next() {
+		var x indexer.Range
+		if err := rows.Scan(&x.From, &x.To); err != nil {
+			return nil, fmt.Errorf("reading completed ranges of %s: %w", r, err)
+		}
+		rs = append(rs, x)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading completed ranges of %s: %w", r, err)
+	}
+	return indexer.Merge(rs), nil
+}
+
 // Hashes returns stored block hashes in from..to.
 func (s *Sink) Hashes(ctx context.Context, from, to uint64) (map[uint64]common.Hash, error) {
 	ctx = withParams(ctx, map[string]uint64{"from": from, "to": to})

@@ -173,7 +173,7 @@ func (sl *slot) fail(err error, ep *endpoint) {
 	if errors.As(err, &be) {
 		named := *be
 		if be.Number != sl.n {
-			named = indexer.BlockError{Number: sl.n, Reason: be.Error()}
+			named = indexer.BlockError{Number: sl.n, Reason: be.Error(), Proof: be.Proof}
 		}
 		named.Node = redact(ep.url)
 		err = &named

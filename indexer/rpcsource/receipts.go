@@ -179,6 +179,10 @@ func (d *blockDecoder) logs(s *scanner, b *indexer.Block, i int) (problem string
 		return ""
 	}
 	t := &b.Transactions[i]
+	// Ganache numbers logs within each receipt (every receipt's first log
+	// is 0) instead of within the block. ethidx assigns positions itself,
+	// so either numbering is accepted; any other is a problem.
+	receiptFirst := d.logIndex
 	for first := true; s.next(']', &first); {
 		l := indexer.Log{
 			BlockNumber:    b.Number,
@@ -236,7 +240,7 @@ func (d *blockDecoder) logs(s *scanner, b *indexer.Block, i int) (problem string
 				problem = fmt.Sprintf("log %d says block %d", l.Index, number)
 			case txIndex != absent && txIndex != uint64(i):
 				problem = fmt.Sprintf("log %d says transaction index %d, receipt is %d", l.Index, txIndex, i)
-			case logIndex != absent && logIndex != uint64(l.Index):
+			case logIndex != absent && logIndex != uint64(l.Index) && logIndex != uint64(l.Index-receiptFirst):
 				problem = fmt.Sprintf("log %d of the block says log index %d", l.Index, logIndex)
 			case removed:
 				problem = fmt.Sprintf("log %d is marked removed", l.Index)

@@ -34,16 +34,32 @@ import (
 //     rather than left out (blob fields before Cancun, withdrawals before
 //     Shanghai, receipt blob fields on non-blob transactions), "yParity"
 //     left out where older releases only wrote "v".
+//   - Ganache: logIndex counted within each receipt, not the block.
 //   - older clients and providers: receipts without "from", "to", "type"
 //     or "effectiveGasPrice"; upper-case hex digits.
 type clientShape struct {
 	name                string
 	block, tx, rcpt, lg func(m map[string]any)
 	after               func([]byte) []byte // on the encoded block and receipts
+	// rare: the habit shows only in some blocks (those with logs past a
+	// receipt's first), so fewer fixtures change.
+	rare bool
 }
 
 var clientShapes = []clientShape{
 	{name: "geth"},
+	{
+		// Ganache numbers logs within each receipt: every receipt's first
+		// log has logIndex 0 (ethidx numbers them within the block itself).
+		name: "ganache",
+		rare: true,
+		rcpt: func(r map[string]any) {
+			logs, _ := r["logs"].([]any)
+			for i, l := range logs {
+				l.(map[string]any)["logIndex"] = fmt.Sprintf("0x%x", i)
+			}
+		},
+	},
 	{
 		name: "openethereum",
 		block: func(b map[string]any) {
@@ -259,7 +275,11 @@ func TestClientShapes(t *testing.T) {
 				}
 				compareBlocks(t, got, want)
 			}
-			if sh.name != "geth" && changed < len(fixtures)/2 {
+			least := len(fixtures) / 2
+			if sh.rare {
+				least = len(fixtures) / 4
+			}
+			if sh.name != "geth" && changed < least {
 				t.Fatalf("the %s shape changed only %d of %d blocks", sh.name, changed, len(fixtures))
 			}
 		})

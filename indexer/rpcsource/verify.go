@@ -115,6 +115,12 @@ type receiptExtra struct {
 	bloom *types.Bloom // as the node sent it, if it did
 }
 
+// proofHint ends every refusal of a content proof: the same answer will be
+// refused again, and what a developer can do about a dev node's blocks.
+const proofHint = "; the node's answer does not prove against its header (asking again gives the same answer). " +
+	"Local dev nodes (anvil, Hardhat, Ganache) have known hashing bugs: for one, rerun with --verify structure, " +
+	"which keeps the consistency checks and stores its blocks unproven"
+
 // verify proves b against its header, unless the mode is structure only.
 // It runs after the structural checks, so receipts are merged and gas
 // figures add up.
@@ -123,7 +129,8 @@ func (d *blockDecoder) verify(b *indexer.Block) error {
 		return nil
 	}
 	fail := func(check, format string, args ...any) error {
-		return blockErr(b.Number, "verifying %s: %s", check, fmt.Sprintf(format, args...))
+		return &indexer.BlockError{Number: b.Number, Proof: true, Reason: fmt.Sprintf("verifying %s: %s%s",
+			check, fmt.Sprintf(format, args...), proofHint)}
 	}
 
 	sc := getScratch()

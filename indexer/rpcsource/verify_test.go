@@ -127,6 +127,11 @@ func TestVerifyFailsOver(t *testing.T) {
 	if !errors.As(err, &be) || be.Number != f.number || !strings.Contains(be.Reason, "transaction hash") || be.Node != redact(hs.URL) {
 		t.Fatalf("with the liar alone: %v", err)
 	}
+	// The refusal says it is a failed proof, and what a developer whose
+	// dev node hashes differently can do.
+	if !be.Proof || !strings.Contains(be.Reason, "--verify structure") {
+		t.Fatalf("the refusal names no way out: %+v", be)
+	}
 	if liar.Calls("eth_getBlockByNumber") < 2 {
 		t.Fatalf("the refused block was not asked for again")
 	}
