@@ -181,7 +181,7 @@ func TestMetricsAddrDefaultsToLoopback(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for in, want := range map[string]string{":0": "127.0.0.1:", "127.0.0.1:0": "127.0.0.1:", "[::1]:0": "[::1]:"} {
-		addr, err := newFollowMetrics(5).serve(ctx, in)
+		addr, err := newFollowMetrics(5, time.Second).serve(ctx, in)
 		if err != nil {
 			if in == "[::1]:0" {
 				continue // no IPv6 loopback here
