@@ -19,7 +19,7 @@ import (
 func TestBoundsHold(t *testing.T) {
 	const perQuery = 64 << 20
 	e, _ := chdbtest.OpenOptions(t, chdb.Options{Bounds: chdb.Bounds{
-		ServerMemory: 3 << 30, MaxMemoryUsage: perQuery, MaxExecutionTime: 7 * time.Second,
+		ServerMemory: 1 << 30, MaxMemoryUsage: perQuery, MaxExecutionTime: 7 * time.Second,
 	}})
 	ctx := context.Background()
 	run := func(st chdb.Statement) (string, error) {
@@ -70,8 +70,14 @@ func TestBoundsHold(t *testing.T) {
 	if got, err := run(chdb.Statement{SQL: limits, Settings: map[string]string{"max_execution_time": "600"}}); err != nil || got != "0\t600" {
 		t.Fatalf("own statement: %q %v", got, err)
 	}
-	if got, err := run(chdb.Statement{SQL: "SELECT value FROM system.server_settings WHERE name = 'max_server_memory_usage'"}); err != nil || got != "3221225472" {
+	if got, err := run(chdb.Statement{SQL: "SELECT value FROM system.server_settings WHERE name = 'max_server_memory_usage'"}); err != nil || got != "1073741824" {
 		t.Fatalf("server ceiling: %q %v", got, err)
+	}
+	// The ceiling holds for them too.
+	_, err := run(chdb.Statement{SQL: "SELECT length(groupArray(number)) FROM numbers(150000000)"})
+	var ce *chdb.Error
+	if !errors.As(err, &ce) || ce.Code != chdb.CodeMemoryLimitExceeded || !strings.Contains(ce.Message, "total") {
+		t.Fatalf("own statement over the ceiling: %v", err)
 	}
 	// Access management cannot lift them either.
 	for _, sql := range []string{

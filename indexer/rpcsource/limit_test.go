@@ -1,6 +1,7 @@
 package rpcsource
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/replay"
 )
 
@@ -70,6 +72,10 @@ func TestResponseLimit(t *testing.T) {
 			}
 			if a := after.TotalAlloc - before.TotalAlloc; a > 8*limit {
 				t.Fatalf("reading the answer allocated %d bytes (limit %d)", a, limit)
+			}
+			// Single calls (go-ethereum's client) are read within it too.
+			if _, err := src.Head(context.Background(), indexer.Latest); !errors.As(err, &tl) {
+				t.Fatalf("single call: want the response size error, got %v", err)
 			}
 
 			// With a good node next, the call fails over to it.

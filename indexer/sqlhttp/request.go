@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"compress/zlib"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -346,6 +347,14 @@ func (req *Request) decodeBody(r *http.Request, native bool, lim Limits, budget 
 	var err error
 	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
 	switch enc {
+	case "br", "lz4", "zstd":
+		// Their decoders keep a window of up to maxDecoderMemory: taken
+		// from the same budget as native blocks.
+		if err := req.hold(r.Context(), budget, maxDecoderMemory); err != nil {
+			return nil, err
+		}
+	}
+	switch enc {
 	case "", "identity", "none":
 	case "gzip", "x-gzip":
 		body, err = gzip.NewReader(body)
@@ -385,8 +394,34 @@ func (req *Request) decodeBody(r *http.Request, native bool, lim Limits, budget 
 	return eofReader{body}, nil
 }
 
-// maxZstdWindow bounds a zstd request body's window (its decoder's memory).
-const maxZstdWindow = 32 << 20
+// maxZstdWindow bounds a zstd request body's window (its decoder's
+// memory); zstd's levels use at most 8 MiB. maxDecoderMemory is what a
+// brotli, LZ4 frame or zstd decoder may hold: brotli's largest standard
+// window is 16 MiB.
+const (
+	maxZstdWindow    = 8 << 20
+	maxDecoderMemory = 16 << 20
+)
+
+// hold takes n bytes of budget (nil: none) until the request is closed.
+func (req *Request) hold(ctx context.Context, budget *semaphore.Weighted, n int64) error {
+	if budget == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, decodeWait)
+	defer cancel()
+	if err := budget.Acquire(ctx, n); err != nil {
+		return chdb.NewError(chdb.CodeTooManySimultaneousQueries, "TOO_MANY_SIMULTANEOUS_QUERIES",
+			"Too many compressed request bodies being decoded at once: %v", err)
+	}
+	req.closers = append(req.closers, releaser(func() { budget.Release(n) }))
+	return nil
+}
+
+// releaser is a Closer that runs a func once.
+type releaser func()
+
+func (f releaser) Close() error { f(); return nil }
 
 // eofReader reports a wrapped end of input as plain io.EOF, which is what
 // io.Reader users (io.ReadFull, io.Copy) test for.

@@ -500,8 +500,10 @@ func (s *Server) settings(req *Request, user User) (map[string]string, error) {
 	if limit := s.cfg.MaxMemoryUsage; limit > 0 {
 		clamp(out, "max_memory_usage", float64(limit))
 	}
-	if _, ok := out["max_threads"]; ok {
-		clamp(out, "max_threads", float64(chdb.MaxThreads()))
+	// More threads than the engine allows would be refused; fewer, 0
+	// (automatic) or a malformed value (refused by the engine) stay.
+	if n, err := strconv.ParseFloat(out["max_threads"], 64); err == nil && n > float64(chdb.MaxThreads()) {
+		out["max_threads"] = strconv.Itoa(chdb.MaxThreads())
 	}
 	return out, nil
 }
