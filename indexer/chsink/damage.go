@@ -37,6 +37,9 @@ type Problem struct {
 	// Unfinished is set for rows a stopped writer left outside every
 	// completed range (not lost, but not to be counted either).
 	Unfinished bool
+	// Lost is set for a part that is gone altogether (see LostParts),
+	// rather than detached.
+	Lost bool
 }
 
 // Base reports whether the problem is in a table the node's data is
@@ -49,7 +52,7 @@ func schemaTable(name string) string { return strings.TrimSuffix(name, cluster.L
 
 func (p Problem) String() string {
 	var b strings.Builder
-	if p.Part != "" {
+	if p.Part != "" && !p.Lost {
 		fmt.Fprintf(&b, "table %s: part %s is detached (%s)", p.Table, p.Part, p.Reason)
 	} else {
 		fmt.Fprintf(&b, "table %s: %s", p.Table, p.Reason)
@@ -202,53 +205,65 @@ func (s *Sink) detached(ctx context.Context, done indexer.Ranges) (Damage, error
 		if reason == "" {
 			reason = "detached by hand"
 		}
-		pr := Problem{Table: p.table, Part: p.name, Reason: reason}
-		table := schemaTable(p.table)
-		switch {
-		case baseTables[table] || table == "ranges_done":
-			n, perr := strconv.ParseUint(p.partition, 10, 64)
-			r := indexer.Range{From: n * partitionBlocks, To: n*partitionBlocks + partitionBlocks - 1}
-			if table == "ranges_done" || perr != nil {
-				r = indexer.Range{From: 0, To: ^uint64(0)}
-			}
-			var err error
-			got, ok := within(done, r)
-			if !ok {
-				// No completed range claims these blocks (its records went
-				// too): name the blocks the store holds there, or else the
-				// whole partition, so a backfill over them clears the part.
-				got, ok, err = s.storedIn(ctx, r)
-				if err != nil {
-					return nil, err
-				}
-				if !ok {
-					got = r
-				}
-			}
-			pr.Blocks, pr.Known = got, true
-			pr.Repair = fmt.Sprintf("ethidx backfill --from %d --to %d (reloads the batches whose rows are missing, then drops the detached part)", got.From, got.To)
-		case table == "address_activity":
-			m, err := strconv.ParseUint(p.partition, 10, 32)
-			if err == nil {
-				if r, ok, err := s.monthBlocks(ctx, uint32(m)); err != nil {
-					return nil, err
-				} else if ok {
-					pr.Blocks, pr.Known = r, true
-				}
-			}
-			from := uint64(0)
-			if pr.Known {
-				from = pr.Blocks.From
-			}
-			pr.Repair = fmt.Sprintf("ethidx rebuild --from %d", from)
-		default:
-			// address_first_seen (one partition for all history), the
-			// day cache and anything else derived.
-			pr.Repair = "ethidx rebuild --from 0"
+		pr, err := s.partProblem(ctx, done, p.table, p.name, p.partition)
+		if err != nil {
+			return nil, err
 		}
+		pr.Reason = reason
 		d = append(d, pr)
 	}
 	return d, nil
+}
+
+// partProblem is the problem of a part of table lost from service (its
+// partition given), with the blocks it covered when they can be told and
+// the command that restores its rows.
+func (s *Sink) partProblem(ctx context.Context, done indexer.Ranges, tableName, name, partition string) (Problem, error) {
+	pr := Problem{Table: tableName, Part: name}
+	table := schemaTable(tableName)
+	switch {
+	case baseTables[table] || table == "ranges_done":
+		n, perr := strconv.ParseUint(partition, 10, 64)
+		r := indexer.Range{From: n * partitionBlocks, To: n*partitionBlocks + partitionBlocks - 1}
+		if table == "ranges_done" || perr != nil {
+			r = indexer.Range{From: 0, To: ^uint64(0)}
+		}
+		var err error
+		got, ok := within(done, r)
+		if !ok {
+			// No completed range claims these blocks (its records went
+			// too): name the blocks the store holds there, or else the
+			// whole partition, so a backfill over them clears the part.
+			got, ok, err = s.storedIn(ctx, r)
+			if err != nil {
+				return pr, err
+			}
+			if !ok {
+				got = r
+			}
+		}
+		pr.Blocks, pr.Known = got, true
+		pr.Repair = fmt.Sprintf("ethidx backfill --from %d --to %d (reloads the batches whose rows are missing, then drops the detached part)", got.From, got.To)
+	case table == "address_activity":
+		m, err := strconv.ParseUint(partition, 10, 32)
+		if err == nil {
+			if r, ok, err := s.monthBlocks(ctx, uint32(m)); err != nil {
+				return pr, err
+			} else if ok {
+				pr.Blocks, pr.Known = r, true
+			}
+		}
+		from := uint64(0)
+		if pr.Known {
+			from = pr.Blocks.From
+		}
+		pr.Repair = fmt.Sprintf("ethidx rebuild --from %d", from)
+	default:
+		// address_first_seen (one partition for all history), the
+		// day cache and anything else derived.
+		pr.Repair = "ethidx rebuild --from 0"
+	}
+	return pr, nil
 }
 
 // within returns the span of done inside r, if any.
@@ -409,7 +424,7 @@ func batchRange(r indexer.Range, batch, g uint64) indexer.Range {
 // tables. It returns what remains.
 func (s *Sink) DropDetached(ctx context.Context, d Damage, derived bool) error {
 	for _, p := range d {
-		if p.Part == "" || (!p.Base() && p.Table != "ranges_done" && !derived) {
+		if p.Part == "" || p.Lost || (!p.Base() && p.Table != "ranges_done" && !derived) {
 			continue
 		}
 		stmt := strings.NewReplacer("{table}", quoteIdent(p.Table), "{part}", quoteString(p.Part)).Replace(opQuery("drop_detached"))
