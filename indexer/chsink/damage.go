@@ -150,6 +150,11 @@ func (s *Sink) CheckStore(ctx context.Context) (Damage, error) {
 		return d, nil
 	}
 	short, err := s.shortPartitions(ctx, done)
+	if err == nil {
+		var more Damage
+		more, err = s.ledgerShort(ctx, done, short)
+		short = append(short, more...)
+	}
 	if err != nil {
 		if refusedRead(err) {
 			slog.Debug("the store's row check could not run: this user may not read system.parts", "err", err)
@@ -158,6 +163,41 @@ func (s *Sink) CheckStore(ctx context.Context) (Damage, error) {
 		return nil, err
 	}
 	return append(d, short...), nil
+}
+
+// ledgerShort compares, per partition, the rows present with what the
+// completion ledger says completed ranges received, and reports each table
+// short that the block rows' own counts did not already (found).
+func (s *Sink) ledgerShort(ctx context.Context, done indexer.Ranges, found Damage) (Damage, error) {
+	rows, err := s.conn.Query(ctx, opQuery("ledger_short"))
+	if err != nil {
+		return nil, fmt.Errorf("comparing rows with the completion ledger: %w", err)
+	}
+	defer rows.Close()
+	seen := map[string]bool{}
+	for _, p := range found {
+		seen[p.Table+"/"+p.Blocks.String()] = true
+	}
+	var d Damage
+	for rows.Next() {
+		var p, blocks, txs, txRows, logs, logRows, ws, wRows, bRows uint64
+		if err := rows.Scan(&p, &blocks, &txs, &txRows, &logs, &logRows, &ws, &wRows, &bRows); err != nil {
+			return nil, fmt.Errorf("comparing rows with the completion ledger: %w", err)
+		}
+		span, _ := within(done, indexer.Range{From: p * partitionBlocks, To: p*partitionBlocks + partitionBlocks - 1})
+		for _, c := range []struct {
+			table      string
+			have, want uint64
+		}{{"blocks", bRows, blocks}, {"transactions", txRows, txs}, {"logs", logRows, logs}, {"withdrawals", wRows, ws}} {
+			if c.have >= c.want || seen[c.table+"/"+span.String()] {
+				continue
+			}
+			d = append(d, Problem{Table: c.table, Blocks: span, Known: true,
+				Reason: fmt.Sprintf("%d of the %d rows the completion ledger records for completed ranges are stored", c.have, c.want),
+				Repair: fmt.Sprintf("ethidx backfill --from %d --to %d", span.From, span.To)})
+		}
+	}
+	return d, rows.Err()
 }
 
 // distributed reports whether the transactions table is a Distributed one
