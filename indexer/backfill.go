@@ -127,7 +127,7 @@ func Backfill(ctx context.Context, src Source, sink Sink, opt BackfillOptions) (
 	)
 	var held []Range // batches another writer holds
 	load := func(r Range) {
-		n, err := loadClaimed(ctx, src, sink, opt.Claims, r)
+		n, err := loadClaimed(ctx, src, sink, opt.Claims, r, lost[r.From])
 		mu.Lock()
 		var claimed *ClaimedError
 		switch {
@@ -224,7 +224,9 @@ func lostBatches(ctx context.Context, sink Sink, opt BackfillOptions) (map[uint6
 type counts struct{ blocks, txs, logs int }
 
 // loadClaimed is loadRange under a claim on r, when claims are kept.
-func loadClaimed(ctx context.Context, src Source, sink Sink, claims Claims, r Range) (counts, error) {
+// Unless reload (a batch recorded as complete whose rows were lost), only
+// what is still not complete once the claim is held is loaded.
+func loadClaimed(ctx context.Context, src Source, sink Sink, claims Claims, r Range, reload bool) (counts, error) {
 	if claims == nil {
 		return loadRange(ctx, src, sink, r)
 	}
@@ -235,9 +237,11 @@ func loadClaimed(ctx context.Context, src Source, sink Sink, claims Claims, r Ra
 	// planned it: load only what is still missing.
 	var done Ranges
 	var err error
-	if w, ok := sink.(doneWithin); ok {
+	switch w, ok := sink.(doneWithin); {
+	case reload:
+	case ok:
 		done, err = w.DoneWithin(ctx, r)
-	} else {
+	default:
 		done, err = sink.Done(ctx)
 	}
 	var n counts

@@ -2,7 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/chsink"
@@ -19,7 +26,7 @@ import (
 // (allowUnfinished): at its tip it removes them itself, and elsewhere they
 // wait for a backfill of their range, which every figure asks for.
 func (s *store) checkDamage(ctx context.Context, allow, allowUnfinished bool) error {
-	d, err := chsink.New(s.conn).CheckStore(ctx)
+	d, err := s.findDamage(ctx)
 	if err != nil {
 		return err
 	}
@@ -57,7 +64,10 @@ func (s *store) afterRepair(ctx context.Context, r indexer.Range, derived bool) 
 	if err := sink.DropDetached(ctx, repaired, derived); err != nil {
 		return err
 	}
-	d, err := sink.CheckStore(ctx)
+	if err := s.forgetLost(repaired); err != nil {
+		return err
+	}
+	d, err := s.findDamage(ctx)
 	if err != nil {
 		return err
 	}
@@ -66,4 +76,154 @@ func (s *store) afterRepair(ctx context.Context, r indexer.Range, derived bool) 
 		slog.Info("store repaired", "problems_fixed", len(repaired))
 	}
 	return d.Err()
+}
+
+// findDamage is chsink.CheckStore's findings plus the parts lost while the
+// data dir was closed (lostParts).
+func (s *store) findDamage(ctx context.Context) (chsink.Damage, error) {
+	sink := chsink.New(s.conn)
+	d, err := sink.CheckStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lost, err := s.lostParts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ld, err := sink.LostDamage(ctx, lost)
+	if err != nil {
+		return nil, err
+	}
+	return append(d, ld...), nil
+}
+
+// The owner of a data dir keeps, beside the engine's files, the parts
+// inventory it saw when it last closed the data dir (partsFile), and the
+// parts found gone since then (lostFile), until a repair restores their
+// rows. A part directory deleted while the data dir is closed leaves the
+// engine no trace (it reads the rest as all there is); the inventory does.
+const (
+	partsFile = "ethidx-parts.json"
+	lostFile  = "ethidx-lost-parts.json"
+)
+
+// lostParts compares, once per open, the inventory recorded at the last
+// close with the parts the engine has now, adds what is gone to the lost
+// list, and returns that list. Only the process that owns a data dir does
+// this; a ClickHouse server's parts are its operator's (and its replicas').
+func (s *store) lostParts(ctx context.Context) ([]chsink.Part, error) {
+	if s.dataDir == "" {
+		return nil, nil
+	}
+	var lost []chsink.Part
+	if err := readJSON(filepath.Join(s.dataDir, lostFile), &lost); err != nil {
+		return nil, err
+	}
+	if s.partsCompared {
+		return lost, nil
+	}
+	s.partsCompared = true
+	snap := filepath.Join(s.dataDir, partsFile)
+	var recorded []chsink.Part
+	if err := readJSON(snap, &recorded); err != nil || recorded == nil {
+		return lost, err
+	}
+	current, err := chsink.New(s.conn).Parts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, p := range lost {
+		seen[p.Table+"/"+p.Name] = true
+	}
+	for _, p := range chsink.LostParts(recorded, current) {
+		if !seen[p.Table+"/"+p.Name] {
+			lost = append(lost, p)
+		}
+	}
+	if len(lost) > 0 {
+		if err := writeJSON(filepath.Join(s.dataDir, lostFile), lost); err != nil {
+			return nil, err
+		}
+	}
+	// Used once: from now on merges and deletes change the parts.
+	if err := os.Remove(snap); err != nil {
+		return nil, fmt.Errorf("removing the parts inventory: %w", err)
+	}
+	return lost, nil
+}
+
+// forgetLost drops the lost parts among repaired from the lost list.
+func (s *store) forgetLost(repaired chsink.Damage) error {
+	if s.dataDir == "" {
+		return nil
+	}
+	gone := map[string]bool{}
+	for _, p := range repaired {
+		if p.Lost {
+			gone[p.Table+"/"+p.Part] = true
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	path := filepath.Join(s.dataDir, lostFile)
+	var lost, keep []chsink.Part
+	if err := readJSON(path, &lost); err != nil {
+		return err
+	}
+	for _, p := range lost {
+		if !gone[p.Table+"/"+p.Name] {
+			keep = append(keep, p)
+		}
+	}
+	if len(keep) == 0 {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("clearing the lost parts list: %w", err)
+		}
+		return nil
+	}
+	return writeJSON(path, keep)
+}
+
+// recordParts writes the parts inventory as the data dir closes.
+func (s *store) recordParts() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	parts, err := chsink.New(s.conn).Parts(ctx)
+	if err != nil {
+		return err
+	}
+	return writeJSON(filepath.Join(s.dataDir, partsFile), parts)
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeJSON replaces path atomically (a crash leaves the old file or the
+// new one).
+func writeJSON(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
 }

@@ -31,6 +31,10 @@ type store struct {
 	close    []func() error
 	// damage is the lost data found on opening (see checkDamage).
 	damage chsink.Damage
+	// dataDir is set when this process owns the embedded engine's data
+	// dir: it keeps the parts inventory there (see lostParts).
+	dataDir       string
+	partsCompared bool
 }
 
 func (s *store) Close() error {
@@ -100,6 +104,16 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 		return nil, err
 	}
 	s := &store{conn: st.Conn, database: st.Database, addr: st.Addr, shared: st.Shared, close: []func() error{st.Close}}
+	if o.Server == nil && st.Shared == "" {
+		s.dataDir = o.DataDir
+		// Runs before the engine closes (close runs last to first).
+		s.close = append(s.close, func() error {
+			if err := s.recordParts(); err != nil {
+				slog.Warn("recording the parts inventory; a part lost before the next start may go unnoticed", "err", err)
+			}
+			return nil
+		})
+	}
 	if err := s.checkDamage(ctx, ep.allowDamage, ep.allowUnfinished); err != nil {
 		s.Close()
 		return nil, err

@@ -100,3 +100,42 @@ func TestUnfinishedLoadIsDamage(t *testing.T) {
 		t.Fatalf("after the range was loaded again: %v %v", d, err)
 	}
 }
+
+// The completion ledger records what each completed range received; a
+// table's rows lost together with the block rows that counted them are
+// still found short of it.
+func TestLedgerFindsRowsLostWithTheirBlocks(t *testing.T) {
+	conn, _ := chsinktest.Conn(t)
+	ctx := context.Background()
+	s := chsink.New(conn)
+	blocks := testBlocks(1, 20, 0)
+	for _, r := range []indexer.Range{{From: 1, To: 10}, {From: 11, To: 20}} {
+		if err := s.Write(ctx, blocks[r.From-1:r.To]); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkDone(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d, err := s.CheckStore(ctx); err != nil || len(d) != 0 {
+		t.Fatalf("whole store: %v %v", d, err)
+	}
+	// The logs of blocks 11-20 lost, and their block rows' counts with them
+	// (the block rows rewritten as if they had no logs).
+	for _, stmt := range []string{
+		"ALTER TABLE logs DELETE WHERE block_number >= 11 SETTINGS mutations_sync = 2",
+		"ALTER TABLE blocks UPDATE log_count = 0 WHERE number >= 11 SETTINGS mutations_sync = 2",
+	} {
+		if err := conn.Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := s.CheckStore(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d) != 1 || d[0].Table != "logs" || !strings.Contains(d[0].Reason, "completion ledger") ||
+		!strings.Contains(d[0].Repair, "ethidx backfill --from 1 --to 20") {
+		t.Fatalf("logs lost with their counts: %+v", d)
+	}
+}

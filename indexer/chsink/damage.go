@@ -37,6 +37,9 @@ type Problem struct {
 	// Unfinished is set for rows a stopped writer left outside every
 	// completed range (not lost, but not to be counted either).
 	Unfinished bool
+	// Lost is set for a part that is gone altogether (see LostParts),
+	// rather than detached.
+	Lost bool
 }
 
 // Base reports whether the problem is in a table the node's data is
@@ -49,7 +52,7 @@ func schemaTable(name string) string { return strings.TrimSuffix(name, cluster.L
 
 func (p Problem) String() string {
 	var b strings.Builder
-	if p.Part != "" {
+	if p.Part != "" && !p.Lost {
 		fmt.Fprintf(&b, "table %s: part %s is detached (%s)", p.Table, p.Part, p.Reason)
 	} else {
 		fmt.Fprintf(&b, "table %s: %s", p.Table, p.Reason)
@@ -147,6 +150,11 @@ func (s *Sink) CheckStore(ctx context.Context) (Damage, error) {
 		return d, nil
 	}
 	short, err := s.shortPartitions(ctx, done)
+	if err == nil {
+		var more Damage
+		more, err = s.ledgerShort(ctx, done, short)
+		short = append(short, more...)
+	}
 	if err != nil {
 		if refusedRead(err) {
 			slog.Debug("the store's row check could not run: this user may not read system.parts", "err", err)
@@ -155,6 +163,41 @@ func (s *Sink) CheckStore(ctx context.Context) (Damage, error) {
 		return nil, err
 	}
 	return append(d, short...), nil
+}
+
+// ledgerShort compares, per partition, the rows present with what the
+// completion ledger says completed ranges received, and reports each table
+// short that the block rows' own counts did not already (found).
+func (s *Sink) ledgerShort(ctx context.Context, done indexer.Ranges, found Damage) (Damage, error) {
+	rows, err := s.conn.Query(ctx, opQuery("ledger_short"))
+	if err != nil {
+		return nil, fmt.Errorf("comparing rows with the completion ledger: %w", err)
+	}
+	defer rows.Close()
+	seen := map[string]bool{}
+	for _, p := range found {
+		seen[p.Table+"/"+p.Blocks.String()] = true
+	}
+	var d Damage
+	for rows.Next() {
+		var p, blocks, txs, txRows, logs, logRows, ws, wRows, bRows uint64
+		if err := rows.Scan(&p, &blocks, &txs, &txRows, &logs, &logRows, &ws, &wRows, &bRows); err != nil {
+			return nil, fmt.Errorf("comparing rows with the completion ledger: %w", err)
+		}
+		span, _ := within(done, indexer.Range{From: p * partitionBlocks, To: p*partitionBlocks + partitionBlocks - 1})
+		for _, c := range []struct {
+			table      string
+			have, want uint64
+		}{{"blocks", bRows, blocks}, {"transactions", txRows, txs}, {"logs", logRows, logs}, {"withdrawals", wRows, ws}} {
+			if c.have >= c.want || seen[c.table+"/"+span.String()] {
+				continue
+			}
+			d = append(d, Problem{Table: c.table, Blocks: span, Known: true,
+				Reason: fmt.Sprintf("%d of the %d rows the completion ledger records for completed ranges are stored", c.have, c.want),
+				Repair: fmt.Sprintf("ethidx backfill --from %d --to %d", span.From, span.To)})
+		}
+	}
+	return d, rows.Err()
 }
 
 // distributed reports whether the transactions table is a Distributed one
@@ -202,53 +245,65 @@ func (s *Sink) detached(ctx context.Context, done indexer.Ranges) (Damage, error
 		if reason == "" {
 			reason = "detached by hand"
 		}
-		pr := Problem{Table: p.table, Part: p.name, Reason: reason}
-		table := schemaTable(p.table)
-		switch {
-		case baseTables[table] || table == "ranges_done":
-			n, perr := strconv.ParseUint(p.partition, 10, 64)
-			r := indexer.Range{From: n * partitionBlocks, To: n*partitionBlocks + partitionBlocks - 1}
-			if table == "ranges_done" || perr != nil {
-				r = indexer.Range{From: 0, To: ^uint64(0)}
-			}
-			var err error
-			got, ok := within(done, r)
-			if !ok {
-				// No completed range claims these blocks (its records went
-				// too): name the blocks the store holds there, or else the
-				// whole partition, so a backfill over them clears the part.
-				got, ok, err = s.storedIn(ctx, r)
-				if err != nil {
-					return nil, err
-				}
-				if !ok {
-					got = r
-				}
-			}
-			pr.Blocks, pr.Known = got, true
-			pr.Repair = fmt.Sprintf("ethidx backfill --from %d --to %d (reloads the batches whose rows are missing, then drops the detached part)", got.From, got.To)
-		case table == "address_activity":
-			m, err := strconv.ParseUint(p.partition, 10, 32)
-			if err == nil {
-				if r, ok, err := s.monthBlocks(ctx, uint32(m)); err != nil {
-					return nil, err
-				} else if ok {
-					pr.Blocks, pr.Known = r, true
-				}
-			}
-			from := uint64(0)
-			if pr.Known {
-				from = pr.Blocks.From
-			}
-			pr.Repair = fmt.Sprintf("ethidx rebuild --from %d", from)
-		default:
-			// address_first_seen (one partition for all history), the
-			// day cache and anything else derived.
-			pr.Repair = "ethidx rebuild --from 0"
+		pr, err := s.partProblem(ctx, done, p.table, p.name, p.partition)
+		if err != nil {
+			return nil, err
 		}
+		pr.Reason = reason
 		d = append(d, pr)
 	}
 	return d, nil
+}
+
+// partProblem is the problem of a part of table lost from service (its
+// partition given), with the blocks it covered when they can be told and
+// the command that restores its rows.
+func (s *Sink) partProblem(ctx context.Context, done indexer.Ranges, tableName, name, partition string) (Problem, error) {
+	pr := Problem{Table: tableName, Part: name}
+	table := schemaTable(tableName)
+	switch {
+	case baseTables[table] || table == "ranges_done":
+		n, perr := strconv.ParseUint(partition, 10, 64)
+		r := indexer.Range{From: n * partitionBlocks, To: n*partitionBlocks + partitionBlocks - 1}
+		if table == "ranges_done" || perr != nil {
+			r = indexer.Range{From: 0, To: ^uint64(0)}
+		}
+		var err error
+		got, ok := within(done, r)
+		if !ok {
+			// No completed range claims these blocks (its records went
+			// too): name the blocks the store holds there, or else the
+			// whole partition, so a backfill over them clears the part.
+			got, ok, err = s.storedIn(ctx, r)
+			if err != nil {
+				return pr, err
+			}
+			if !ok {
+				got = r
+			}
+		}
+		pr.Blocks, pr.Known = got, true
+		pr.Repair = fmt.Sprintf("ethidx backfill --from %d --to %d (reloads the batches whose rows are missing, then drops the detached part)", got.From, got.To)
+	case table == "address_activity":
+		m, err := strconv.ParseUint(partition, 10, 32)
+		if err == nil {
+			if r, ok, err := s.monthBlocks(ctx, uint32(m)); err != nil {
+				return pr, err
+			} else if ok {
+				pr.Blocks, pr.Known = r, true
+			}
+		}
+		from := uint64(0)
+		if pr.Known {
+			from = pr.Blocks.From
+		}
+		pr.Repair = fmt.Sprintf("ethidx rebuild --from %d", from)
+	default:
+		// address_first_seen (one partition for all history), the
+		// day cache and anything else derived.
+		pr.Repair = "ethidx rebuild --from 0"
+	}
+	return pr, nil
 }
 
 // within returns the span of done inside r, if any.
@@ -409,7 +464,7 @@ func batchRange(r indexer.Range, batch, g uint64) indexer.Range {
 // tables. It returns what remains.
 func (s *Sink) DropDetached(ctx context.Context, d Damage, derived bool) error {
 	for _, p := range d {
-		if p.Part == "" || (!p.Base() && p.Table != "ranges_done" && !derived) {
+		if p.Part == "" || p.Lost || (!p.Base() && p.Table != "ranges_done" && !derived) {
 			continue
 		}
 		stmt := strings.NewReplacer("{table}", quoteIdent(p.Table), "{part}", quoteString(p.Part)).Replace(opQuery("drop_detached"))

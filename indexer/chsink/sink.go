@@ -37,6 +37,15 @@ type Sink struct {
 	types map[string][]clickhouse.ColumnNameAndType // per table, as columns[table] lists them
 	// rowBytes is, per table, the size of a row in its last Native block.
 	rowBytes map[string]int
+	// written is what Write stored per block, until MarkDone puts it in
+	// the completion ledger.
+	written map[uint64]blockRows
+}
+
+// blockRows is what one block contributed to each table.
+type blockRows struct {
+	hash                   common.Hash
+	txs, logs, withdrawals uint64
 }
 
 var _ indexer.Sink = (*Sink)(nil)
@@ -92,6 +101,14 @@ func (s *Sink) Write(ctx context.Context, blocks []*indexer.Block) error {
 				return fmt.Errorf("writing %s of blocks %d-%d: %w", st.table, run[0].Number, run[len(run)-1].Number, err)
 			}
 		}
+		s.mu.Lock()
+		if s.written == nil {
+			s.written = map[uint64]blockRows{}
+		}
+		for _, b := range run {
+			s.written[b.Number] = blockRows{hash: b.Hash, txs: uint64(len(b.Transactions)), logs: uint64(len(b.Logs)), withdrawals: uint64(len(b.Withdrawals))}
+		}
+		s.mu.Unlock()
 	}
 	return nil
 }
@@ -244,10 +261,32 @@ func (s *Sink) columnTypes(ctx context.Context, table string) ([]clickhouse.Colu
 	return out, nil
 }
 
-// MarkDone records r as complete.
+// MarkDone records r as complete, and, when this sink wrote every block
+// of r, its ledger row (see schema/0011_range_ledger.sql).
 func (s *Sink) MarkDone(ctx context.Context, r indexer.Range) error {
 	if err := s.conn.Exec(ctx, opQuery("mark_done"), r.From, r.To); err != nil {
 		return fmt.Errorf("marking %s done: %w", r, err)
+	}
+	var sum blockRows
+	s.mu.Lock()
+	whole := r.Len() <= uint64(len(s.written))
+	for n := r.From; whole && n <= r.To; n++ {
+		b, ok := s.written[n]
+		whole = ok
+		sum.txs, sum.logs, sum.withdrawals = sum.txs+b.txs, sum.logs+b.logs, sum.withdrawals+b.withdrawals
+		sum.hash = b.hash
+	}
+	if whole {
+		for n := r.From; n <= r.To; n++ {
+			delete(s.written, n)
+		}
+	}
+	s.mu.Unlock()
+	if !whole {
+		return nil
+	}
+	if err := s.conn.Exec(ctx, opQuery("ledger_insert"), r.From, r.To, string(sum.hash[:]), r.Len(), sum.txs, sum.logs, sum.withdrawals); err != nil {
+		return fmt.Errorf("recording %s in the completion ledger: %w", r, err)
 	}
 	return nil
 }

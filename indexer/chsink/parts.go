@@ -1,0 +1,107 @@
+package chsink
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/ethidx/ethidx/indexer"
+)
+
+// Part is one active data part of a table, as system.parts lists it: the
+// engine's inventory, which a deleted part directory silently leaves.
+// Recording it when a data dir is closed, and comparing on the next open,
+// tells a part lost in between from one merged away.
+type Part struct {
+	Table     string `json:"table"`
+	Partition string `json:"partition"`
+	Name      string `json:"name"`
+	MinBlock  int64  `json:"min_block"` // the engine's insert numbers, not chain blocks
+	MaxBlock  int64  `json:"max_block"`
+	Rows      uint64 `json:"rows"`
+}
+
+// Parts lists the active parts of the database whose disappearance
+// LostParts can judge (see sql/active_parts.sql).
+func (s *Sink) Parts(ctx context.Context) ([]Part, error) {
+	rows, err := s.conn.Query(ctx, opQuery("active_parts"))
+	if err != nil {
+		return nil, fmt.Errorf("listing the tables' parts: %w", err)
+	}
+	defer rows.Close()
+	var out []Part
+	for rows.Next() {
+		var p Part
+		if err := rows.Scan(&p.Table, &p.Partition, &p.Name, &p.MinBlock, &p.MaxBlock, &p.Rows); err != nil {
+			return nil, fmt.Errorf("listing the tables' parts: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// LostParts returns the parts of recorded that held rows and are neither
+// in current nor covered by a part of current (a merge's or a mutation's
+// result: same table and partition, insert numbers spanning the old
+// part's).
+func LostParts(recorded, current []Part) []Part {
+	type key struct{ table, partition string }
+	now := map[key][]Part{}
+	for _, p := range current {
+		k := key{p.Table, p.Partition}
+		now[k] = append(now[k], p)
+	}
+	var lost []Part
+	for _, r := range recorded {
+		if r.Rows == 0 {
+			continue
+		}
+		covered := false
+		for _, p := range now[key{r.Table, r.Partition}] {
+			if p.MinBlock <= r.MinBlock && p.MaxBlock >= r.MaxBlock {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			lost = append(lost, r)
+		}
+	}
+	return lost
+}
+
+// LostDamage describes lost parts as problems, each with the command that
+// restores its rows (a backfill for a base table, a rebuild for a derived
+// one).
+func (s *Sink) LostDamage(ctx context.Context, lost []Part) (Damage, error) {
+	if len(lost) == 0 {
+		return nil, nil
+	}
+	done, err := s.Done(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var d Damage
+	for _, p := range lost {
+		pr, err := s.partProblem(ctx, done, p.Table, p.Name, p.Partition)
+		if err != nil {
+			return nil, err
+		}
+		pr.Lost = true
+		pr.Reason = fmt.Sprintf("part %s (%d rows) is gone: its directory was deleted or lost on disk while the data dir was closed", p.Name, p.Rows)
+		pr.Repair = strings.TrimSuffix(pr.Repair, " (reloads the batches whose rows are missing, then drops the detached part)")
+		d = append(d, pr)
+	}
+	return d, nil
+}
+
+// Covers reports whether a repair of blocks r (a backfill of r, or with
+// derived a rebuild from r.From) restores p's rows.
+func (p Problem) Covers(r indexer.Range, derived bool) bool {
+	switch {
+	case derived:
+		return !p.Base() && (r.From == 0 || p.Known && p.Blocks.From >= r.From)
+	default:
+		return p.Base() && p.Known && p.Blocks.From >= r.From && p.Blocks.To <= r.To
+	}
+}
