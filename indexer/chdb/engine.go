@@ -157,6 +157,10 @@ type conn struct {
 	shared bool
 }
 
+// DisplayName is what the engine reports as its server's name, in place
+// of the host's.
+const DisplayName = "ethidx"
+
 // process-wide: the engine serves one data directory per process.
 var (
 	procMu   sync.Mutex
@@ -594,6 +598,9 @@ func (e *Engine) dial(key string, st Statement, trusted bool) (*conn, error) {
 		// Only the connection that boots the engine configures its log:
 		// given again, the engine announces it on stderr each time.
 		args = append(args, "--logger.console=0", "--logger.log="+e.EngineLog(), "--log-level="+e.opts.EngineLogLevel)
+		// displayName() (and the X-ClickHouse-Server-Display-Name header
+		// built from it) otherwise tells every SQL user the host's name.
+		args = append(args, "--display_name="+DisplayName)
 	}
 	names := make([]string, 0, len(e.opts.Settings))
 	for k := range e.opts.Settings {

@@ -1,0 +1,24 @@
+package chdb
+
+// ReadCatalogue exposes the engine's catalogue to the tests of catalogue.tsv.
+func ReadCatalogue(e *Engine) ([][2]string, error) {
+	c, err := e.dial("")
+	if err != nil {
+		return nil, err
+	}
+	defer e.closeConn(c)
+	return e.readCatalogue(c)
+}
+
+// Classified exposes catalogue.tsv's (kind, name) pairs and verdicts.
+func Classified() (map[[2]string]string, error) {
+	cls, err := parseCatalogue(catalogueTSV)
+	if err != nil {
+		return nil, err
+	}
+	m := map[[2]string]string{}
+	for _, c := range cls {
+		m[[2]string{c.kind, c.name}] = c.verdict
+	}
+	return m, nil
+}
