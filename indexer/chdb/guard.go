@@ -47,6 +47,7 @@ type hostGuard struct {
 	allowed     map[string]bool // lower-case names catalogue.tsv allows
 	aggregates  map[string]bool // the allowed ones that are aggregate functions
 	combinators []string        // lower-case aggregate combinator suffixes
+	keywords    map[string]bool // lower-case keywords of the engine's parser
 	why         map[string]string
 }
 
@@ -173,7 +174,7 @@ func newHostGuard(engine [][2]string) (*hostGuard, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &hostGuard{callable: map[string]bool{}, allowed: map[string]bool{}, aggregates: map[string]bool{}, why: map[string]string{}}
+	g := &hostGuard{keywords: map[string]bool{}, callable: map[string]bool{}, allowed: map[string]bool{}, aggregates: map[string]bool{}, why: map[string]string{}}
 	refused := map[string]bool{}
 	for _, c := range cls {
 		n := strings.ToLower(c.name)
@@ -198,8 +199,12 @@ func newHostGuard(engine [][2]string) (*hostGuard, error) {
 	}
 	for _, kn := range engine {
 		n := strings.ToLower(kn[1])
-		if kn[0] == "combinator" {
+		switch kn[0] {
+		case "combinator":
 			g.combinators = append(g.combinators, n)
+			continue
+		case "keyword":
+			g.keywords[n] = true
 			continue
 		}
 		g.callable[n] = true
@@ -386,6 +391,10 @@ func (g *hostGuard) checkStatement(f sqlscan.Facts) error {
 	}
 	first := f.Words[0]
 	if !allowedStatements[first] {
+		if !g.keywords[first] {
+			// Most likely a typo (SELEC): say so as the engine would.
+			return NewError(CodeSyntaxError, "SYNTAX_ERROR", "Syntax error: %s starts no statement the SQL endpoint runs", strings.ToUpper(first))
+		}
 		return refuse("%s statement", strings.ToUpper(first))
 	}
 	switch first {
