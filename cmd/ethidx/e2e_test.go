@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethidx/ethidx/indexer/chdb"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	storage "github.com/ethidx/ethidx/store"
 )
@@ -178,4 +179,19 @@ func snapshotDir(t *testing.T, dir string) map[string]string {
 	}
 	defer st.Close()
 	return chsinktest.Snapshot(t, st.Conn)
+}
+
+// The engine's databases and ethidx's own are refused as --database before
+// anything is written: the data dir is not even created.
+func TestReservedDatabaseExitsTwo(t *testing.T) {
+	for _, db := range []string{"system", "default", "INFORMATION_SCHEMA", "information_schema", chdb.SandboxDatabase, "_ethidx_system"} {
+		dir := filepath.Join(t.TempDir(), "data")
+		out, code := run(t, time.Minute, "--data-dir", dir, "--database", db, "schema", "migrate")
+		if code != 2 || !strings.Contains(out, "--database "+db+" is reserved") {
+			t.Errorf("--database %s: exit %d, %q; want exit 2 saying it is reserved", db, code, out)
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("--database %s: data dir written (%v)", db, err)
+		}
+	}
 }
