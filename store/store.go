@@ -85,6 +85,9 @@ type Store struct {
 	Shared string
 	// Engine is the embedded engine this process opened or was given.
 	Engine *chdb.Engine
+	// Raw runs a statement and copies the server's bytes (its own FORMAT);
+	// nil over the native protocol.
+	Raw RawQuerier
 
 	form *cluster.Form   // the cluster form statements are sent in, if any
 	own  *sqlhttp.Server // the endpoint this process serves, if it serves one
@@ -259,6 +262,7 @@ func (s *Store) connect(ctx context.Context, client *clickhouse.Options, o Optio
 		}
 	}
 	client.Auth.Database = s.Database
+	s.Raw = rawFor(client, s.Database)
 	raw, err := clickhouse.Open(client)
 	if err != nil {
 		return fmt.Errorf("connecting to ClickHouse: %w", err)

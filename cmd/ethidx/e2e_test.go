@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ethidx/ethidx/indexer/chdb"
+	"github.com/ethidx/ethidx/indexer/chdb/chdbtest"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	storage "github.com/ethidx/ethidx/store"
 )
@@ -193,5 +194,30 @@ func TestReservedDatabaseExitsTwo(t *testing.T) {
 		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("--database %s: data dir written (%v)", db, err)
 		}
+	}
+}
+
+// A FORMAT clause in `ethidx sql` is honoured: the engine's bytes, text or
+// binary, reach stdout as they are.
+func TestSQLFormatClause(t *testing.T) {
+	dir := t.TempDir()
+	out, code := run(t, time.Minute, "--data-dir", dir, "sql", "SELECT 1 AS a, 'x' AS b FORMAT Vertical")
+	if code != 0 || !strings.Contains(out, "Row 1:") || !strings.Contains(out, "a: 1") || !strings.Contains(out, "b: x") {
+		t.Errorf("FORMAT Vertical: exit %d, %q", code, out)
+	}
+	cmd := exec.Command(ethidxBin, "--data-dir", dir, "sql", "SELECT number AS n FROM numbers(1000) FORMAT Parquet")
+	pq, err := cmd.Output()
+	if err != nil || len(pq) < 100 || string(pq[:4]) != "PAR1" || string(pq[len(pq)-4:]) != "PAR1" {
+		t.Fatalf("FORMAT Parquet: %v, %d bytes %q...", err, len(pq), pq[:min(len(pq), 8)])
+	}
+	// The Parquet file is whole: the engine reads back what it wrote.
+	path := filepath.Join(t.TempDir(), "n.parquet")
+	if err := os.WriteFile(path, pq, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	eng := chdbtest.Open(t)
+	got, err := eng.Query(context.Background(), "SELECT count(), sum(n) FROM file({p:String}, Parquet)", "TSV", map[string]string{"p": path})
+	if err != nil || string(got) != "1000\t499500\n" {
+		t.Fatalf("reading the Parquet back: %q, %v", got, err)
 	}
 }

@@ -26,8 +26,9 @@ import (
 type store struct {
 	conn     driver.Conn
 	database string
-	addr     string // the embedded endpoint, when this process serves one
-	shared   string // the endpoint of the ethidx that owns the data dir, when another does
+	addr     string             // the embedded endpoint, when this process serves one
+	shared   string             // the endpoint of the ethidx that owns the data dir, when another does
+	raw      storage.RawQuerier // nil over the native protocol
 	close    []func() error
 	// damage is the lost data found on opening (see checkDamage).
 	damage chsink.Damage
@@ -99,7 +100,7 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 	if err != nil {
 		return nil, err
 	}
-	s := &store{conn: st.Conn, database: st.Database, addr: st.Addr, shared: st.Shared, close: []func() error{st.Close}}
+	s := &store{conn: st.Conn, database: st.Database, addr: st.Addr, shared: st.Shared, raw: st.Raw, close: []func() error{st.Close}}
 	if err := s.checkDamage(ctx, ep.allowDamage, ep.allowUnfinished); err != nil {
 		s.Close()
 		return nil, err
