@@ -46,6 +46,11 @@ type Options struct {
 	// Bounds are the limits the engine enforces (chdb.Options); they
 	// should match Endpoint's.
 	Bounds chdb.Bounds
+	// Confine, if set, restricts the process once the engine library is
+	// loaded and before the engine starts (chdb.Options.Confine). Not
+	// called when another process owns the data directory or a server
+	// holds the data: this process then opens no engine.
+	Confine func(dataDir, libraryPath string) error
 	// Listen is where the embedded endpoint listens; default 127.0.0.1:0.
 	Listen string
 	// Endpoint configures the embedded endpoint: its users (none: the
@@ -173,7 +178,7 @@ func (s *Store) openEmbedded(o Options) (*clickhouse.Options, error) {
 	dataDir := o.DataDir
 	if eng == nil {
 		var err error
-		eng, err = chdb.Open(dataDir, chdb.Options{Logger: o.Logger, EngineLogLevel: o.EngineLogLevel, Bounds: o.Bounds})
+		eng, err = chdb.Open(dataDir, chdb.Options{Logger: o.Logger, EngineLogLevel: o.EngineLogLevel, Bounds: o.Bounds, Confine: o.Confine})
 		var locked *chdb.LockedError
 		if errors.As(err, &locked) {
 			if locked.Addr == "" {

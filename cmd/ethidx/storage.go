@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/chdb"
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
+	"github.com/ethidx/ethidx/internal/confine"
 	"github.com/ethidx/ethidx/queries"
 	storage "github.com/ethidx/ethidx/store"
 )
@@ -40,6 +43,25 @@ func (s *store) Close() error {
 		errs = append(errs, s.close[i]())
 	}
 	return errors.Join(errs...)
+}
+
+// confinement is what a command that opens the engine keeps of the
+// filesystem (package confine): its data directory, the engine library,
+// the TLS roots named by SSL_CERT_FILE/SSL_CERT_DIR, and the files it was
+// asked to write (report --chart).
+func confinement(c *cli.Context, dataDir, lib string) confine.Rules {
+	r := confine.Rules{ReadWrite: []string{dataDir}, ReadOnly: []string{lib}}
+	for _, env := range []string{"SSL_CERT_FILE", "SSL_CERT_DIR"} {
+		if v := os.Getenv(env); v != "" {
+			r.ReadOnly = append(r.ReadOnly, filepath.SplitList(v)...)
+		}
+	}
+	for _, name := range []string{"chart"} {
+		if f := c.String(name); f != "" {
+			r.WriteFiles = append(r.WriteFiles, f)
+		}
+	}
+	return r
 }
 
 // wrapConn, if set, wraps every store connection (tests record the
@@ -78,6 +100,7 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 	if c.Bool("verbose") {
 		o.EngineLogLevel = "debug"
 	}
+	o.Confine = func(dataDir, lib string) error { return confine.Apply(confinement(c, dataDir, lib), slog.Default()) }
 	if dsn := c.String("clickhouse"); dsn != "" {
 		opts, err := parseDSN(dsn)
 		if err != nil {

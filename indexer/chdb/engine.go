@@ -67,6 +67,12 @@ type Options struct {
 	ConfigFile string
 	// Bounds are the limits the engine enforces (see Bounds).
 	Bounds Bounds
+	// Confine, if set, is called once the library is loaded and before
+	// the engine starts (and with it its first thread), with the
+	// absolute data directory and library path: the moment to restrict
+	// the process to its files (package confine), so that every thread
+	// the engine starts inherits the restriction. An error stops Open.
+	Confine func(dataDir, libraryPath string) error
 }
 
 func (o *Options) setDefaults() {
@@ -198,6 +204,11 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating data dir: %w", err)
+	}
+	if opts.Confine != nil {
+		if err := opts.Confine(dir, l.path); err != nil {
+			return nil, err
+		}
 	}
 
 	procMu.Lock()
