@@ -10,15 +10,16 @@ func ReadCatalogue(e *Engine) ([][2]string, error) {
 	return e.readCatalogue(c)
 }
 
-// Classified exposes catalogue.tsv's (kind, name) pairs and verdicts.
-func Classified() (map[[2]string]string, error) {
-	cls, err := parseCatalogue(catalogueTSV)
+// Classified exposes catalogue.tsv's engine version, (kind, name) pairs
+// and verdicts.
+func Classified() (string, map[[2]string]string, error) {
+	version, cls, err := parseCatalogue(catalogueTSV)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	m := map[[2]string]string{}
 	for _, c := range cls {
 		m[[2]string{c.kind, c.name}] = c.verdict
 	}
-	return m, nil
+	return version, m, nil
 }

@@ -6,13 +6,14 @@ import "testing"
 // even when it looks like an aggregate with a combinator; words the engine
 // cannot call (tables, columns) are not.
 func TestGuardRefusesUnclassified(t *testing.T) {
-	g, err := newHostGuard([][2]string{
-		{"function", "readHostFile"}, {"aggregate", "sum"}, {"function", "file"},
-		{"combinator", "If"}, {"combinator", "State"},
-	})
+	_, cls, err := parseCatalogue(catalogueTSV)
 	if err != nil {
 		t.Fatal(err)
 	}
+	g := newHostGuard(cls, [][2]string{
+		{"function", "readHostFile"}, {"aggregate", "sum"}, {"function", "file"},
+		{"combinator", "If"}, {"combinator", "State"},
+	})
 	for name, want := range map[string]bool{
 		"readhostfile": false, "file": false, "disk": false, "readhostfileif": false,
 		"sum": true, "sumif": true, "sumstateif": true, "my_table": true,
