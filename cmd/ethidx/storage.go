@@ -45,6 +45,11 @@ func (s *store) Close() error {
 	return errors.Join(errs...)
 }
 
+// confineEngine is false only in tests that run commands inside the test
+// process, which must stay free to read its fixtures and run binaries (the
+// tests of the confinement run ethidx, or the engine, in a child process).
+var confineEngine = true
+
 // confinement is what a command that opens the engine keeps of the
 // filesystem (package confine): its data directory, the engine library,
 // the TLS roots named by SSL_CERT_FILE/SSL_CERT_DIR, and the files it was
@@ -100,7 +105,9 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 	if c.Bool("verbose") {
 		o.EngineLogLevel = "debug"
 	}
-	o.Confine = func(dataDir, lib string) error { return confine.Apply(confinement(c, dataDir, lib), slog.Default()) }
+	if confineEngine {
+		o.Confine = func(dataDir, lib string) error { return confine.Apply(confinement(c, dataDir, lib), slog.Default()) }
+	}
 	if dsn := c.String("clickhouse"); dsn != "" {
 		opts, err := parseDSN(dsn)
 		if err != nil {
