@@ -221,3 +221,28 @@ func TestSQLFormatClause(t *testing.T) {
 		t.Fatalf("reading the Parquet back: %q, %v", got, err)
 	}
 }
+
+// A command that opens the engine is confined to its files: even its own
+// statements, which the endpoint's guard does not check, read nothing
+// outside the data directory.
+func TestCommandsAreConfined(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(secret, []byte("ETHIDX-CONFINED-SECRET\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, sql := range []string{
+		"SELECT file('" + secret + "')",
+		"SELECT file('/etc/passwd')",
+		"SELECT * FROM file('/proc/self/environ', 'LineAsString')",
+	} {
+		out, code := run(t, time.Minute, "--data-dir", dir, "sql", sql)
+		if code == 0 || !strings.Contains(out, "Permission denied") || strings.Contains(out, "ETHIDX-CONFINED-SECRET") || strings.Contains(out, "root:x:0:0") {
+			t.Errorf("%s: exit %d, %q; want a refusal by the kernel", sql, code, out)
+		}
+	}
+	// Its own work still runs.
+	if out, code := run(t, time.Minute, "--data-dir", dir, "sql", "SELECT count() FROM system.tables"); code != 0 {
+		t.Errorf("confined sql: exit %d, %q", code, out)
+	}
+}
