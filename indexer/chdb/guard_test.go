@@ -104,6 +104,8 @@ func TestGuardAllowList(t *testing.T) {
 		"SELECT * FROM mergeTreeIndex('d', 'j')",
 		// The host: files, programs, network, its name and configuration.
 		"SELECT file('" + secret.Name() + "')",
+		"SELECT * APPLY file FROM (SELECT '" + secret.Name() + "' AS p)",
+		"SELECT * APPLY(hostName) FROM (SELECT 1 AS p)",
 		"SELECT hostName()", "SELECT FQDN()", "SELECT fullHostName()", "SELECT getMacro('x')",
 		"SELECT getServerSetting('path')", "SELECT getOSKernelVersion()", "SELECT filesystemCapacity()",
 		"SELECT aiGenerate('x')", "SELECT addressToSymbol(1)", "SELECT regionToName(1)",

@@ -21,7 +21,8 @@ type Facts struct {
 	// Quoted are the quoted names (unquoted), as written.
 	Quoted []string
 	// Calls are names immediately followed by "(" (comments and blanks in
-	// between do not matter to the engine, so not here either).
+	// between do not matter to the engine, so not here either), and the
+	// function a column transformer APPLY names.
 	Calls []string
 	// Qualified are the "a.b" name pairs, both parts unquoted.
 	Qualified [][2]string
@@ -89,6 +90,16 @@ func Inspect(sql string) (Facts, error) {
 		}
 		if n := next(1); n.text == "(" && !n.quoted {
 			f.Calls = append(f.Calls, name)
+		}
+		if isKeyword(t, "APPLY") {
+			// SELECT * APPLY f, * APPLY(f): f is called on every column.
+			k := 1
+			if next(k).text == "(" && !next(k).quoted {
+				k++
+			}
+			if fn, ok := tokenName(next(k)); ok {
+				f.Calls = append(f.Calls, fn)
+			}
 		}
 		if isKeyword(t, "ENGINE") {
 			k := 1

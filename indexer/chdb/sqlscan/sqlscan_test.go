@@ -104,3 +104,20 @@ func TestRenameQualifier(t *testing.T) {
 		}
 	}
 }
+
+func TestInspectApply(t *testing.T) {
+	for sql, want := range map[string]string{
+		"SELECT * APPLY file FROM t":                  "file",
+		"SELECT * APPLY(file) FROM t":                 "apply,file",
+		"SELECT COLUMNS('a') APPLY `hostName` FROM t": "columns,hostname",
+		"SELECT * APPLY(x -> file(x)) FROM t":         "apply,x,file",
+	} {
+		f, err := Inspect(sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(f.Calls, ","); got != want {
+			t.Errorf("Inspect(%q).Calls = %q, want %q", sql, got, want)
+		}
+	}
+}
