@@ -119,6 +119,10 @@ func hostileStatements(secret string) []hostile {
 		s("kill query lists statements", "KILL QUERY WHERE 1 TEST"),
 		s("Filesystem database without arguments", "CREATE DATABASE fs2 ENGINE = Filesystem"),
 		s("fullHostName", "SELECT fullHostName()"),
+		s("string literal as a table", "SELECT * FROM 'SECRET'"),
+		s("string literal in the working directory", "SELECT * FROM 'ethidx_hostile_users'"),
+		s("APPLY names a function", "SELECT * APPLY file FROM (SELECT 'SECRET' AS p)"),
+		s("APPLY in parentheses", "SELECT * APPLY(file) FROM (SELECT 'SECRET' AS p)"),
 		s("loop over names", "SELECT * FROM loop('system', 'one') LIMIT 1"),
 	}
 }
