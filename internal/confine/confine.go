@@ -10,8 +10,10 @@
 // later, the engine's included, inherit it from the thread that starts
 // them. Apply it before the engine library starts its first thread.
 //
-// Where the kernel has no Landlock, Apply logs that once and returns: the
-// guard alone then keeps SQL users off the host. Network access is not
+// Where the kernel has no Landlock, or the binary cannot reach all its
+// threads at once (built with CGO_ENABLED=0 on a kernel before Landlock
+// ABI 8), Apply logs that once and returns: the guard alone then keeps
+// SQL users off the host. Network access is not
 // restricted (see Rules).
 package confine
 
@@ -21,6 +23,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/landlock-lsm/go-landlock/landlock"
@@ -67,9 +70,9 @@ var System = Rules{
 }
 
 var (
-	once    sync.Once
-	applied *Rules
-	result  error
+	once     sync.Once
+	confined bool
+	result   error
 )
 
 // Apply restricts the process to r plus System. It acts once per process
@@ -78,15 +81,12 @@ var (
 // It returns an error only if the kernel has Landlock and refused the
 // rules; a kernel without Landlock is logged once.
 func Apply(r Rules, log *slog.Logger) error {
-	once.Do(func() {
-		applied = &r
-		result = apply(r, log)
-	})
+	once.Do(func() { confined, result = apply(r, log) })
 	return result
 }
 
 // Applied reports whether Apply confined this process.
-func Applied() bool { return applied != nil && result == nil && Available() }
+func Applied() bool { return confined }
 
 // Available reports whether the kernel offers Landlock.
 func Available() bool {
@@ -94,14 +94,14 @@ func Available() bool {
 	return err == nil && v > 0
 }
 
-func apply(r Rules, log *slog.Logger) error {
+func apply(r Rules, log *slog.Logger) (bool, error) {
 	if log == nil {
 		log = slog.Default()
 	}
 	abi, err := llsys.LandlockGetABIVersion()
 	if err != nil || abi < 1 {
 		log.Warn("this kernel has no Landlock: the process is not confined to its files; the SQL guard alone keeps users off the host", "err", err)
-		return nil
+		return false, nil
 	}
 	var rules []landlock.Rule
 	rw, ro, wf := existing(append(r.ReadWrite, System.ReadWrite...)), existing(append(r.ReadOnly, System.ReadOnly...)), append(r.WriteFiles, System.WriteFiles...)
@@ -121,7 +121,7 @@ func apply(r Rules, log *slog.Logger) error {
 			// Landlock rules name existing files: create it empty now
 			// so that it can be written later.
 			if err := os.WriteFile(f, nil, 0o644); err != nil {
-				return fmt.Errorf("confining to %s: %w", f, err)
+				return false, fmt.Errorf("confining to %s: %w", f, err)
 			}
 		}
 		rules = append(rules, landlock.RWFiles(f).IgnoreIfMissing())
@@ -129,10 +129,18 @@ func apply(r Rules, log *slog.Logger) error {
 	// V7 is the newest ABI whose filesystem rights this code was measured
 	// with; BestEffort uses what an older kernel has.
 	if err := landlock.V7.BestEffort().RestrictPaths(rules...); err != nil {
-		return fmt.Errorf("confining the process with Landlock: %w", err)
+		if strings.Contains(err.Error(), "operation not supported") {
+			// A binary built with CGO_ENABLED=0 next to purego's fake cgo:
+			// Go cannot run a system call on all its threads (psx needs
+			// real cgo, or Landlock ABI 8's thread sync), so nothing was
+			// restricted. Say so rather than confine only some threads.
+			log.Warn("this build of ethidx cannot confine all its threads (build it with cgo, or run Linux 6.19+): the process is not confined to its files; the SQL guard alone keeps users off the host", "err", err)
+			return false, nil
+		}
+		return false, fmt.Errorf("confining the process with Landlock: %w", err)
 	}
 	log.Debug("process confined with Landlock", "abi", abi, "read_write", rw, "read_only", ro, "write_files", wf)
-	return nil
+	return true, nil
 }
 
 // existing returns the absolute forms of the paths that exist.

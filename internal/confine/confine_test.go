@@ -54,6 +54,10 @@ func child(dir, secret string) int {
 	defer e.Close()
 	ctx := context.Background()
 	enc := json.NewEncoder(os.Stdout)
+	if !confine.Applied() {
+		fmt.Fprintln(os.Stderr, "not confined")
+		return 4
+	}
 	run := func(name, sql string) {
 		out, err := e.Query(ctx, sql, "TSV", nil)
 		r := result{Name: name, SQL: sql, Out: string(out)}
@@ -125,6 +129,9 @@ func TestConfinedEngineReadsNothingOutside(t *testing.T) {
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
+	if strings.Contains(stderr.String(), "not confined") {
+		t.Fatalf("the child could not confine itself (a test binary built with CGO_ENABLED=0 cannot, before Linux 6.19):\n%s", stderr.String())
+	}
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, stderr.String())
 	}
