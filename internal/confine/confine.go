@@ -11,8 +11,8 @@
 // them. Apply it before the engine library starts its first thread.
 //
 // Where the kernel has no Landlock, or the binary cannot reach all its
-// threads at once (built with CGO_ENABLED=0 on a kernel before Landlock
-// ABI 8), Apply logs that once and returns: the guard alone then keeps
+// threads at once (built with CGO_ENABLED=0: purego's stand-in for cgo
+// keeps Go from running a system call on every thread), Apply logs that once and returns: the guard alone then keeps
 // SQL users off the host. Network access is not
 // restricted (see Rules).
 package confine
@@ -132,9 +132,8 @@ func apply(r Rules, log *slog.Logger) (bool, error) {
 		if strings.Contains(err.Error(), "operation not supported") {
 			// A binary built with CGO_ENABLED=0 next to purego's fake cgo:
 			// Go cannot run a system call on all its threads (psx needs
-			// real cgo, or Landlock ABI 8's thread sync), so nothing was
-			// restricted. Say so rather than confine only some threads.
-			log.Warn("this build of ethidx cannot confine all its threads (build it with cgo, or run Linux 6.19+): the process is not confined to its files; the SQL guard alone keeps users off the host", "err", err)
+			// real cgo), so nothing was restricted. Say so rather than confine only some threads.
+			log.Warn("this build of ethidx cannot confine all its threads (build it with cgo): the process is not confined to its files; the SQL guard alone keeps users off the host", "err", err)
 			return false, nil
 		}
 		return false, fmt.Errorf("confining the process with Landlock: %w", err)

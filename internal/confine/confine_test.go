@@ -130,7 +130,7 @@ func TestConfinedEngineReadsNothingOutside(t *testing.T) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if strings.Contains(stderr.String(), "not confined") {
-		t.Fatalf("the child could not confine itself (a test binary built with CGO_ENABLED=0 cannot, before Linux 6.19):\n%s", stderr.String())
+		t.Fatalf("the child could not confine itself (a test binary built with CGO_ENABLED=0 cannot):\n%s", stderr.String())
 	}
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, stderr.String())
