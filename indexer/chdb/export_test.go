@@ -2,7 +2,7 @@ package chdb
 
 // ReadCatalogue exposes the engine's catalogue to the tests of catalogue.tsv.
 func ReadCatalogue(e *Engine) ([][2]string, error) {
-	c, err := e.dial("")
+	c, err := e.dial("", Statement{}, true)
 	if err != nil {
 		return nil, err
 	}
