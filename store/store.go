@@ -46,6 +46,11 @@ type Options struct {
 	// Bounds are the limits the engine enforces (chdb.Options); they
 	// should match Endpoint's.
 	Bounds chdb.Bounds
+	// Confine, if set, restricts the process once the engine library is
+	// loaded and before the engine starts (chdb.Options.Confine). Not
+	// called when another process owns the data directory or a server
+	// holds the data: this process then opens no engine.
+	Confine func(dataDir, libraryPath string) error
 	// Listen is where the embedded endpoint listens; default 127.0.0.1:0.
 	Listen string
 	// Endpoint configures the embedded endpoint: its users (none: the
@@ -85,6 +90,9 @@ type Store struct {
 	Shared string
 	// Engine is the embedded engine this process opened or was given.
 	Engine *chdb.Engine
+	// Raw runs a statement and copies the server's bytes (its own FORMAT);
+	// nil over the native protocol.
+	Raw RawQuerier
 
 	form *cluster.Form   // the cluster form statements are sent in, if any
 	own  *sqlhttp.Server // the endpoint this process serves, if it serves one
@@ -170,7 +178,7 @@ func (s *Store) openEmbedded(o Options) (*clickhouse.Options, error) {
 	dataDir := o.DataDir
 	if eng == nil {
 		var err error
-		eng, err = chdb.Open(dataDir, chdb.Options{Logger: o.Logger, EngineLogLevel: o.EngineLogLevel, Bounds: o.Bounds})
+		eng, err = chdb.Open(dataDir, chdb.Options{Logger: o.Logger, EngineLogLevel: o.EngineLogLevel, Bounds: o.Bounds, Confine: o.Confine})
 		var locked *chdb.LockedError
 		if errors.As(err, &locked) {
 			if locked.Addr == "" {
@@ -259,6 +267,7 @@ func (s *Store) connect(ctx context.Context, client *clickhouse.Options, o Optio
 		}
 	}
 	client.Auth.Database = s.Database
+	s.Raw = rawFor(client, s.Database)
 	raw, err := clickhouse.Open(client)
 	if err != nil {
 		return fmt.Errorf("connecting to ClickHouse: %w", err)

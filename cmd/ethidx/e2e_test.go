@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethidx/ethidx/indexer/chdb"
+	"github.com/ethidx/ethidx/indexer/chdb/chdbtest"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	storage "github.com/ethidx/ethidx/store"
 )
@@ -178,4 +180,69 @@ func snapshotDir(t *testing.T, dir string) map[string]string {
 	}
 	defer st.Close()
 	return chsinktest.Snapshot(t, st.Conn)
+}
+
+// The engine's databases and ethidx's own are refused as --database before
+// anything is written: the data dir is not even created.
+func TestReservedDatabaseExitsTwo(t *testing.T) {
+	for _, db := range []string{"system", "default", "INFORMATION_SCHEMA", "information_schema", chdb.SandboxDatabase, "_ethidx_system"} {
+		dir := filepath.Join(t.TempDir(), "data")
+		out, code := run(t, time.Minute, "--data-dir", dir, "--database", db, "schema", "migrate")
+		if code != 2 || !strings.Contains(out, "--database "+db+" is reserved") {
+			t.Errorf("--database %s: exit %d, %q; want exit 2 saying it is reserved", db, code, out)
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("--database %s: data dir written (%v)", db, err)
+		}
+	}
+}
+
+// A FORMAT clause in `ethidx sql` is honoured: the engine's bytes, text or
+// binary, reach stdout as they are.
+func TestSQLFormatClause(t *testing.T) {
+	dir := t.TempDir()
+	out, code := run(t, time.Minute, "--data-dir", dir, "sql", "SELECT 1 AS a, 'x' AS b FORMAT Vertical")
+	if code != 0 || !strings.Contains(out, "Row 1:") || !strings.Contains(out, "a: 1") || !strings.Contains(out, "b: x") {
+		t.Errorf("FORMAT Vertical: exit %d, %q", code, out)
+	}
+	cmd := exec.Command(ethidxBin, "--data-dir", dir, "sql", "SELECT number AS n FROM numbers(1000) FORMAT Parquet")
+	pq, err := cmd.Output()
+	if err != nil || len(pq) < 100 || string(pq[:4]) != "PAR1" || string(pq[len(pq)-4:]) != "PAR1" {
+		t.Fatalf("FORMAT Parquet: %v, %d bytes %q...", err, len(pq), pq[:min(len(pq), 8)])
+	}
+	// The Parquet file is whole: the engine reads back what it wrote.
+	path := filepath.Join(t.TempDir(), "n.parquet")
+	if err := os.WriteFile(path, pq, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	eng := chdbtest.Open(t)
+	got, err := eng.Query(context.Background(), "SELECT count(), sum(n) FROM file({p:String}, Parquet)", "TSV", map[string]string{"p": path})
+	if err != nil || string(got) != "1000\t499500\n" {
+		t.Fatalf("reading the Parquet back: %q, %v", got, err)
+	}
+}
+
+// A command that opens the engine is confined to its files: even its own
+// statements, which the endpoint's guard does not check, read nothing
+// outside the data directory.
+func TestCommandsAreConfined(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(secret, []byte("ETHIDX-CONFINED-SECRET\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, sql := range []string{
+		"SELECT file('" + secret + "')",
+		"SELECT file('/etc/passwd')",
+		"SELECT * FROM file('/proc/self/environ', 'LineAsString')",
+	} {
+		out, code := run(t, time.Minute, "--data-dir", dir, "sql", sql)
+		if code == 0 || !strings.Contains(out, "Permission denied") || strings.Contains(out, "ETHIDX-CONFINED-SECRET") || strings.Contains(out, "root:x:0:0") {
+			t.Errorf("%s: exit %d, %q; want a refusal by the kernel", sql, code, out)
+		}
+	}
+	// Its own work still runs.
+	if out, code := run(t, time.Minute, "--data-dir", dir, "sql", "SELECT count() FROM system.tables"); code != 0 {
+		t.Errorf("confined sql: exit %d, %q", code, out)
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/indexer/chdb"
 )
 
 // Flags are defined once here, each in a category, as go-ethereum's
@@ -422,6 +423,11 @@ func checkDataDir(c *cli.Context, name string) error {
 func checkDatabase(c *cli.Context, name string) error {
 	if !validIdent(c.String(name)) {
 		return badInput("--database %q: want letters, digits and underscores", c.String(name))
+	}
+	if db := c.String(name); chdb.ReservedDatabase(db) {
+		// Tables written there would clash with the engine's own (or
+		// ethidx's endpoint databases) and leave the store unreadable.
+		return badInput("--database %s is reserved (the engine's or ethidx's own); give another name, e.g. --database eth", db)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ethidx/ethidx/indexer/chdb/sqlscan"
 	"github.com/ethidx/ethidx/queries"
 )
 
@@ -16,6 +17,8 @@ func sqlCommand() *cli.Command {
 		UsageText: "ethidx sql \"SELECT day, tx_count FROM daily_activity ORDER BY day DESC LIMIT 7\"\n" +
 			"ethidx sql --format csv \"SELECT * FROM transactions_hex WHERE block_number = 19000000\"",
 		Description: "Runs one statement in ethidx's database (--database) and prints its result.\n" +
+			"A FORMAT clause in the statement (FORMAT Vertical, CSV, Parquet, ...) wins over\n" +
+			"--format: the server's output is copied as it is.\n" +
 			"SQL the server refuses (a syntax error, an unknown table, a read-only user\n" +
 			"writing) exits 2; a failure of the server exits 1.",
 		ArgsUsage: "SQL",
@@ -33,7 +36,16 @@ func runSQL(c *cli.Context) error {
 		return err
 	}
 	defer st.Close()
-	err = queries.RunSQL(c.Context, st.conn, c.Args().First(), c.String("format"), os.Stdout)
+	sql := c.Args().First()
+	if f := sqlscan.OutputFormat(sql); f != "" {
+		// The statement names its own output: pass the server's bytes on
+		// (a binary format included) rather than decode rows.
+		if st.raw == nil {
+			return badInput("FORMAT %s in the statement needs ClickHouse's HTTP interface; drop it and use --format, or give --clickhouse http://HOST:8123/DB", f)
+		}
+		return requestError(st.raw.RawQuery(c.Context, sql, os.Stdout))
+	}
+	err = queries.RunSQL(c.Context, st.conn, sql, c.String("format"), os.Stdout)
 	if errors.Is(err, queries.ErrInput) {
 		return usageError{err}
 	}

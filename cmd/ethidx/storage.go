@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/chdb"
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
+	"github.com/ethidx/ethidx/internal/confine"
 	"github.com/ethidx/ethidx/queries"
 	storage "github.com/ethidx/ethidx/store"
 )
@@ -26,8 +29,9 @@ import (
 type store struct {
 	conn     driver.Conn
 	database string
-	addr     string // the embedded endpoint, when this process serves one
-	shared   string // the endpoint of the ethidx that owns the data dir, when another does
+	addr     string             // the embedded endpoint, when this process serves one
+	shared   string             // the endpoint of the ethidx that owns the data dir, when another does
+	raw      storage.RawQuerier // nil over the native protocol
 	close    []func() error
 	// damage is the lost data found on opening (see checkDamage).
 	damage chsink.Damage
@@ -43,6 +47,30 @@ func (s *store) Close() error {
 		errs = append(errs, s.close[i]())
 	}
 	return errors.Join(errs...)
+}
+
+// confineEngine is false only in tests that run commands inside the test
+// process, which must stay free to read its fixtures and run binaries (the
+// tests of the confinement run ethidx, or the engine, in a child process).
+var confineEngine = true
+
+// confinement is what a command that opens the engine keeps of the
+// filesystem (package confine): its data directory, the engine library,
+// the TLS roots named by SSL_CERT_FILE/SSL_CERT_DIR, and the files it was
+// asked to write (report --chart).
+func confinement(c *cli.Context, dataDir, lib string) confine.Rules {
+	r := confine.Rules{ReadWrite: []string{dataDir}, ReadOnly: []string{lib}}
+	for _, env := range []string{"SSL_CERT_FILE", "SSL_CERT_DIR"} {
+		if v := os.Getenv(env); v != "" {
+			r.ReadOnly = append(r.ReadOnly, filepath.SplitList(v)...)
+		}
+	}
+	for _, name := range []string{"chart"} {
+		if f := c.String(name); f != "" {
+			r.WriteFiles = append(r.WriteFiles, f)
+		}
+	}
+	return r
 }
 
 // wrapConn, if set, wraps every store connection (tests record the
@@ -81,6 +109,9 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 	if c.Bool("verbose") {
 		o.EngineLogLevel = "debug"
 	}
+	if confineEngine {
+		o.Confine = func(dataDir, lib string) error { return confine.Apply(confinement(c, dataDir, lib), slog.Default()) }
+	}
 	if dsn := c.String("clickhouse"); dsn != "" {
 		opts, err := parseDSN(dsn)
 		if err != nil {
@@ -103,7 +134,7 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 	if err != nil {
 		return nil, err
 	}
-	s := &store{conn: st.Conn, database: st.Database, addr: st.Addr, shared: st.Shared, close: []func() error{st.Close}}
+	s := &store{conn: st.Conn, database: st.Database, addr: st.Addr, shared: st.Shared, raw: st.Raw, close: []func() error{st.Close}}
 	if o.Server == nil && st.Shared == "" {
 		s.dataDir = o.DataDir
 		// Runs before the engine closes (close runs last to first).

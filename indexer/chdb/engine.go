@@ -67,6 +67,12 @@ type Options struct {
 	ConfigFile string
 	// Bounds are the limits the engine enforces (see Bounds).
 	Bounds Bounds
+	// Confine, if set, is called once the library is loaded and before
+	// the engine starts (and with it its first thread), with the
+	// absolute data directory and library path: the moment to restrict
+	// the process to its files (package confine), so that every thread
+	// the engine starts inherits the restriction. An error stops Open.
+	Confine func(dataDir, libraryPath string) error
 }
 
 func (o *Options) setDefaults() {
@@ -157,6 +163,10 @@ type conn struct {
 	shared bool
 }
 
+// DisplayName is what the engine reports as its server's name, in place
+// of the host's.
+const DisplayName = "ethidx"
+
 // process-wide: the engine serves one data directory per process.
 var (
 	procMu   sync.Mutex
@@ -194,6 +204,11 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating data dir: %w", err)
+	}
+	if opts.Confine != nil {
+		if err := opts.Confine(dir, l.path); err != nil {
+			return nil, err
+		}
 	}
 
 	procMu.Lock()
@@ -594,6 +609,9 @@ func (e *Engine) dial(key string, st Statement, trusted bool) (*conn, error) {
 		// Only the connection that boots the engine configures its log:
 		// given again, the engine announces it on stderr each time.
 		args = append(args, "--logger.console=0", "--logger.log="+e.EngineLog(), "--log-level="+e.opts.EngineLogLevel)
+		// displayName() (and the X-ClickHouse-Server-Display-Name header
+		// built from it) otherwise tells every SQL user the host's name.
+		args = append(args, "--display_name="+DisplayName)
 	}
 	names := make([]string, 0, len(e.opts.Settings))
 	for k := range e.opts.Settings {

@@ -112,6 +112,18 @@ func hostileStatements(secret string) []hostile {
 		s("template setting in SQL", "SELECT 1 SETTINGS format_template_row = 'SECRET' FORMAT Template"),
 		s("viewExplain", "SELECT * FROM viewExplain('EXPLAIN AST', '', (SELECT 1))"),
 		s("dictionary table function", "SELECT * FROM dictionary('d')"),
+		s("hasColumnInTable on a file", "SELECT hasColumnInTable('default', 'SECRET', 'k')"),
+		s("hasColumnInTable in the working directory", "SELECT hasColumnInTable('default', 'ethidx_hostile_users', 'k')"),
+		s("joinGet", "SELECT joinGet('default.ethidx_hostile_users', 'k', 1)"),
+		s("dictGet", "SELECT dictGetString('d', 'v', toUInt64(1))"),
+		s("kill query lists statements", "KILL QUERY WHERE 1 TEST"),
+		s("Filesystem database without arguments", "CREATE DATABASE fs2 ENGINE = Filesystem"),
+		s("fullHostName", "SELECT fullHostName()"),
+		s("string literal as a table", "SELECT * FROM 'SECRET'"),
+		s("string literal in the working directory", "SELECT * FROM 'ethidx_hostile_users'"),
+		s("APPLY names a function", "SELECT * APPLY file FROM (SELECT 'SECRET' AS p)"),
+		s("APPLY in parentheses", "SELECT * APPLY(file) FROM (SELECT 'SECRET' AS p)"),
+		s("loop over names", "SELECT * FROM loop('system', 'one') LIMIT 1"),
 	}
 }
 
@@ -250,4 +262,27 @@ func TestHostileStatementsUnauthenticated(t *testing.T) {
 	}
 	runHostile(t, addr, "", "", secret, marker, envMarker)
 	checkAllowed(t, addr, "", "")
+}
+
+// Neither the data directory's path nor the host's name reaches a client:
+// not through the catalogue tables BI tools browse, not in a header.
+func TestNoHostFacts(t *testing.T) {
+	addr, e := sqlhttptest.Start(t, sqlhttp.Config{})
+	for _, sql := range []string{
+		"SELECT * FROM system.databases FORMAT TSV",
+		"SELECT * FROM system.tables FORMAT TSV",
+		"SELECT name, data_path, metadata_path FROM system.databases FORMAT TSV",
+		"SELECT displayName()",
+	} {
+		code, hdr, body := do(t, "GET", "http://"+addr+"/?"+url.Values{"query": {sql}}.Encode(), "", nil)
+		if code != 200 {
+			t.Fatalf("%s: %d %q", sql, code, body)
+		}
+		if strings.Contains(body, e.DataDir()) || sql == "SELECT displayName()" && strings.TrimSpace(body) != "ethidx" {
+			t.Errorf("%s shows the host: %q", sql, body)
+		}
+		if got := hdr.Get("X-ClickHouse-Server-Display-Name"); got != "ethidx" {
+			t.Errorf("display name header %q, want ethidx", got)
+		}
+	}
 }

@@ -21,10 +21,14 @@ type Facts struct {
 	// Quoted are the quoted names (unquoted), as written.
 	Quoted []string
 	// Calls are names immediately followed by "(" (comments and blanks in
-	// between do not matter to the engine, so not here either).
+	// between do not matter to the engine, so not here either), and the
+	// function a column transformer APPLY names.
 	Calls []string
 	// Qualified are the "a.b" name pairs, both parts unquoted.
 	Qualified [][2]string
+	// Engines are the names after ENGINE (or ENGINE =), called or not:
+	// `ENGINE = Memory` names an engine without parentheses.
+	Engines []string
 	// Settings are the names assigned after SET or SETTINGS.
 	Settings []string
 	// Placeholders maps each {name:Type} to its type, lower case.
@@ -86,6 +90,25 @@ func Inspect(sql string) (Facts, error) {
 		}
 		if n := next(1); n.text == "(" && !n.quoted {
 			f.Calls = append(f.Calls, name)
+		}
+		if isKeyword(t, "APPLY") {
+			// SELECT * APPLY f, * APPLY(f): f is called on every column.
+			k := 1
+			if next(k).text == "(" && !next(k).quoted {
+				k++
+			}
+			if fn, ok := tokenName(next(k)); ok {
+				f.Calls = append(f.Calls, fn)
+			}
+		}
+		if isKeyword(t, "ENGINE") {
+			k := 1
+			if next(k).text == "=" && !next(k).quoted {
+				k++
+			}
+			if e, ok := tokenName(next(k)); ok {
+				f.Engines = append(f.Engines, e)
+			}
 		}
 		if n := next(1); n.text == "." && !n.quoted {
 			if b, ok := tokenName(next(2)); ok {
@@ -250,4 +273,33 @@ func checkGap(g string) error {
 
 func ambiguous(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrAmbiguous, fmt.Sprintf(format, args...))
+}
+
+// RenameQualifier returns sql with every name equal to from (unquoted,
+// any case) that qualifies another (from.x) replaced by to, written bare.
+// Strings, comments and other names are left as they are. The guard uses
+// it to read system tables through views that hide the host's paths.
+func RenameQualifier(sql, from, to string) string {
+	l := lexer{s: sql}
+	var toks []token
+	for {
+		t, ok := l.next()
+		if !ok {
+			break
+		}
+		toks = append(toks, t)
+	}
+	var b strings.Builder
+	pos := 0
+	for i, t := range toks {
+		name, ok := tokenName(t)
+		if !ok || name != strings.ToLower(from) || i+1 >= len(toks) || toks[i+1].text != "." || toks[i+1].quoted {
+			continue
+		}
+		b.WriteString(sql[pos:t.start])
+		b.WriteString(to)
+		pos = t.end
+	}
+	b.WriteString(sql[pos:])
+	return b.String()
 }

@@ -72,3 +72,52 @@ func FuzzSplitInsert(f *testing.F) {
 		}
 	})
 }
+
+func TestInspectEngines(t *testing.T) {
+	for sql, want := range map[string]string{
+		"CREATE DATABASE d ENGINE = Filesystem":                  "filesystem",
+		"CREATE TABLE t (a UInt8) ENGINE=Memory":                 "memory",
+		"CREATE TABLE t (a UInt8) ENGINE File(TSV, 'x')":         "file",
+		"CREATE TABLE t (a UInt8) ENGINE = `URL`('http://x', C)": "url",
+		"SELECT 'ENGINE = File'":                                 "",
+	} {
+		f, err := Inspect(sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(f.Engines, ","); got != want {
+			t.Errorf("Inspect(%q).Engines = %q, want %q", sql, got, want)
+		}
+	}
+}
+
+func TestRenameQualifier(t *testing.T) {
+	for sql, want := range map[string]string{
+		"SELECT * FROM system.tables":                          "SELECT * FROM c.tables",
+		`SELECT * FROM "system"."databases", system . columns`: `SELECT * FROM c."databases", c . columns`,
+		"SELECT system.one.dummy FROM `SYSTEM`.one":            "SELECT c.one.dummy FROM c.one",
+		"SELECT 'system.tables', system FROM t -- system.x":    "SELECT 'system.tables', system FROM t -- system.x",
+		"SELECT * FROM mysystem.tables":                        "SELECT * FROM mysystem.tables",
+	} {
+		if got := RenameQualifier(sql, "system", "c"); got != want {
+			t.Errorf("RenameQualifier(%q) = %q, want %q", sql, got, want)
+		}
+	}
+}
+
+func TestInspectApply(t *testing.T) {
+	for sql, want := range map[string]string{
+		"SELECT * APPLY file FROM t":                  "file",
+		"SELECT * APPLY(file) FROM t":                 "apply,file",
+		"SELECT COLUMNS('a') APPLY `hostName` FROM t": "columns,hostname",
+		"SELECT * APPLY(x -> file(x)) FROM t":         "apply,x,file",
+	} {
+		f, err := Inspect(sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(f.Calls, ","); got != want {
+			t.Errorf("Inspect(%q).Calls = %q, want %q", sql, got, want)
+		}
+	}
+}
