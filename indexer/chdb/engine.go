@@ -205,11 +205,6 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating data dir: %w", err)
 	}
-	if opts.Confine != nil {
-		if err := opts.Confine(dir, l.path); err != nil {
-			return nil, err
-		}
-	}
 
 	procMu.Lock()
 	defer procMu.Unlock()
@@ -224,6 +219,15 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 	if err != nil {
 		lock.Close()
 		return nil, err
+	}
+	if opts.Confine != nil {
+		// Everything this process reads outside the data directory is
+		// read by now (the library, the configuration), and the engine
+		// has started no thread yet.
+		if err := opts.Confine(dir, l.path); err != nil {
+			lock.Close()
+			return nil, err
+		}
 	}
 	e := &Engine{
 		config:  config,

@@ -368,7 +368,7 @@ func refuse(format string, args ...any) error {
 
 // check refuses st if it could reach the host.
 func (g *hostGuard) check(st Statement) error {
-	if db := strings.ToLower(st.Database); db == "system" || strings.HasPrefix(db, "_ethidx_") {
+	if db := strings.ToLower(st.Database); db == "system" || strings.HasPrefix(db, "_ethidx_") && db != SandboxDatabase {
 		return refuse("database %s", st.Database)
 	}
 	for k := range st.Settings {
@@ -478,7 +478,7 @@ func (g *hostGuard) checkFacts(f sqlscan.Facts) error {
 		}
 	}
 	for _, n := range f.Names {
-		if strings.HasPrefix(n, "_ethidx_") {
+		if strings.HasPrefix(n, "_ethidx_") && n != SandboxDatabase {
 			return refuse("name %s (kept for the endpoint)", n)
 		}
 	}
