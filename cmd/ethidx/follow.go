@@ -128,7 +128,7 @@ func runFollow(c *cli.Context) error {
 			Min: time.Second, Max: time.Minute,
 			Permanent: func(err error) bool {
 				var bad usageError
-				return errors.As(chainMismatch(err), &bad)
+				return errors.As(chainMismatch(err), &bad) || st.ownerGone(c.Context)
 			},
 			OnError: func(err error, wait time.Duration) {
 				f := m.stepFailed(err)
@@ -145,6 +145,9 @@ func runFollow(c *cli.Context) error {
 	}
 	err = chainMismatch(indexer.Follow(c.Context, src, sink, opts))
 	if err != nil {
+		if st.ownerGone(c.Context) {
+			return fmt.Errorf("lost the connection to the store%s: %w", st.sharedNote(), err)
+		}
 		return err
 	}
 	if opts.Once && c.Context.Err() == nil {
