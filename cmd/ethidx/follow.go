@@ -159,6 +159,9 @@ func runFollow(c *cli.Context) error {
 	return nil
 }
 
+// reorgReach is how far below the stored tip a follower's claim reaches.
+const reorgReach = 1024
+
 // claimFollow claims the blocks from the stored tip on (or from --start,
 // or all, in an empty store) for this follower, and refuses if another
 // live follower, or a backfill of those blocks, holds them.
@@ -175,7 +178,9 @@ func claimFollow(c *cli.Context, sink *chsink.Sink, claims *chsink.Claims, start
 		case start != nil:
 			from = *start
 		}
-		err = claims.Claim(c.Context, indexer.Range{From: from, To: math.MaxUint64})
+		// From a little below the tip: a reorg repair rewrites up to that
+		// many stored blocks, and they are this follower's to write too.
+		err = claims.Claim(c.Context, indexer.Range{From: from - min(from, reorgReach), To: math.MaxUint64})
 		var held *indexer.ClaimedError
 		if !errors.As(err, &held) {
 			return err
