@@ -104,6 +104,7 @@ func anvilHead(t *testing.T, c *rpc.Client) uint64 {
 // that indexed a branch anvil then reverted converges to the new canonical
 // chain, equal to a clean backfill of it.
 func TestAnvil(t *testing.T) {
+	t.Parallel()
 	url, c := startAnvil(t)
 	sent := anvilTraffic(t, c, 12)
 	var snap hexutil.Big

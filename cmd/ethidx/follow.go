@@ -128,7 +128,7 @@ func runFollow(c *cli.Context) error {
 			Min: time.Second, Max: time.Minute,
 			Permanent: func(err error) bool {
 				var bad usageError
-				return errors.As(chainMismatch(err), &bad)
+				return errors.As(chainMismatch(err), &bad) || st.ownerGone(c.Context)
 			},
 			OnError: func(err error, wait time.Duration) {
 				f := m.stepFailed(err)
@@ -145,6 +145,9 @@ func runFollow(c *cli.Context) error {
 	}
 	err = chainMismatch(indexer.Follow(c.Context, src, sink, opts))
 	if err != nil {
+		if st.ownerGone(c.Context) {
+			return fmt.Errorf("lost the connection to the store%s: %w", st.sharedNote(), err)
+		}
 		return err
 	}
 	if opts.Once && c.Context.Err() == nil {
@@ -155,6 +158,9 @@ func runFollow(c *cli.Context) error {
 	logStopped(c.Context, sink)
 	return nil
 }
+
+// reorgReach is how far below the stored tip a follower's claim reaches.
+const reorgReach = 1024
 
 // claimFollow claims the blocks from the stored tip on (or from --start,
 // or all, in an empty store) for this follower, and refuses if another
@@ -172,7 +178,9 @@ func claimFollow(c *cli.Context, sink *chsink.Sink, claims *chsink.Claims, start
 		case start != nil:
 			from = *start
 		}
-		err = claims.Claim(c.Context, indexer.Range{From: from, To: math.MaxUint64})
+		// From a little below the tip: a reorg repair rewrites up to that
+		// many stored blocks, and they are this follower's to write too.
+		err = claims.Claim(c.Context, indexer.Range{From: from - min(from, reorgReach), To: math.MaxUint64})
 		var held *indexer.ClaimedError
 		if !errors.As(err, &held) {
 			return err

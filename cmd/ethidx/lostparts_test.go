@@ -15,6 +15,7 @@ import (
 // is refused, status names the part and the repair, and the named rebuild
 // makes the figures equal the ones before.
 func TestLostDerivedPartsAreRefusedThenRebuilt(t *testing.T) {
+	t.Parallel()
 	srv := replay.New(replay.Options{})
 	if err := srv.Generate(replay.GenOptions{From: 1, Count: 200, TxPerBlock: 12, Seed: 12}); err != nil {
 		t.Fatal(err)

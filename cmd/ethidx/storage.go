@@ -176,6 +176,18 @@ func (s *store) refresh(ctx context.Context) error {
 	return nil
 }
 
+// ownerGone reports whether this process used another ethidx's endpoint
+// and that ethidx no longer answers: nothing this process retries can
+// mend that (the owner's next start serves on another port).
+func (s *store) ownerGone(ctx context.Context) bool {
+	if s.shared == "" || ctx.Err() != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return s.conn.Ping(ctx) != nil
+}
+
 // sharedNote names the ethidx endpoint this process used, if another
 // process owns the data dir.
 func (s *store) sharedNote() string {

@@ -14,6 +14,7 @@ import (
 
 // A second follower of a store refuses while the first runs, naming it.
 func TestSecondFollowerRefuses(t *testing.T) {
+	t.Parallel()
 	_, rpc := devChain(t, 20)
 	dir := t.TempDir()
 	args := func(extra ...string) []string {
@@ -49,6 +50,7 @@ var loadedBlocks = regexp.MustCompile(`msg="backfill (?:finished|stopped before 
 // second still works, the second fails (never exit 0 with its work
 // unconfirmed), and a rerun finishes.
 func TestConcurrentBackfillsShareTheRange(t *testing.T) {
+	t.Parallel()
 	const blocks = 200
 	srv := replay.New(replay.Options{})
 	if err := srv.Generate(replay.GenOptions{From: 1, Count: blocks, TxPerBlock: 10, Seed: 4}); err != nil {

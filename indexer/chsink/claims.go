@@ -51,27 +51,24 @@ func NewClaims(conn driver.Conn, kind string) *Claims {
 
 // Claim takes r unless an older live claim of another writer overlaps it.
 // Both writers insert, then read: the newer one sees the older and gives
-// way, so two writers never both hold a block.
+// way, so two writers never both hold a block. The server stamps each
+// claim as it stores it, so the claim stored first is the older.
 func (c *Claims) Claim(ctx context.Context, r indexer.Range) error {
-	var now uint64
-	if err := c.conn.QueryRow(ctx, opQuery("server_now")).Scan(&now); err != nil {
+	if err := c.conn.Exec(ctx, opQuery("claim_new"), c.writer, c.kind, r.From, r.To, c.host, c.pid); err != nil {
 		return fmt.Errorf("claiming blocks %s: %w", r, err)
 	}
-	if err := c.put(ctx, r, now, false); err != nil {
-		return err
-	}
-	holder, err := c.olderHolder(ctx, r, now)
+	mine, holder, err := c.holders(ctx, r)
 	if err != nil {
 		return err
 	}
 	if holder != nil {
-		if err := c.put(ctx, r, now, true); err != nil {
+		if err := c.put(ctx, r, mine, true); err != nil {
 			return err
 		}
 		return holder
 	}
 	c.mu.Lock()
-	c.held[r] = now
+	c.held[r] = mine
 	c.mu.Unlock()
 	return nil
 }
@@ -87,37 +84,53 @@ func (c *Claims) put(ctx context.Context, r indexer.Range, claimed uint64, relea
 	return nil
 }
 
-// olderHolder returns the oldest live claim of another writer on r made
-// before ours (claimed at mine), as an error, or nil.
-func (c *Claims) olderHolder(ctx context.Context, r indexer.Range, mine uint64) (*indexer.ClaimedError, error) {
+// holders reads the live claims on r: this writer's stamp for r, and the
+// oldest claim of another writer made before it, as an error, or nil.
+func (c *Claims) holders(ctx context.Context, r indexer.Range) (uint64, *indexer.ClaimedError, error) {
 	qctx := clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{
 		"from": strconv.FormatUint(r.From, 10), "to": strconv.FormatUint(r.To, 10),
 		"ttl": strconv.Itoa(int(ClaimTTL / time.Second))}))
 	rows, err := c.conn.Query(qctx, opQuery("claim_holders"))
 	if err != nil {
-		return nil, fmt.Errorf("reading claims on blocks %s: %w", r, err)
+		return 0, nil, fmt.Errorf("reading claims on blocks %s: %w", r, err)
 	}
 	defer rows.Close()
+	type claim struct {
+		writer, kind, host string
+		from, to, claimed  uint64
+		pid                uint32
+	}
+	var all []claim
+	var mine uint64
+	found := false
 	for rows.Next() {
-		var (
-			writer, kind, host string
-			from, to, claimed  uint64
-			pid                uint32
-		)
-		if err := rows.Scan(&writer, &kind, &from, &to, &host, &pid, &claimed); err != nil {
-			return nil, fmt.Errorf("reading claims on blocks %s: %w", r, err)
+		var x claim
+		if err := rows.Scan(&x.writer, &x.kind, &x.from, &x.to, &x.host, &x.pid, &x.claimed); err != nil {
+			return 0, nil, fmt.Errorf("reading claims on blocks %s: %w", r, err)
 		}
-		if writer == c.writer || claimed > mine || claimed == mine && writer > c.writer {
+		if x.writer == c.writer && x.from == r.From && x.to == r.To {
+			mine, found = x.claimed, true
+		}
+		all = append(all, x)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, fmt.Errorf("reading claims on blocks %s: %w", r, err)
+	}
+	if !found {
+		return 0, nil, fmt.Errorf("claiming blocks %s: the claim is not visible after it was stored", r)
+	}
+	for _, x := range all { // oldest first
+		if x.writer == c.writer || x.claimed > mine || x.claimed == mine && x.writer > c.writer {
 			continue
 		}
-		if host == c.host && !processAlive(int(pid)) {
+		if x.host == c.host && !processAlive(int(x.pid)) {
 			continue // killed on this machine: no need to wait for its claim to expire
 		}
-		since := time.UnixMicro(int64(claimed)).UTC().Format(time.RFC3339)
-		return &indexer.ClaimedError{Range: r, Held: indexer.Range{From: from, To: to}, Kind: kind,
-			Holder: fmt.Sprintf("%s on host %s, pid %d, since %s", kind, host, pid, since)}, nil
+		since := time.UnixMicro(int64(x.claimed)).UTC().Format(time.RFC3339)
+		return mine, &indexer.ClaimedError{Range: r, Held: indexer.Range{From: x.from, To: x.to}, Kind: x.kind,
+			Holder: fmt.Sprintf("%s on host %s, pid %d, since %s", x.kind, x.host, x.pid, since)}, nil
 	}
-	return nil, rows.Err()
+	return mine, nil, nil
 }
 
 // Release gives r back.
