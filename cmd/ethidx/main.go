@@ -138,6 +138,7 @@ func newApp() *cli.App {
 			queryCommand(),
 			reportCommand(),
 			sqlCommand(),
+			exportCommand(),
 			verifyCommand(),
 			statusCommand(),
 			rebuildCommand(),

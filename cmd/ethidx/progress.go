@@ -15,6 +15,7 @@ import (
 // a terminal, a log line every few seconds otherwise (cron, CI, Kubernetes).
 type progress struct {
 	name string
+	rows string // what the second count of Add is ("tx"); "" for none
 
 	mu      sync.Mutex
 	bar     *progressbar.ProgressBar
@@ -26,7 +27,7 @@ type progress struct {
 }
 
 func newProgress(name string) *progress {
-	return &progress{name: name, start: time.Now(), lastLog: time.Now()}
+	return &progress{name: name, rows: "tx", start: time.Now(), lastLog: time.Now()}
 }
 
 func (p *progress) Start(blocks uint64) {
@@ -56,7 +57,9 @@ func (p *progress) Add(blocks, txs int) {
 	p.txs += uint64(txs)
 	secs := time.Since(p.start).Seconds()
 	if p.bar != nil {
-		p.bar.Describe(fmt.Sprintf("%s %.0f tx/s", p.name, float64(p.txs)/secs))
+		if p.rows != "" {
+			p.bar.Describe(fmt.Sprintf("%s %.0f %s/s", p.name, float64(p.txs)/secs, p.rows))
+		}
 		_ = p.bar.Add(blocks)
 		return
 	}
@@ -64,9 +67,10 @@ func (p *progress) Add(blocks, txs int) {
 		return
 	}
 	p.lastLog = time.Now()
-	attrs := []any{"blocks", p.blocks, "txs", p.txs,
-		"blocks_per_s", fmt.Sprintf("%.1f", float64(p.blocks)/secs),
-		"tx_per_s", fmt.Sprintf("%.0f", float64(p.txs)/secs)}
+	attrs := []any{"blocks", p.blocks, "blocks_per_s", fmt.Sprintf("%.1f", float64(p.blocks)/secs)}
+	if p.rows != "" {
+		attrs = append(attrs, p.rows+"s", p.txs, p.rows+"_per_s", fmt.Sprintf("%.0f", float64(p.txs)/secs))
+	}
 	if p.total > p.blocks && p.blocks > 0 {
 		eta := time.Duration(float64(p.total-p.blocks) / (float64(p.blocks) / secs) * float64(time.Second))
 		attrs = append(attrs, "total", p.total, "eta", eta.Round(time.Second).String())
