@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
+	"github.com/ethidx/ethidx/queries/page"
 )
 
 // Environment variables holding endpoint users, so that no password need
@@ -94,6 +95,7 @@ func runServe(c *cli.Context) error {
 	st, err := openStore(c, false, endpointConfig{
 		users: users, maxExecutionTime: maxTime, memory: mem,
 		perUser: c.Int("max-concurrent-queries-per-user"), queueTimeout: c.Duration("queue-timeout"),
+		page: page.New(page.Options{Database: c.String("database")}),
 	})
 	if err != nil {
 		return err

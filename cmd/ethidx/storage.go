@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -99,7 +100,7 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 		Logger:  slog.Default(),
 		Endpoint: sqlhttp.Config{
 			Users: ep.users, MaxExecutionTime: ep.maxExecutionTime, Memory: ep.memoryLimits(),
-			MaxConcurrentPerUser: ep.perUser, QueueTimeout: ep.queueTimeout,
+			MaxConcurrentPerUser: ep.perUser, QueueTimeout: ep.queueTimeout, Page: ep.page,
 		},
 		Bounds: ep.engineBounds(),
 		// The engine logs to <data-dir>/engine.log, never to the
@@ -240,6 +241,7 @@ type endpointConfig struct {
 	perUser          int
 	queueTimeout     time.Duration
 	memory           sqlhttp.Memory // zero: sqlhttp.DefaultMemory()
+	page             http.Handler   // serve's page for browsers at /
 	// allowDamage opens a store that has lost data (see checkDamage): for
 	// the commands that repair it or only inspect it.
 	allowDamage bool

@@ -32,6 +32,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -98,6 +99,10 @@ type Config struct {
 	// body is read.
 	MaxOpenRequests, MaxOpenRequestsPerUser int
 	Logger                                  *slog.Logger
+	// Page, if set, answers a browser's plain GET / (Accept text/html, no
+	// query) with a page for people (package page); ClickHouse clients'
+	// GET / and every query are unaffected.
+	Page http.Handler
 }
 
 // DefaultMaxExecutionTime bounds endpoint statements unless configured.
@@ -294,6 +299,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
 		fmt.Fprint(w, "Ok.\n")
 	case "/":
+		if s.cfg.Page != nil && r.Method == http.MethodGet && r.URL.RawQuery == "" &&
+			strings.Contains(r.Header.Get("Accept"), "text/html") {
+			s.cfg.Page.ServeHTTP(w, r)
+			return
+		}
 		if r.Method == http.MethodGet && !r.URL.Query().Has("query") {
 			fmt.Fprint(w, "Ok.\n")
 			return
