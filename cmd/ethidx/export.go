@@ -20,7 +20,7 @@ func exportCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "export",
 		Usage: "write tables and saved views to Parquet, CSV or JSON-lines files",
-		UsageText: "ethidx export --table blocks,transactions --from 0 --to 1999999 --output out/\n" +
+		UsageText: "ethidx export --table blocks,transactions --from 19000000 --to 19999999 --output out/\n" +
 			"ethidx export --table daily_activity --from-date 2026-01-01 --to-date 2026-01-31 --format csv --output out/",
 		Description: "Writes one file per table and partition (the chain tables' million-block runs,\n" +
 			"the daily views' calendar months, monthly_growth's years), named\n" +
