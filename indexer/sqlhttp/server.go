@@ -484,6 +484,7 @@ var readOnlySettings = map[string]bool{
 	"max_result_bytes": true, "result_overflow_mode": true, "timeout_overflow_mode": true,
 	"output_format_json_quote_64bit_integers": true, "output_format_json_quote_denormals": true,
 	"output_format_json_quote_decimals": true, "date_time_output_format": true,
+	"format_csv_null_representation": true, // ethidx export's CSV: NULL as an empty field
 }
 
 // settings merges the request's settings with the endpoint's limits. A
