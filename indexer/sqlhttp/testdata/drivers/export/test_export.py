@@ -1,8 +1,8 @@
 """`ethidx export`'s files, read by pyarrow, polars and DuckDB.
 
 Run by ../run (suite `export`), which sets ETHIDX_BIN to an ethidx binary
-and ETHIDX_EXPORT_DSN to the running `ethidx serve` (an admin user, as the
-owner of the data would export). The test exports every table in every
+and ETHIDX_EXPORT_DSN to the running `ethidx serve` as the read-only user
+(exporting only reads). The test exports every table in every
 format, reads each file set with each reader and compares row counts, sums
 and distinct counts with what `ethidx sql` says of the tables.
 """
