@@ -121,6 +121,10 @@ func TestPage(t *testing.T) {
 	if strings.Contains(body, "<script") || strings.Contains(body, "<?xml") {
 		t.Error("page holds a script or an XML declaration")
 	}
+	// An admin sees the same page (its statements run read-only too).
+	if code, _, admin := get(t, url, browser, "admin", "adminpw"); code != http.StatusOK || !strings.Contains(admin, r.Sentence()) {
+		t.Errorf("admin: %d", code)
+	}
 
 	// ClickHouse clients: GET / without HTML is the health check, a query
 	// in the URL or the body runs, whatever the Accept header.
