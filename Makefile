@@ -7,7 +7,7 @@ BIN       := bin/ethidx
 GOFLAGS   ?=
 export GOFLAGS
 
-.PHONY: all build engine anvil test test-go test-drivers demo bench fuzz lint clean
+.PHONY: all build engine anvil test test-go test-drivers demo bench fuzz lint clean image
 
 all: build
 
@@ -35,6 +35,15 @@ test-go:
 # embedded endpoint.
 test-drivers: build
 	indexer/sqlhttp/testdata/drivers/run
+
+# The container image (Dockerfile, the engine inside), with docker, podman
+# or buildah, whichever is installed. IMAGE names it; IMAGE_FLAGS passes
+# more, e.g. --build-arg BASE_IMAGE=... for a registry mirror.
+IMAGE     ?= ethidx:latest
+CONTAINER ?= $(shell command -v docker || command -v podman || command -v buildah)
+image:
+	@test -n "$(CONTAINER)" || (echo 'make image needs docker, podman or buildah'; exit 1)
+	$(CONTAINER) build -t $(IMAGE) $(IMAGE_FLAGS) .
 
 # A local dev chain, followed into the embedded engine, then the report.
 demo: engine
