@@ -392,7 +392,7 @@ func dayFiles(t Table, from, to time.Time, days map[time.Time]indexer.Range, ext
 // RawQuerier streams a statement's output as the engine writes it (package
 // store's RawQuerier).
 type RawQuerier interface {
-	QueryRaw(ctx context.Context, query string, params, settings map[string]string, w io.Writer) error
+	RawQueryWith(ctx context.Context, sql string, params, settings map[string]string, w io.Writer) error
 }
 
 // Progress is told the blocks to export, then each file's as it is
@@ -460,7 +460,7 @@ func writeFile(ctx context.Context, raw RawQuerier, path, query string, params, 
 		return 0, err
 	}
 	cw := &countWriter{w: out}
-	err = raw.QueryRaw(ctx, query, params, settings, cw)
+	err = raw.RawQueryWith(ctx, query, params, settings, cw)
 	if err == nil {
 		err = out.Sync()
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -21,21 +22,24 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/indexer/chdb/chdbtest"
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
+	"github.com/ethidx/ethidx/indexer/sqlhttp"
 	"github.com/ethidx/ethidx/queries"
 	"github.com/ethidx/ethidx/queries/export"
 	"github.com/ethidx/ethidx/queries/querytest"
+	"github.com/ethidx/ethidx/store"
 )
 
 // store loads querytest's chain (blocks 0-329, late November 2025 to
 // mid-February 2026), with a log carrying non-UTF-8 bytes and a
 // withdrawal in every block that has a transaction, and a wei value past
 // 2^128, and records it as complete.
-func store(t *testing.T) (driver.Conn, []*indexer.Block) {
+func load(t *testing.T) (driver.Conn, export.RawQuerier, []*indexer.Block) {
 	t.Helper()
 	ctx := context.Background()
-	conn, _ := chsinktest.Conn(t)
+	conn, raw := open(t)
 	if err := queries.Install(ctx, conn); err != nil {
 		t.Fatal(err)
 	}
@@ -67,10 +71,25 @@ func store(t *testing.T) (driver.Conn, []*indexer.Block) {
 	if err := sink.MarkDone(ctx, indexer.Range{From: 0, To: 329}); err != nil {
 		t.Fatal(err)
 	}
-	return conn, chain
+	return conn, raw, chain
 }
 
-func run(t *testing.T, conn driver.Conn, req export.Request) []export.Written {
+// open opens a fresh embedded store as the CLI does, with its raw stream.
+func open(t *testing.T) (driver.Conn, export.RawQuerier) {
+	t.Helper()
+	st, err := store.Open(context.Background(), store.Options{
+		Engine:   chdbtest.Open(t),
+		Endpoint: sqlhttp.Config{Users: []sqlhttp.User{{Name: "default", Internal: true}}},
+		Logger:   slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st.Conn, st.Raw
+}
+
+func run(t *testing.T, conn driver.Conn, raw export.RawQuerier, req export.Request) []export.Written {
 	t.Helper()
 	ctx := context.Background()
 	done, err := chsink.New(conn).Done(ctx)
@@ -81,7 +100,7 @@ func run(t *testing.T, conn driver.Conn, req export.Request) []export.Written {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := export.Write(ctx, conn, conn.(export.RawQuerier), files, req.Format, req.Dir, nil)
+	w, err := export.Write(ctx, conn, raw, files, req.Format, req.Dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,10 +139,10 @@ func jsonLines(t *testing.T, path string) []map[string]any {
 // loaded: hashes, addresses and bytes as 0x-hex, wei as exact decimals,
 // NULL as null; and as Parquet files that are whole.
 func TestExportChainTables(t *testing.T) {
-	conn, chain := store(t)
+	conn, raw, chain := load(t)
 	dir := t.TempDir()
 	tables := []string{"blocks", "transactions", "logs", "withdrawals"}
-	written := run(t, conn, export.Request{Tables: tables, Blocks: &indexer.Range{From: 3, To: 300}, Format: "jsonl", Dir: dir})
+	written := run(t, conn, raw, export.Request{Tables: tables, Blocks: &indexer.Range{From: 3, To: 300}, Format: "jsonl", Dir: dir})
 	if len(written) != 4 {
 		t.Fatalf("wrote %d files, want one per table: %v", len(written), written)
 	}
@@ -193,7 +212,7 @@ func TestExportChainTables(t *testing.T) {
 	// The same as Parquet: whole files (magic at both ends), replacing
 	// nothing but themselves.
 	pq := t.TempDir()
-	for _, w := range run(t, conn, export.Request{Tables: tables, Blocks: &indexer.Range{From: 3, To: 300}, Format: "parquet", Dir: pq}) {
+	for _, w := range run(t, conn, raw, export.Request{Tables: tables, Blocks: &indexer.Range{From: 3, To: 300}, Format: "parquet", Dir: pq}) {
 		b, err := os.ReadFile(w.Path)
 		if err != nil {
 			t.Fatal(err)
@@ -207,9 +226,9 @@ func TestExportChainTables(t *testing.T) {
 // A day range comes out per calendar month, each day's figures those of
 // the saved view.
 func TestExportDailyByMonth(t *testing.T) {
-	conn, chain := store(t)
+	conn, raw, chain := load(t)
 	dir := t.TempDir()
-	written := run(t, conn, export.Request{Tables: []string{"daily_activity"},
+	written := run(t, conn, raw, export.Request{Tables: []string{"daily_activity"},
 		From: date(2025, 12, 10), To: date(2026, 1, 31), Format: "csv", Dir: dir})
 	if len(written) != 2 || filepath.Base(written[0].Path) != "daily_activity__2025-12-10_to_2025-12-31.csv" ||
 		filepath.Base(written[1].Path) != "daily_activity__2026-01-01_to_2026-01-31.csv" {
@@ -250,7 +269,7 @@ func TestExportDailyByMonth(t *testing.T) {
 // Only completely indexed ranges are exported; requests no store could
 // answer are bad input.
 func TestExportRefuses(t *testing.T) {
-	conn, _ := store(t)
+	conn, _, _ := load(t)
 	ctx := context.Background()
 	done, err := chsink.New(conn).Done(ctx)
 	if err != nil {
@@ -306,9 +325,9 @@ func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0
 // A statement that fails after its output began fails the stream (the
 // engine reports it in-band, at the end), so no file is kept.
 func TestStreamFailsMidway(t *testing.T) {
-	conn, _ := chsinktest.Conn(t)
+	_, raw := open(t)
 	var out bytes.Buffer
-	err := conn.(export.RawQuerier).QueryRaw(context.Background(),
+	err := raw.RawQueryWith(context.Background(),
 		"SELECT number, throwIf(number = 300000, 'boom') FROM numbers(400000) SETTINGS max_block_size = 1000 FORMAT CSV", nil, nil, &out)
 	if err == nil || !strings.Contains(err.Error(), "boom") || out.Len() == 0 {
 		t.Errorf("err %v after %d bytes, want the engine's error after some output", err, out.Len())

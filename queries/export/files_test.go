@@ -34,7 +34,7 @@ func TestFilesFollowPartitions(t *testing.T) {
 
 type failingStream struct{}
 
-func (failingStream) QueryRaw(_ context.Context, _ string, _, _ map[string]string, w io.Writer) error {
+func (failingStream) RawQueryWith(_ context.Context, _ string, _, _ map[string]string, w io.Writer) error {
 	w.Write([]byte("PAR1 half a file"))
 	return errors.New("the engine failed mid-stream")
 }
