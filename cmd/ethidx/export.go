@@ -115,5 +115,10 @@ func exportRequest(c *cli.Context) (export.Request, error) {
 	if err := export.Check(req); err != nil {
 		return req, usageError{err}
 	}
+	// Before the engine starts: the process is then confined to the
+	// directories that exist (see confinement).
+	if err := os.MkdirAll(req.Dir, 0o755); err != nil {
+		return req, badInput("--output %s: %v", req.Dir, err)
+	}
 	return req, nil
 }

@@ -58,7 +58,7 @@ var confineEngine = true
 // confinement is what a command that opens the engine keeps of the
 // filesystem (package confine): its data directory, the engine library,
 // the TLS roots named by SSL_CERT_FILE/SSL_CERT_DIR, and the files it was
-// asked to write (report --chart).
+// asked to write (report --chart, export --output's directory).
 func confinement(c *cli.Context, dataDir, lib string) confine.Rules {
 	r := confine.Rules{ReadWrite: []string{dataDir}, ReadOnly: []string{lib}}
 	for _, env := range []string{"SSL_CERT_FILE", "SSL_CERT_DIR"} {
@@ -70,6 +70,11 @@ func confinement(c *cli.Context, dataDir, lib string) confine.Rules {
 		if f := c.String(name); f != "" {
 			r.WriteFiles = append(r.WriteFiles, f)
 		}
+	}
+	// export creates its files in --output (as NAME.tmp, then renamed):
+	// the directory, which it creates before the engine starts, is its.
+	if d := c.String("output"); d != "" {
+		r.ReadWrite = append(r.ReadWrite, d)
 	}
 	return r
 }
