@@ -1,7 +1,7 @@
 # ethidx with its embedded ClickHouse engine (libchdb.so, ~570 MB) inside,
 # so nothing is fetched when a container starts. `make image` builds it.
 #
-#   docker run --rm ethidx:latest sql "SELECT version()"
+#   docker run --rm ethidx:latest version
 #   docker run -v ethidx-data:/data -p 127.0.0.1:8123:8123 ethidx:latest \
 #       serve --http-addr 0.0.0.0:8123 --user-file /run/secrets/ethidx-users
 #
@@ -14,8 +14,14 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-# purego loads the engine without cgo: a binary with no C toolchain behind it.
-RUN CGO_ENABLED=0 go build -trimpath -o /out/ethidx ./cmd/ethidx
+# With cgo (the Go image has gcc): Landlock confinement needs it to reach
+# every thread (a CGO_ENABLED=0 build runs unconfined). The final image has
+# the same Debian glibc.
+# `ethidx version` names the release and commit (`make image` passes them;
+# the build context has no .git).
+ARG VERSION=
+ARG COMMIT=
+RUN go build -trimpath -ldflags "-X main.version=${VERSION} -X main.commit=${COMMIT}" -o /out/ethidx ./cmd/ethidx
 # The engine comes from the npm registry (`ethidx engine install` runs
 # `npm pack` and checks the library's size and SHA-256).
 RUN apt-get update && apt-get install -y --no-install-recommends npm ca-certificates && \

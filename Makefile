@@ -43,7 +43,7 @@ IMAGE     ?= ethidx:latest
 CONTAINER ?= $(shell command -v docker || command -v podman || command -v buildah)
 image:
 	@test -n "$(CONTAINER)" || (echo 'make image needs docker, podman or buildah'; exit 1)
-	$(CONTAINER) build -t $(IMAGE) $(IMAGE_FLAGS) .
+	$(CONTAINER) build -t $(IMAGE) --build-arg COMMIT=$$(git rev-parse HEAD 2>/dev/null) $(IMAGE_FLAGS) .
 
 # A local dev chain, followed into the embedded engine, then the report.
 demo: engine
