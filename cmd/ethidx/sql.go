@@ -6,8 +6,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/ethidx/ethidx/indexer/chdb/sqlscan"
 	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/sqltext"
 )
 
 func sqlCommand() *cli.Command {
@@ -37,7 +37,7 @@ func runSQL(c *cli.Context) error {
 	}
 	defer st.Close()
 	sql := c.Args().First()
-	if f := sqlscan.OutputFormat(sql); f != "" {
+	if f := sqltext.OutputFormat(sql); f != "" {
 		// The statement names its own output: pass the server's bytes on
 		// (a binary format included) rather than decode rows.
 		if st.raw == nil {

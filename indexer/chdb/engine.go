@@ -33,7 +33,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/ethidx/ethidx/indexer/chdb/sqlscan"
+	"github.com/ethidx/ethidx/sqltext"
 )
 
 // Options configures Open. The zero value is usable.
@@ -392,7 +392,7 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (_ Stats, e
 		}()
 	}
 	format := st.Format
-	if f := sqlscan.OutputFormat(st.SQL); f != "" {
+	if f := sqltext.OutputFormat(st.SQL); f != "" {
 		format = f // the statement's FORMAT clause wins over st.Format
 	}
 	if mode := outputModeFor(format); class == classReadOnly && mode.stream {

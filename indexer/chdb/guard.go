@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ethidx/ethidx/indexer/chdb/sqlscan"
+	"github.com/ethidx/ethidx/sqltext"
 )
 
 // The host guard keeps statements from outside the process (Statement.Untrusted:
@@ -28,7 +28,7 @@ import (
 // function the guard wrongly allowed still finds nothing to read.
 //
 // The guard allows rather than forbids. The checks run on the lexer's facts
-// (sqlscan.Inspect), which refuses text it cannot be sure to split as the
+// (sqltext.Inspect), which refuses text it cannot be sure to split as the
 // engine does, and each kind of thing is checked against a list of what is
 // known to be safe:
 //   - statement kinds (allowedStatements);
@@ -376,9 +376,9 @@ func (g *hostGuard) check(st Statement) error {
 			return refuse("setting %s", k)
 		}
 	}
-	f, err := sqlscan.Inspect(st.SQL)
+	f, err := sqltext.Inspect(st.SQL)
 	if err != nil {
-		if errors.Is(err, sqlscan.ErrAmbiguous) {
+		if errors.Is(err, sqltext.ErrAmbiguous) {
 			return refuse("statement text (%v)", err)
 		}
 		return err
@@ -400,7 +400,7 @@ func (g *hostGuard) check(st Statement) error {
 		if !ok {
 			continue
 		}
-		pf, err := sqlscan.Inspect(v)
+		pf, err := sqltext.Inspect(v)
 		if err != nil {
 			return refuse("parameter %s (%v)", name, err)
 		}
@@ -420,7 +420,7 @@ func (g *hostGuard) check(st Statement) error {
 }
 
 // checkStatement checks the statement's kind.
-func (g *hostGuard) checkStatement(f sqlscan.Facts) error {
+func (g *hostGuard) checkStatement(f sqltext.Facts) error {
 	if len(f.Words) == 0 {
 		return nil // blank or only punctuation: the engine's parser says no
 	}
@@ -458,7 +458,7 @@ func (g *hostGuard) checkStatement(f sqlscan.Facts) error {
 
 // checkFacts checks the names a statement (or an Identifier parameter)
 // uses.
-func (g *hostGuard) checkFacts(f sqlscan.Facts) error {
+func (g *hostGuard) checkFacts(f sqltext.Facts) error {
 	for _, w := range f.Words {
 		if refusedWords[w] {
 			return refuse("%s", strings.ToUpper(w))
@@ -515,7 +515,7 @@ func (e *Engine) guardUntrusted(_ context.Context, st *Statement) error {
 		return err
 	}
 	// System tables are read through views that hide the host's paths.
-	st.SQL = sqlscan.RenameQualifier(st.SQL, "system", systemViews)
+	st.SQL = sqltext.RenameQualifier(st.SQL, "system", systemViews)
 	if st.Database == "" || strings.EqualFold(st.Database, "default") {
 		st.Database = SandboxDatabase
 	}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ethidx/ethidx/indexer/chdb/sqlscan"
+	"github.com/ethidx/ethidx/sqltext"
 )
 
 // clickhouse-go's HTTP transport opens every connection with this query,
@@ -23,7 +23,7 @@ const helloQuery = "SELECT displayName(), version(), revision(), timezone()"
 const customSerializationRevision = 54454
 
 func isHello(sql string) bool {
-	return sqlscan.NormalizeSpace(sql) == helloQuery
+	return sqltext.NormalizeSpace(sql) == helloQuery
 }
 
 // serverInfo is what the hello reports, read once from the engine.

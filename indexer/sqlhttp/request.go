@@ -18,7 +18,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/ethidx/ethidx/indexer/chdb"
-	"github.com/ethidx/ethidx/indexer/chdb/sqlscan"
+	"github.com/ethidx/ethidx/sqltext"
 )
 
 // Request is an HTTP request to the endpoint, parsed but not yet
@@ -214,7 +214,7 @@ func parseRequest(r *http.Request, lim Limits, budget *semaphore.Weighted) (_ *R
 		return nil, err
 	}
 	if !req.Insert {
-		req.Format = sqlscan.OutputFormat(req.Query)
+		req.Format = sqltext.OutputFormat(req.Query)
 		if req.Format == "" {
 			req.Format = req.DefaultFormat
 		}
@@ -230,7 +230,7 @@ func parseRequest(r *http.Request, lim Limits, budget *semaphore.Weighted) (_ *R
 // an INSERT's data is whatever follows its FORMAT name (or VALUES).
 func (req *Request) splitStatement(param string, hasParam bool, body io.Reader, limit int) error {
 	if hasParam {
-		if ins, ok := sqlscan.SplitInsert(param); ok {
+		if ins, ok := sqltext.SplitInsert(param); ok {
 			req.setInsert(ins, param[ins.Data:], true, body)
 			return nil
 		}
@@ -253,7 +253,7 @@ func (req *Request) splitStatement(param string, hasParam bool, body io.Reader, 
 	} else if err != nil {
 		return badRequest(chdb.CodeCannotReadBody, "CANNOT_READ_FROM_ISTREAM", "Cannot read request body: %v", err)
 	}
-	if ins, ok := sqlscan.SplitInsert(string(head)); ok && ins.Data <= n {
+	if ins, ok := sqltext.SplitInsert(string(head)); ok && ins.Data <= n {
 		req.setInsert(ins, string(head[ins.Data:]), false, body)
 		return nil
 	}
@@ -264,7 +264,7 @@ func (req *Request) splitStatement(param string, hasParam bool, body io.Reader, 
 			return err
 		}
 		text = append(text, rest...)
-		if ins, ok := sqlscan.SplitInsert(string(text)); ok {
+		if ins, ok := sqltext.SplitInsert(string(text)); ok {
 			req.setInsert(ins, string(text[ins.Data:]), false, strings.NewReader(""))
 			return nil
 		}
@@ -276,7 +276,7 @@ func (req *Request) splitStatement(param string, hasParam bool, body io.Reader, 
 // setInsert makes req an insert whose data is inline (rows in the text
 // after FORMAT/VALUES) followed by body. When the text came from the query
 // parameter, the body continues it on a new line, as in ClickHouse.
-func (req *Request) setInsert(ins sqlscan.Insert, inline string, fromParam bool, body io.Reader) {
+func (req *Request) setInsert(ins sqltext.Insert, inline string, fromParam bool, body io.Reader) {
 	req.Insert, req.Query, req.Format = true, ins.Head, ins.Format
 	switch {
 	case inline == "" || fromParam && strings.TrimSpace(inline) == "":

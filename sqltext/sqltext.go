@@ -1,11 +1,15 @@
-// Package sqlscan answers the few questions about a SQL statement that
-// must be settled before the engine sees it: is it an INSERT carrying data
-// (which must go through the streaming insert API, cut into its head and
-// its data), and which output format does it ask for (which decides whether
-// its output can be streamed, and the HTTP response headers). A small lexer
-// that skips strings, quoted names and comments answers both; the engine's
-// parser still decides what the statement means.
-package sqlscan
+// Package sqltext is ethidx's one toolkit for SQL text: the questions it
+// must settle about a statement before the engine sees it, and the quoting
+// it needs to write one.
+//
+// A small lexer that skips strings, quoted names and comments answers the
+// questions: is a statement an INSERT carrying data (which must go through
+// the streaming insert API, cut into its head and its data; SplitInsert),
+// which output format it asks for (which decides whether its output can be
+// streamed, and the HTTP response headers; OutputFormat), and which names
+// it calls, qualifies and assigns (the host guard's policy; Inspect). The
+// engine's parser still decides what the statement means.
+package sqltext
 
 import "strings"
 
