@@ -33,6 +33,7 @@ import (
 	"sync"
 
 	"github.com/ethidx/ethidx/schema"
+	"github.com/ethidx/ethidx/sqltext"
 )
 
 // Form rewrites statements for one cluster.
@@ -157,7 +158,7 @@ func (f *Form) Rewrite(stmt string) ([]string, error) {
 		}
 		where := "currentDatabase()"
 		if db != "" {
-			where = "'" + strings.TrimSuffix(db, ".") + "'"
+			where = sqltext.QuoteString(strings.TrimSuffix(db, "."))
 		}
 		return []string{
 			fmt.Sprintf("CREATE TABLE %s%s%s%s ON CLUSTER %s\n%s\nENGINE = Replicated%s(%s)%s",

@@ -15,6 +15,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/ethidx/ethidx/schema"
+	"github.com/ethidx/ethidx/sqltext"
 )
 
 // Install creates, in the connection's current database, the day cache
@@ -77,7 +78,7 @@ func installHash(stmts []string) (string, []string) {
 func viewsCurrent(ctx context.Context, db DB, hash string, names []string) (bool, error) {
 	list := make([]string, len(names))
 	for i, n := range names {
-		list[i] = quote(n)
+		list[i] = sqltext.QuoteString(n)
 	}
 	qctx := clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{
 		"hash": hash, "names": "[" + strings.Join(list, ",") + "]"}))
@@ -156,7 +157,7 @@ func allView(q Query) string {
 	if args == "" {
 		var list []string
 		for _, p := range q.Params {
-			list = append(list, p.Name+" = "+quote(p.Default))
+			list = append(list, p.Name+" = "+sqltext.QuoteString(p.Default))
 		}
 		args = strings.Join(list, ", ")
 	}
@@ -206,7 +207,7 @@ var (
 func Qualify(stmt, database string) string {
 	db := database
 	if !plainName.MatchString(db) {
-		db = "`" + strings.NewReplacer("\\", "\\\\", "`", "\\`").Replace(db) + "`"
+		db = sqltext.QuoteIdent(db)
 	}
 	known := objectSet()
 	return reference.ReplaceAllStringFunc(stmt, func(m string) string {
@@ -232,10 +233,6 @@ func stripLeadingComments(stmt string) string {
 		lines = lines[1:]
 	}
 	return strings.TrimSpace(strings.Join(lines, "\n"))
-}
-
-func quote(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
 func firstLine(s string) string {

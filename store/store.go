@@ -27,6 +27,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/chdb"
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
 	"github.com/ethidx/ethidx/schema"
+	"github.com/ethidx/ethidx/sqltext"
 )
 
 // Options says what to open. The zero value (plus a DataDir) opens the
@@ -257,7 +258,7 @@ func (s *Store) connect(ctx context.Context, client *clickhouse.Options, o Optio
 			return fmt.Errorf("connecting to ClickHouse: %w", err)
 		}
 		conn := s.wrap(raw, o)
-		err = conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(s.Database))
+		err = conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+sqltext.QuoteIdent(s.Database))
 		conn.Close()
 		if err != nil {
 			if s.Shared != "" && strings.Contains(err.Error(), "AUTHENTICATION_FAILED") {
@@ -337,8 +338,4 @@ func randomPassword() string {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
 	return hex.EncodeToString(b)
-}
-
-func quoteIdent(s string) string {
-	return "`" + strings.NewReplacer(`\`, `\\`, "`", "\\`").Replace(s) + "`"
 }

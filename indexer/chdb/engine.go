@@ -468,7 +468,7 @@ func (e *Engine) settingsKey(st Statement) (string, error) {
 	sort.Strings(keys)
 	var b strings.Builder
 	for _, k := range keys {
-		fmt.Fprintf(&b, "%s = %s, ", k, quote(st.Settings[k]))
+		fmt.Fprintf(&b, "%s = %s, ", k, sqltext.QuoteString(st.Settings[k]))
 	}
 	if st.ReadOnly > 0 {
 		// Last: once readonly is on, settings may not change.
@@ -514,7 +514,7 @@ func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
 		db = "default"
 	}
 	if c.db != db {
-		if err := e.exec(c, "USE "+quoteIdent(db)); err != nil {
+		if err := e.exec(c, "USE "+sqltext.QuoteIdent(db)); err != nil {
 			e.release(c, true)
 			return nil, err
 		}
@@ -716,14 +716,6 @@ func randomHex() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-func quote(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
-}
-
-func quoteIdent(s string) string {
-	return "`" + strings.NewReplacer(`\`, `\\`, "`", "\\`").Replace(s) + "`"
 }
 
 // cancelled is the error for a statement stopped by its context, in the

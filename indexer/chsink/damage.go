@@ -13,6 +13,7 @@ import (
 
 	"github.com/ethidx/ethidx/cluster"
 	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/sqltext"
 )
 
 // partitionBlocks is the block span of a chain table's partition
@@ -467,20 +468,12 @@ func (s *Sink) DropDetached(ctx context.Context, d Damage, derived bool) error {
 		if p.Part == "" || p.Lost || (!p.Base() && p.Table != "ranges_done" && !derived) {
 			continue
 		}
-		stmt := strings.NewReplacer("{table}", quoteIdent(p.Table), "{part}", quoteString(p.Part)).Replace(opQuery("drop_detached"))
+		stmt := strings.NewReplacer("{table}", sqltext.QuoteIdent(p.Table), "{part}", sqltext.QuoteString(p.Part)).Replace(opQuery("drop_detached"))
 		if err := s.conn.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("dropping repaired detached part %s of %s: %w", p.Part, p.Table, err)
 		}
 	}
 	return nil
-}
-
-func quoteIdent(s string) string {
-	return "`" + strings.NewReplacer(`\`, `\\`, "`", "\\`").Replace(s) + "`"
-}
-
-func quoteString(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
 // unfinished finds rows that writers which stopped before completing a

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/ethidx/ethidx/sqltext"
 )
 
 // selectList is the export's column list for t: each column of t's
@@ -33,7 +35,7 @@ func selectList(ctx context.Context, db DB, t Table, params map[string]string) (
 		if err := rows.Scan(ptrs...); err != nil {
 			return "", fmt.Errorf("reading the columns of %s: %w", t.Name, err)
 		}
-		name := quoteIdent(vals[0])
+		name := sqltext.QuoteIdent(vals[0])
 		out = append(out, columnForm(name, vals[1], slices.Contains(t.Bytes, vals[0]), 0)+" AS "+name)
 	}
 	if err := rows.Err(); err != nil {
@@ -86,8 +88,4 @@ func columnForm(expr, typ string, bytes bool, depth int) string {
 		return "toString(" + expr + ")"
 	}
 	return expr
-}
-
-func quoteIdent(s string) string {
-	return "`" + strings.NewReplacer(`\`, `\\`, "`", "\\`").Replace(s) + "`"
 }
