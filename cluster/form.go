@@ -39,13 +39,11 @@ import (
 // Form rewrites statements for one cluster.
 type Form struct{ name string }
 
-var ident = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 // New returns the form for the cluster called name (as in the servers'
 // remote_servers configuration).
 func New(name string) (*Form, error) {
-	if !ident.MatchString(name) {
-		return nil, fmt.Errorf("cluster name %q: want letters, digits and underscores", name)
+	if !sqltext.ValidIdent(name) {
+		return nil, fmt.Errorf("cluster name %q: want a letter or underscore, then letters, digits and underscores", name)
 	}
 	return &Form{name: name}, nil
 }

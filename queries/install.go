@@ -192,7 +192,6 @@ var (
 	// called like a table function), or after CREATE ... TABLE/VIEW; group
 	// 4 is set when the name is already qualified (a database name).
 	reference = regexp.MustCompile(`(?i)\b(FROM|JOIN|(?:TABLE|VIEW)(?:\s+IF\s+NOT\s+EXISTS)?)(\s+)(\w+)(\s*\.)?`)
-	plainName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // Qualify prefixes every reference in stmt to one of ethidx's tables and
@@ -206,7 +205,7 @@ var (
 // objects and column names are left alone.
 func Qualify(stmt, database string) string {
 	db := database
-	if !plainName.MatchString(db) {
+	if !sqltext.ValidIdent(db) {
 		db = sqltext.QuoteIdent(db)
 	}
 	known := objectSet()

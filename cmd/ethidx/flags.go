@@ -16,6 +16,7 @@ import (
 
 	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/chdb"
+	"github.com/ethidx/ethidx/sqltext"
 )
 
 // Flags are defined once here, each in a category, as go-ethereum's
@@ -421,8 +422,8 @@ func checkDataDir(c *cli.Context, name string) error {
 }
 
 func checkDatabase(c *cli.Context, name string) error {
-	if !validIdent(c.String(name)) {
-		return badInput("--database %q: want letters, digits and underscores", c.String(name))
+	if !sqltext.ValidIdent(c.String(name)) {
+		return badInput("--database %q: want a letter or underscore, then letters, digits and underscores", c.String(name))
 	}
 	if db := c.String(name); chdb.ReservedDatabase(db) {
 		// Tables written there would clash with the engine's own (or
@@ -434,8 +435,8 @@ func checkDatabase(c *cli.Context, name string) error {
 
 func checkCluster(c *cli.Context, name string) error {
 	v := c.String(name)
-	if v != "" && !validIdent(v) {
-		return badInput("--cluster %q: want letters, digits and underscores", v)
+	if v != "" && !sqltext.ValidIdent(v) {
+		return badInput("--cluster %q: want a letter or underscore, then letters, digits and underscores", v)
 	}
 	// schema print only prints the cluster form; everything else sends it.
 	if v != "" && c.String("clickhouse") == "" && c.Command.Name != "print" {

@@ -281,6 +281,8 @@ func TestBadFlagValues(t *testing.T) {
 		{[]string{"verify", "--batch", "1000000000"}, fmt.Sprintf("want 1 to %d blocks", maxBatch)},
 		{[]string{"query", "--log-format", "xml", "daily_activity"}, "--log-format"},
 		{[]string{"report", "--database", "eth;drop"}, "--database"},
+		{[]string{"report", "--database", "9eth"}, "--database"},
+		{[]string{"--cluster", "9c", "schema", "print"}, "--cluster"},
 	} {
 		_, err := parseOnly(t, tc.args...)
 		if code := exitCode(err); code != 2 || !strings.Contains(fmt.Sprint(err), tc.want) {

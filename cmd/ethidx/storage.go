@@ -22,6 +22,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
 	"github.com/ethidx/ethidx/internal/confine"
 	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/sqltext"
 	storage "github.com/ethidx/ethidx/store"
 )
 
@@ -92,8 +93,8 @@ var wrapConn func(driver.Conn) driver.Conn
 func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error) {
 	ctx := c.Context
 	database := c.String("database")
-	if !validIdent(database) {
-		return nil, badInput("--database %q: want letters, digits and underscores", database)
+	if !sqltext.ValidIdent(database) {
+		return nil, badInput("--database %q: want a letter or underscore, then letters, digits and underscores", database)
 	}
 	o := storage.Options{
 		DataDir:  c.String("data-dir"),
@@ -271,16 +272,4 @@ func (ep endpointConfig) engineBounds() chdb.Bounds {
 	}
 	b.MaxExecutionTime = max(b.MaxExecutionTime, 0) // negative: none
 	return b
-}
-
-func validIdent(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
 }

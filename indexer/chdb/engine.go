@@ -24,7 +24,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -183,7 +182,7 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("resolving data dir: %w", err)
 	}
 	for k := range opts.Settings {
-		if !settingNameRe.MatchString(k) {
+		if !sqltext.ValidIdent(k) {
 			return nil, fmt.Errorf("invalid setting name %q", k)
 		}
 	}
@@ -451,14 +450,12 @@ var ErrClosed = errors.New("chdb: engine closed")
 // reading there and run what precedes it.
 var errNUL = NewError(CodeSyntaxError, "SYNTAX_ERROR", "Query contains a NUL byte")
 
-var settingNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 // settingsKey canonicalises the settings a statement needs from its
 // connection. Statements with equal keys can share connections.
 func (e *Engine) settingsKey(st Statement) (string, error) {
 	keys := make([]string, 0, len(st.Settings))
 	for k := range st.Settings {
-		if !settingNameRe.MatchString(k) {
+		if !sqltext.ValidIdent(k) {
 			return "", NewError(CodeUnknownSetting, "UNKNOWN_SETTING", "Invalid setting name %q", k)
 		}
 		if _, ok := e.opts.Settings[k]; !ok || e.opts.Settings[k] != st.Settings[k] {
