@@ -412,7 +412,7 @@ func doneLen(done indexer.Ranges, r indexer.Range) uint64 {
 // Incomplete returns the batches of size batch (counted from r.From)
 // whose completed blocks are not all stored, or whose transaction, log or
 // withdrawal rows fall short of what their block rows count (see
-// schema/ops/incomplete_batches.sql). It implements indexer.RowAuditor:
+// sql/incomplete_batches.sql). It implements indexer.RowAuditor:
 // Backfill loads these again although they are recorded as complete.
 func (s *Sink) Incomplete(ctx context.Context, r indexer.Range, batch uint64) ([]indexer.Range, error) {
 	done, err := s.Done(ctx)

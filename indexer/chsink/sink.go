@@ -353,7 +353,7 @@ func (s *Sink) Hashes(ctx context.Context, from, to uint64) (map[uint64]common.H
 	return out, rows.Err()
 }
 
-// Rewind deletes every row of blocks >= from (see schema/ops/rewind.sql).
+// Rewind deletes every row of blocks >= from (see sql/rewind.sql).
 func (s *Sink) Rewind(ctx context.Context, from uint64) error {
 	s.generation.Add(1)
 	ctx = withParams(ctx, map[string]uint64{"from": from})
@@ -366,7 +366,7 @@ func (s *Sink) Rewind(ctx context.Context, from uint64) error {
 }
 
 // RebuildDerived derives the address tables again from the stored
-// transactions of blocks >= from (see schema/ops/rebuild_derived.sql).
+// transactions of blocks >= from (see sql/rebuild_derived.sql).
 func (s *Sink) RebuildDerived(ctx context.Context, from uint64) error {
 	s.generation.Add(1)
 	ctx = withParams(ctx, map[string]uint64{"from": from})
@@ -398,7 +398,7 @@ func withParams(ctx context.Context, p map[string]uint64) context.Context {
 
 func unix(ts uint64) time.Time { return time.Unix(int64(ts), 0).UTC() }
 
-// Audit reads what is stored for blocks from..to (see schema/ops/audit.sql).
+// Audit reads what is stored for blocks from..to (see sql/audit.sql).
 func (s *Sink) Audit(ctx context.Context, from, to uint64) (map[uint64]indexer.StoredBlock, error) {
 	ctx = withParams(ctx, map[string]uint64{"from": from, "to": to})
 	rows, err := s.conn.Query(ctx, opQuery("audit"))

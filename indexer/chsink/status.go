@@ -33,7 +33,7 @@ type Status struct {
 	// LastVerify is the newest recorded verify run, nil if none.
 	LastVerify *VerifyRun
 	// DetachedParts counts the parts the engine took out of service
-	// (schema/ops/detached_parts.sql), the metadata-only part of the
+	// (sql/detached_parts.sql), the metadata-only part of the
 	// damage check.
 	DetachedParts int
 	// LeftOut names the parts that could not be read: a table an older
