@@ -21,24 +21,25 @@ type Auditor interface {
 	Audit(ctx context.Context, from, to uint64) (map[uint64]StoredBlock, error)
 }
 
-// Problem is one discrepancy Verify found.
-type Problem struct {
+// Discrepancy is one way Verify found a stored block to differ from the
+// node's canonical block: missing, another hash, or counts or rows off.
+type Discrepancy struct {
 	Block  uint64
 	Reason string
 }
 
-func (p Problem) String() string { return fmt.Sprintf("block %d: %s", p.Block, p.Reason) }
+func (p Discrepancy) String() string { return fmt.Sprintf("block %d: %s", p.Block, p.Reason) }
 
 // Verify compares every block of r in the store with the node's canonical
 // block: present, same hash, and exactly as many transaction, log and
 // withdrawal rows as the block has. It returns the problems found; an
 // error means the audit itself could not run.
-func Verify(ctx context.Context, src Source, store Auditor, r Range, batch uint64, progress Progress) ([]Problem, error) {
+func Verify(ctx context.Context, src Source, store Auditor, r Range, batch uint64, progress Progress) ([]Discrepancy, error) {
 	if progress == nil {
 		progress = nopProgress{}
 	}
 	progress.Start(r.Len())
-	var problems []Problem
+	var problems []Discrepancy
 	for _, b := range r.Split(batch) {
 		canon, err := src.Blocks(ctx, b.From, b.To)
 		if err != nil {
@@ -58,15 +59,17 @@ func Verify(ctx context.Context, src Source, store Auditor, r Range, batch uint6
 	return problems, nil
 }
 
-func compare(c *Block, s StoredBlock) []Problem {
-	p := func(format string, args ...any) Problem { return Problem{c.Number, fmt.Sprintf(format, args...)} }
+func compare(c *Block, s StoredBlock) []Discrepancy {
+	p := func(format string, args ...any) Discrepancy {
+		return Discrepancy{c.Number, fmt.Sprintf(format, args...)}
+	}
 	if s.Hash == (common.Hash{}) {
-		return []Problem{p("missing")}
+		return []Discrepancy{p("missing")}
 	}
 	if s.Hash != c.Hash {
-		return []Problem{p("stored hash %s, canonical %s (reorged; follow or rerun backfill to repair)", s.Hash.Hex(), c.Hash.Hex())}
+		return []Discrepancy{p("stored hash %s, canonical %s (reorged; follow or rerun backfill to repair)", s.Hash.Hex(), c.Hash.Hex())}
 	}
-	var out []Problem
+	var out []Discrepancy
 	check := func(what string, want int, recorded, rows uint64) {
 		if recorded != uint64(want) {
 			out = append(out, p("%s count recorded %d, node has %d", what, recorded, want))
