@@ -1,19 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"flag"
-	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,87 +16,6 @@ import (
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	storage "github.com/ethidx/ethidx/store"
 )
-
-// The tests in this package run ethidx as a process: this test binary
-// itself, started under the name "ethidx" (a symlink to it), runs main()
-// instead of the tests, as go-ethereum's cmd/geth tests re-execute
-// theirs. So no test waits for a build, and one test starts in about a
-// second.
-var ethidxBin string
-
-// inProcessEngine is held while a test opens a data dir in this process:
-// the embedded engine serves one data directory per process, and the
-// tests that run ethidx processes run in parallel.
-var inProcessEngine sync.Mutex
-
-func TestMain(m *testing.M) {
-	if filepath.Base(os.Args[0]) == "ethidx" {
-		main() // exits
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		panic(err)
-	}
-	dir, err := os.MkdirTemp("", "ethidx-e2e-")
-	if err != nil {
-		panic(err)
-	}
-	ethidxBin = filepath.Join(dir, "ethidx")
-	if err := os.Symlink(exe, ethidxBin); err != nil {
-		fmt.Fprintln(os.Stderr, "linking ethidx to the test binary:", err)
-		os.Exit(1)
-	}
-	// The tests mostly wait on the processes they start (a whole run used
-	// about a quarter of one core), so more of them run at once than
-	// go test's default of one per core; -parallel N still decides.
-	flag.Parse()
-	given := false
-	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
-	if !given && runtime.GOMAXPROCS(0) < 4 {
-		flag.Set("test.parallel", "4")
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// run runs ethidx with args and returns its combined output and exit code.
-func run(t *testing.T, timeout time.Duration, args ...string) (string, int) {
-	t.Helper()
-	return runEnv(t, timeout, nil, args...)
-}
-
-// runEnv is run with the environment env (nil: this process's).
-func runEnv(t *testing.T, timeout time.Duration, env []string, args ...string) (string, int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, ethidxBin, args...)
-	cmd.Env = env
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return out.String(), 0
-	case errors.As(err, &exit):
-		return out.String(), exit.ExitCode()
-	default:
-		t.Fatalf("running ethidx %v: %v", args, err)
-		return "", -1
-	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 // Bad input exits 2 with a message naming the problem, before any work.
 func TestBadInputExitsTwo(t *testing.T) {
