@@ -186,13 +186,7 @@ func Objects() []string {
 	return out
 }
 
-var (
-	created = regexp.MustCompile(`^CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW|MATERIALIZED\s+VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\b`)
-	// A name after FROM or JOIN (a table, a view or a parameterized view
-	// called like a table function), or after CREATE ... TABLE/VIEW; group
-	// 4 is set when the name is already qualified (a database name).
-	reference = regexp.MustCompile(`(?i)\b(FROM|JOIN|(?:TABLE|VIEW)(?:\s+IF\s+NOT\s+EXISTS)?)(\s+)(\w+)(\s*\.)?`)
-)
+var created = regexp.MustCompile(`^CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW|MATERIALIZED\s+VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\b`)
 
 // Qualify prefixes every reference in stmt to one of ethidx's tables and
 // views (Objects) with database: the name a statement creates and every
@@ -204,18 +198,8 @@ var (
 // connection's database is eth. Names already qualified, names of other
 // objects and column names are left alone.
 func Qualify(stmt, database string) string {
-	db := database
-	if !sqltext.ValidIdent(db) {
-		db = sqltext.QuoteIdent(db)
-	}
 	known := objectSet()
-	return reference.ReplaceAllStringFunc(stmt, func(m string) string {
-		sub := reference.FindStringSubmatch(m)
-		if sub[4] != "" || !known[sub[3]] {
-			return m
-		}
-		return sub[1] + sub[2] + db + "." + sub[3]
-	})
+	return sqltext.Qualify(stmt, database, func(name string) bool { return known[name] })
 }
 
 var objectSet = sync.OnceValue(func() map[string]bool {

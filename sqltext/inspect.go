@@ -280,15 +280,7 @@ func ambiguous(format string, args ...any) error {
 // Strings, comments and other names are left as they are. The guard uses
 // it to read system tables through views that hide the host's paths.
 func RenameQualifier(sql, from, to string) string {
-	l := lexer{s: sql}
-	var toks []token
-	for {
-		t, ok := l.next()
-		if !ok {
-			break
-		}
-		toks = append(toks, t)
-	}
+	toks := tokens(sql)
 	var b strings.Builder
 	pos := 0
 	for i, t := range toks {

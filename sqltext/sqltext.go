@@ -8,7 +8,8 @@
 // which output format it asks for (which decides whether its output can be
 // streamed, and the HTTP response headers; OutputFormat), and which names
 // it calls, qualifies and assigns (the host guard's policy; Inspect). The
-// engine's parser still decides what the statement means.
+// same lexer writes the database before the names of ethidx's own tables
+// (Qualify). The engine's parser still decides what the statement means.
 package sqltext
 
 import "strings"
