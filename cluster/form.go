@@ -108,7 +108,7 @@ const LocalSuffix = "_local"
 var Tables = sync.OnceValue(func() map[string]bool {
 	out := map[string]bool{}
 	for _, stmt := range schema.Statements() {
-		if m := createTable.FindStringSubmatch(strip(stmt)); m != nil {
+		if m := createTable.FindStringSubmatch(sqltext.StripComments(stmt)); m != nil {
 			out[m[3]] = true
 		}
 	}
@@ -139,7 +139,7 @@ var (
 // front. Statements that read or insert, and statements about objects
 // that are not the schema's tables, are returned as they are.
 func (f *Form) Rewrite(stmt string) ([]string, error) {
-	s := strip(stmt)
+	s := sqltext.StripComments(stmt)
 	if onCluster.MatchString(s) {
 		return []string{s}, nil // already in its cluster form
 	}
@@ -243,51 +243,4 @@ func localReads(sel string, tables map[string]bool) string {
 		}
 		return sub[1] + sub[2] + sub[3] + sub[4] + LocalSuffix
 	})
-}
-
-// strip drops a statement's comments (-- to the end of the line, and
-// /* ... */), outside quotes, so that no comment can hide or fake a clause
-// the rewrite looks for.
-func strip(stmt string) string {
-	var b strings.Builder
-	var quote byte
-	for i := 0; i < len(stmt); i++ {
-		ch := stmt[i]
-		switch {
-		case quote != 0:
-			b.WriteByte(ch)
-			if ch == '\\' && i+1 < len(stmt) {
-				i++
-				b.WriteByte(stmt[i])
-			} else if ch == quote {
-				quote = 0
-			}
-		case ch == '\'' || ch == '"' || ch == '`':
-			quote = ch
-			b.WriteByte(ch)
-		case ch == '-' && i+1 < len(stmt) && stmt[i+1] == '-':
-			for i < len(stmt) && stmt[i] != '\n' {
-				i++
-			}
-			b.WriteByte('\n')
-		case ch == '/' && i+1 < len(stmt) && stmt[i+1] == '*':
-			end := strings.Index(stmt[i+2:], "*/")
-			if end < 0 {
-				i = len(stmt)
-			} else {
-				i += end + 3
-			}
-			b.WriteByte(' ')
-		default:
-			b.WriteByte(ch)
-		}
-	}
-	// Lines left empty by comments go, so a statement reads as written.
-	var lines []string
-	for _, l := range strings.Split(b.String(), "\n") {
-		if strings.TrimSpace(l) != "" {
-			lines = append(lines, strings.TrimRight(l, " \t"))
-		}
-	}
-	return strings.TrimSpace(strings.Join(lines, "\n"))
 }

@@ -101,6 +101,7 @@ func TestRewriteRefusesWhatItCannotPlace(t *testing.T) {
 		"DELETE FROM blocks WHERE number > 5 -- runs on cluster later": "DELETE FROM blocks_local ON CLUSTER c1 WHERE number > 5",
 		"/* lead */ DELETE FROM logs WHERE 1":                          "DELETE FROM logs_local ON CLUSTER c1 WHERE 1",
 		"SELECT '-- not a comment' AS s":                               "SELECT '-- not a comment' AS s",
+		"/* nested /* */ ON CLUSTER x */ DELETE FROM logs WHERE 1":     "DELETE FROM logs_local ON CLUSTER c1 WHERE 1",
 	} {
 		out, err := f.Rewrite(in)
 		if err != nil || strings.Join(out, "\n") != want {

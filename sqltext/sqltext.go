@@ -30,6 +30,9 @@ type lexer struct {
 	s     string
 	pos   int
 	depth int
+	// comments, when not nil, collects the comments skipped, as spans
+	// of s (a line comment's span ends after its newline).
+	comments *[][2]int
 }
 
 func isWordByte(c byte) bool {
@@ -45,13 +48,16 @@ func (l *lexer) next() (t token, ok bool) {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
 			l.pos++
 		case c == '-' && strings.HasPrefix(s[l.pos:], "--"), c == '#' && strings.HasPrefix(s[l.pos:], "#!") || c == '#' && strings.HasPrefix(s[l.pos:], "# "):
+			start := l.pos
 			if i := strings.IndexByte(s[l.pos:], '\n'); i >= 0 {
 				l.pos += i + 1
 			} else {
 				l.pos = len(s)
 			}
+			l.comment(start)
 		case c == '/' && strings.HasPrefix(s[l.pos:], "/*"):
 			// ClickHouse block comments nest.
+			start := l.pos
 			depth := 0
 			for l.pos < len(s) {
 				if strings.HasPrefix(s[l.pos:], "/*") {
@@ -67,6 +73,7 @@ func (l *lexer) next() (t token, ok bool) {
 					l.pos++
 				}
 			}
+			l.comment(start)
 		case c == '\'' || c == '"' || c == '`':
 			start := l.pos
 			l.pos++
@@ -108,6 +115,12 @@ func (l *lexer) next() (t token, ok bool) {
 		}
 	}
 	return token{}, false
+}
+
+func (l *lexer) comment(start int) {
+	if l.comments != nil {
+		*l.comments = append(*l.comments, [2]int{start, l.pos})
+	}
 }
 
 func isKeyword(t token, kw string) bool {
