@@ -29,6 +29,7 @@ package cluster
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -129,10 +130,12 @@ var (
 	dropTable   = regexp.MustCompile(`(?is)^DROP\s+(TABLE|VIEW)\s+(IF\s+EXISTS\s+)?` + name + `(.*)$`)
 	orderBy     = regexp.MustCompile(`(?is)\bORDER\s+BY\s+(.+?)\s*(?:\bSETTINGS\b|\bTTL\b|\bSAMPLE\b|$)`)
 	fromTable   = regexp.MustCompile(`(?i)\b(FROM|JOIN)(\s+)` + name + `\b`)
-	onCluster   = regexp.MustCompile(`(?i)\bON\s+CLUSTER\b`)
-	otherOp     = regexp.MustCompile(`(?i)\b(INDEX|PROJECTION|PARTITION|CONSTRAINT|TTL|SETTING|STATISTICS)\b`)
 	unknownDDL  = regexp.MustCompile(`(?is)^(CREATE|RENAME|EXCHANGE|ATTACH|DETACH|UNDROP)\b|^DROP\s+DATABASE\b`)
 )
+
+// otherOps are the ALTER TABLE operations other than column changes that
+// a column change must not be mixed with.
+var otherOps = []string{"INDEX", "PROJECTION", "PARTITION", "CONSTRAINT", "TTL", "SETTING", "STATISTICS"}
 
 // Rewrite returns stmt's form on the cluster: one statement, or two where
 // the single-node statement becomes a local table and its Distributed
@@ -140,7 +143,7 @@ var (
 // that are not the schema's tables, are returned as they are.
 func (f *Form) Rewrite(stmt string) ([]string, error) {
 	s := sqltext.StripComments(stmt)
-	if onCluster.MatchString(s) {
+	if sqltext.HasPhrase(s, "ON", "CLUSTER") {
 		return []string{s}, nil // already in its cluster form
 	}
 	tables := Tables()
@@ -183,7 +186,7 @@ func (f *Form) Rewrite(stmt string) ([]string, error) {
 		db, t, rest := m[1], m[2], m[3]
 		local := fmt.Sprintf("ALTER TABLE %s%s%s ON CLUSTER %s %s", db, t, LocalSuffix, c, rest)
 		if columnOp.MatchString(rest) {
-			if otherOp.MatchString(rest) {
+			if slices.ContainsFunc(otherOps, func(w string) bool { return sqltext.HasPhrase(rest, w) }) {
 				return nil, fmt.Errorf("cluster form of ALTER TABLE %s: give column changes in an ALTER of their own (the Distributed table takes only those)", t)
 			}
 			// The Distributed front has the local table's columns.

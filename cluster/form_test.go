@@ -33,6 +33,11 @@ func TestRewrite(t *testing.T) {
 		{"ALTER TABLE transactions_local DROP DETACHED PART 'x'", "ALTER TABLE transactions_local DROP DETACHED PART 'x'"},
 		{"DELETE FROM other WHERE 1", "DELETE FROM other WHERE 1"},
 		{"DROP TABLE IF EXISTS chain", "DROP TABLE IF EXISTS chain ON CLUSTER c1\nDROP TABLE IF EXISTS chain_local ON CLUSTER c1"},
+		// Words in strings are not clauses.
+		{"ALTER TABLE logs UPDATE topic1 = 'on cluster' WHERE 1", "ALTER TABLE logs_local ON CLUSTER c1 UPDATE topic1 = 'on cluster' WHERE 1"},
+		{"ALTER TABLE logs COMMENT COLUMN data 'the PARTITION key'",
+			"ALTER TABLE logs_local ON CLUSTER c1 COMMENT COLUMN data 'the PARTITION key'\n" +
+				"ALTER TABLE logs ON CLUSTER c1 COMMENT COLUMN data 'the PARTITION key'"},
 	}
 	for _, c := range cases {
 		out, err := f.Rewrite(c.in)

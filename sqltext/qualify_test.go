@@ -24,3 +24,23 @@ func TestQualify(t *testing.T) {
 		}
 	}
 }
+
+func TestHasPhrase(t *testing.T) {
+	for _, tc := range []struct {
+		sql   string
+		words []string
+		want  bool
+	}{
+		{"ALTER TABLE t ON CLUSTER c DELETE WHERE 1", []string{"ON", "CLUSTER"}, true},
+		{"alter table t on\n/* x */ cluster c", []string{"ON", "CLUSTER"}, true},
+		{"ALTER TABLE t UPDATE x = 'ON CLUSTER' WHERE 1", []string{"ON", "CLUSTER"}, false},
+		{"SELECT 1 -- ON CLUSTER", []string{"ON", "CLUSTER"}, false},
+		{"SELECT `on` cluster", []string{"ON", "CLUSTER"}, false},
+		{"ALTER TABLE t MODIFY SETTINGS x = 1", []string{"SETTING"}, false},
+		{"ALTER TABLE t DROP PARTITION 1", []string{"PARTITION"}, true},
+	} {
+		if got := sqltext.HasPhrase(tc.sql, tc.words...); got != tc.want {
+			t.Errorf("HasPhrase(%q, %q) = %v, want %v", tc.sql, tc.words, got, tc.want)
+		}
+	}
+}

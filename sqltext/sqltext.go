@@ -117,6 +117,25 @@ func (l *lexer) next() (t token, ok bool) {
 	return token{}, false
 }
 
+// HasPhrase reports whether words occur in sql one after the other as
+// bare words (any case), not in strings, quoted names or comments.
+func HasPhrase(sql string, words ...string) bool {
+	toks := tokens(sql)
+	for i := 0; i+len(words) <= len(toks); i++ {
+		match := true
+		for j, w := range words {
+			if !isKeyword(toks[i+j], w) {
+				match = false
+				break
+			}
+		}
+		if match {
+			return true
+		}
+	}
+	return false
+}
+
 func (l *lexer) comment(start int) {
 	if l.comments != nil {
 		*l.comments = append(*l.comments, [2]int{start, l.pos})
