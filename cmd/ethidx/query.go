@@ -70,6 +70,9 @@ func runQuery(c *cli.Context) error {
 	if !days[0].IsZero() && !days[1].IsZero() && days[1].Before(days[0]) {
 		return badInput("--to-date %s is before --from-date %s", params["to"], params["from"])
 	}
+	if err := checkFormat(c); err != nil {
+		return err
+	}
 	st, err := openQueryStore(c)
 	if err != nil {
 		return err
