@@ -168,6 +168,32 @@ func TestBadInputExitsTwo(t *testing.T) {
 	}
 }
 
+// An unknown --format and an --rpc without a scheme are refused before
+// the engine starts (the data dir is not created), naming what was typed
+// and never a password.
+func TestRefusedBeforeEngine(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"query", "--format", "xml", "daily_activity"}, `--format "xml"`},
+		{[]string{"sql", "--format", "xml", "SELECT 1"}, `--format "xml"`},
+		{[]string{"backfill", "--rpc", "127.0.0.1:8545", "--from", "1", "--to", "2"}, `--rpc "127.0.0.1:8545"`},
+		{[]string{"backfill", "--rpc", "user:secret@127.0.0.1:8545", "--from", "1", "--to", "2"}, `--rpc "user:***@127.0.0.1:8545"`},
+		{[]string{"backfill", "--rpc", "[user:secret@127.0.0.1:8545", "--from", "1", "--to", "2"}, `--rpc "***@127.0.0.1:8545"`},
+	} {
+		dir := filepath.Join(t.TempDir(), "data")
+		out, code := run(t, time.Minute, append([]string{"--data-dir", dir}, tc.args...)...)
+		if code != 2 || !strings.Contains(out, tc.want) || strings.Contains(out, "secret") {
+			t.Errorf("ethidx %s: exit %d, output %q; want exit 2 mentioning %q", strings.Join(tc.args, " "), code, out, tc.want)
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("ethidx %s: data dir created (%v)", strings.Join(tc.args, " "), err)
+		}
+	}
+}
+
 // snapshotDir fingerprints the tables of a data dir a child process wrote,
 // opened as the CLI opens it (read-only: no migration, no view install).
 func snapshotDir(t *testing.T, dir string) map[string]string {

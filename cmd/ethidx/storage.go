@@ -233,7 +233,15 @@ func parseDSN(dsn string) (*clickhouse.Options, error) {
 func redact(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return "<unparsable DSN>"
+		// Show what was typed (127.0.0.1:8545 without a scheme does
+		// not parse), hiding anything before an @ that may be a password.
+		if i := strings.LastIndex(dsn, "@"); i >= 0 {
+			return "***" + dsn[i:]
+		}
+		return dsn
+	}
+	if i := strings.LastIndex(u.Opaque, "@"); i >= 0 {
+		return u.Scheme + ":***" + u.Opaque[i:] // user:pw@host without //
 	}
 	return u.Redacted()
 }
