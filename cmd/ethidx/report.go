@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"strings"
@@ -62,6 +63,9 @@ func runReport(c *cli.Context) error {
 	}
 	defer st.Close()
 	r, err := report.Monthly(c.Context, st.conn, month)
+	if errors.Is(err, report.ErrNotIndexed) {
+		return fmt.Errorf("%w; load it first: %s", err, backfillHint(month, time.Now()))
+	}
 	if errors.Is(err, queries.ErrInput) {
 		return usageError{err}
 	}
@@ -81,4 +85,16 @@ func runReport(c *cli.Context) error {
 		slog.Info("chart written", "file", chart)
 	}
 	return nil
+}
+
+// backfillHint is the command that loads month "YYYY-MM" (or, with "", the
+// last complete month before now).
+func backfillHint(month string, now time.Time) string {
+	m, err := time.Parse("2006-01", month)
+	if err != nil {
+		y, mo, _ := now.UTC().Date()
+		m = time.Date(y, mo-1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return fmt.Sprintf("ethidx backfill --rpc URL --from-date %s --to-date %s",
+		m.Format(time.DateOnly), m.AddDate(0, 1, -1).Format(time.DateOnly))
 }
