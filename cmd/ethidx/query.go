@@ -91,7 +91,7 @@ func runQuery(c *cli.Context) error {
 func openQueryStore(c *cli.Context) (*store, error) {
 	// query and report compute figures: a store that lost data is refused.
 	// sql is how a user looks into it, so it opens one, with a warning.
-	ep := endpointConfig{allowDamage: c.Command.Name == "sql"}
+	ep := endpointConfig{allowDamage: c.Command.Name == "sql", mustExist: true}
 	st, err := openStore(c, false, ep)
 	var ex *clickhouse.Exception
 	if err != nil && errors.As(err, &ex) && (ex.Code == codeReadonly || ex.Code == codeAccessDenied) {
