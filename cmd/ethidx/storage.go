@@ -170,9 +170,13 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 // figure, so a failure only costs speed — unless the store is gone (the
 // ethidx whose endpoint this process used has exited): that is returned,
 // so the command fails rather than exit 0 with its work unconfirmed.
-func (s *store) refresh(ctx context.Context) error {
+func (s *store) refresh(ctx context.Context) error { return s.refreshThen(ctx, func() {}) }
+
+// refreshThen is refresh, calling then before it logs (a spinner stops).
+func (s *store) refreshThen(ctx context.Context, then func()) error {
 	start := time.Now()
 	n, err := queries.Refresh(ctx, s.conn)
+	then()
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
