@@ -168,9 +168,9 @@ func TestBadInputExitsTwo(t *testing.T) {
 	}
 }
 
-// An unknown --format and an --rpc without a scheme are refused before
-// the engine starts (the data dir is not created), naming what was typed
-// and never a password.
+// An unknown --format, a chart in a missing directory and an --rpc
+// without a scheme are refused before the engine starts (the data dir is
+// not created), naming what was typed and never a password.
 func TestRefusedBeforeEngine(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -178,6 +178,7 @@ func TestRefusedBeforeEngine(t *testing.T) {
 		want string
 	}{
 		{[]string{"query", "--format", "xml", "daily_activity"}, `--format "xml"`},
+		{[]string{"report", "--chart", "/missing/dir/x.png"}, "--chart /missing/dir/x.png: directory /missing/dir does not exist"},
 		{[]string{"sql", "--format", "xml", "SELECT 1"}, `--format "xml"`},
 		{[]string{"backfill", "--rpc", "127.0.0.1:8545", "--from", "1", "--to", "2"}, `--rpc "127.0.0.1:8545"`},
 		{[]string{"backfill", "--rpc", "user:secret@127.0.0.1:8545", "--from", "1", "--to", "2"}, `--rpc "user:***@127.0.0.1:8545"`},

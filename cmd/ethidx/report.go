@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -56,6 +57,12 @@ func runReport(c *cli.Context) error {
 	chart := c.String("chart")
 	if chart != "" && !strings.HasSuffix(chart, ".svg") && !strings.HasSuffix(chart, ".png") {
 		return badInput("--chart %q: want a .svg or .png file", chart)
+	}
+	if chart != "" {
+		// Checked before the report is printed, not after.
+		if fi, err := os.Stat(filepath.Dir(chart)); err != nil || !fi.IsDir() {
+			return badInput("--chart %s: directory %s does not exist", chart, filepath.Dir(chart))
+		}
 	}
 	st, err := openQueryStore(c)
 	if err != nil {
