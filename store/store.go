@@ -63,6 +63,11 @@ type Options struct {
 	// ReadOnly skips creating the database, migrating and installing:
 	// for users who may only read.
 	ReadOnly bool
+	// MustExist refuses a database that does not exist (a *NoDatabaseError)
+	// rather than creating it: for commands that only read, where a new
+	// name is a typo. The default database of a store with no ethidx
+	// database yet is still created (a fresh data dir reads as empty).
+	MustExist bool
 	// Install, if set, runs after migrating: the CLI installs the saved
 	// queries' views with it (queries.Install). A hook, so that this
 	// package, and the test kits over it, need not import the read side.
@@ -94,6 +99,9 @@ type Store struct {
 	// Raw runs a statement and copies the server's bytes (its own FORMAT);
 	// nil over the native protocol.
 	Raw RawQuerier
+	// Migrated is how many migrations this Open applied (0: the schema
+	// was up to date).
+	Migrated int
 
 	form *cluster.Form   // the cluster form statements are sent in, if any
 	own  *sqlhttp.Server // the endpoint this process serves, if it serves one
@@ -258,6 +266,12 @@ func (s *Store) connect(ctx context.Context, client *clickhouse.Options, o Optio
 			return fmt.Errorf("connecting to ClickHouse: %w", err)
 		}
 		conn := s.wrap(raw, o)
+		if o.MustExist {
+			if err := mustExist(ctx, conn, s.Database, s.Database == "eth"); err != nil {
+				conn.Close()
+				return err
+			}
+		}
 		err = conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+sqltext.QuoteIdent(s.Database))
 		conn.Close()
 		if err != nil {
@@ -291,6 +305,7 @@ func (s *Store) connect(ctx context.Context, client *clickhouse.Options, o Optio
 	if err != nil {
 		return err
 	}
+	s.Migrated = n
 	if n > 0 {
 		o.Logger.Info("schema migrated", "database", s.Database, "applied", n)
 	}
@@ -338,4 +353,51 @@ func randomPassword() string {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
 	return hex.EncodeToString(b)
+}
+
+func quoteIdent(s string) string {
+	return "`" + strings.NewReplacer(`\`, `\\`, "`", "\\`").Replace(s) + "`"
+}
+
+// NoDatabaseError is Open's refusal of a database that does not exist,
+// under Options.MustExist.
+type NoDatabaseError struct {
+	Database string
+	// Existing are the databases ethidx has created there (those with a
+	// schema_migrations table).
+	Existing []string
+}
+
+func (e *NoDatabaseError) Error() string {
+	if len(e.Existing) == 0 {
+		return fmt.Sprintf("database %s does not exist, and no ethidx database does yet (the default is eth)", e.Database)
+	}
+	return fmt.Sprintf("database %s does not exist; ethidx's databases here: %s", e.Database, strings.Join(e.Existing, ", "))
+}
+
+// mustExist returns a *NoDatabaseError unless database exists (or, when
+// fresh is allowed, no ethidx database exists at all).
+func mustExist(ctx context.Context, conn driver.Conn, database string, fresh bool) error {
+	var rows []struct {
+		Name   string `ch:"name"`
+		Ethidx uint8  `ch:"ethidx"`
+	}
+	// Every database, and whether it holds ethidx's migrations table.
+	const q = "SELECT name, name IN (SELECT database FROM system.tables WHERE name = 'schema_migrations') AS ethidx FROM system.databases ORDER BY name"
+	if err := conn.Select(ctx, &rows, q); err != nil {
+		return fmt.Errorf("listing databases: %w", err)
+	}
+	e := &NoDatabaseError{Database: database}
+	for _, r := range rows {
+		if r.Name == database {
+			return nil
+		}
+		if r.Ethidx == 1 {
+			e.Existing = append(e.Existing, r.Name)
+		}
+	}
+	if fresh && len(e.Existing) == 0 {
+		return nil
+	}
+	return e
 }

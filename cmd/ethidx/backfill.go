@@ -96,7 +96,8 @@ func runBackfill(c *cli.Context) error {
 	if err := st.afterRepair(c.Context, r, false); err != nil {
 		return err
 	}
-	return st.refresh(c.Context)
+	// The daily figures of a month of mainnet take seconds to cache.
+	return st.refreshThen(c.Context, step("caching the daily figures of the loaded days"))
 }
 
 // sourceAndRange checks the range flags, connects to the node and resolves

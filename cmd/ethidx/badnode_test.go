@@ -158,3 +158,26 @@ func TestBackfillRefusesChangedContent(t *testing.T) {
 		t.Fatalf("--verify structure: exit %d\n%s", code, out)
 	}
 }
+
+// verify of a range never stored says so, without asking the node for
+// each of its blocks.
+func TestVerifyNothingStored(t *testing.T) {
+	t.Parallel()
+	srv := replay.New(replay.Options{})
+	if err := srv.Generate(replay.GenOptions{From: 1, Count: 40, TxPerBlock: 5, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	url, stop, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	out, code := run(t, 3*time.Minute, "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0", "verify", "--rpc", url, "--from", "1", "--to", "40")
+	want := "blocks 1-40: none is stored, so there is nothing to verify; load them first: ethidx backfill --rpc URL --from 1 --to 40"
+	if code != 1 || !strings.Contains(out, want) {
+		t.Errorf("verify of an empty store: exit %d, %q; want exit 1 saying %q", code, out, want)
+	}
+	if n := srv.Calls("eth_getBlockByNumber"); n > 2 {
+		t.Errorf("the node was asked for %d blocks", n)
+	}
+}

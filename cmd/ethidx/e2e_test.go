@@ -81,6 +81,63 @@ func TestBadInputExitsTwo(t *testing.T) {
 	}
 }
 
+// An unknown --format, a chart in a missing directory and an --rpc
+// without a scheme are refused before the engine starts (the data dir is
+// not created), naming what was typed and never a password.
+func TestRefusedBeforeEngine(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"query", "--format", "xml", "daily_activity"}, `--format "xml"`},
+		{[]string{"report", "--chart", "/missing/dir/x.png"}, "--chart /missing/dir/x.png: directory /missing/dir does not exist"},
+		{[]string{"sql", "--format", "xml", "SELECT 1"}, `--format "xml"`},
+		{[]string{"backfill", "--rpc", "127.0.0.1:8545", "--from", "1", "--to", "2"}, `--rpc "127.0.0.1:8545"`},
+		{[]string{"backfill", "--rpc", "user:secret@127.0.0.1:8545", "--from", "1", "--to", "2"}, `--rpc "user:***@127.0.0.1:8545"`},
+		{[]string{"backfill", "--rpc", "[user:secret@127.0.0.1:8545", "--from", "1", "--to", "2"}, `--rpc "***@127.0.0.1:8545"`},
+	} {
+		dir := filepath.Join(t.TempDir(), "data")
+		out, code := run(t, time.Minute, append([]string{"--data-dir", dir}, tc.args...)...)
+		if code != 2 || !strings.Contains(out, tc.want) || strings.Contains(out, "secret") {
+			t.Errorf("ethidx %s: exit %d, output %q; want exit 2 mentioning %q", strings.Join(tc.args, " "), code, out, tc.want)
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("ethidx %s: data dir created (%v)", strings.Join(tc.args, " "), err)
+		}
+	}
+}
+
+// On an empty store: a second `schema migrate` says the schema is up to
+// date; report (with or without --month) says which backfill to run, with
+// one exit code; a command that only reads never creates a database
+// (--database eth2, a typo), naming the ones there are instead.
+func TestEmptyStoreMessages(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	base := []string{"--data-dir", dir, "--http-addr", "127.0.0.1:0"}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"schema", "migrate"}, 0, "database eth: applied "},
+		{[]string{"schema", "migrate"}, 0, "database eth: schema up to date"},
+		{[]string{"report"}, 1, "no block is indexed; load it first: ethidx backfill --rpc URL --from-date "},
+		{[]string{"report", "--month", "2026-01"}, 1, "no block of January 2026 is indexed; load it first: ethidx backfill --rpc URL --from-date 2026-01-01 --to-date 2026-01-31"},
+		{[]string{"--database", "eth2", "report"}, 2, "database eth2 does not exist; ethidx's databases here: eth"},
+		{[]string{"--database", "eth2", "query", "daily_activity"}, 2, "databases here: eth"},
+		{[]string{"--database", "eth2", "sql", "SELECT 1"}, 2, "databases here: eth"},
+		{[]string{"--database", "eth2", "status"}, 2, "databases here: eth"},
+		{[]string{"sql", "--format", "csv", "SELECT count() FROM system.databases WHERE name = 'eth2'"}, 0, "0\n"},
+	} {
+		out, code := run(t, time.Minute, append(base, tc.args...)...)
+		if code != tc.code || !strings.Contains(out, tc.want) {
+			t.Errorf("ethidx %s: exit %d, output %q; want exit %d with %q", strings.Join(tc.args, " "), code, out, tc.code, tc.want)
+		}
+	}
+}
+
 // snapshotDir fingerprints the tables of a data dir a child process wrote,
 // opened as the CLI opens it (read-only: no migration, no view install).
 func snapshotDir(t *testing.T, dir string) map[string]string {

@@ -17,6 +17,7 @@ import (
 	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/chdb"
 	"github.com/ethidx/ethidx/sqltext"
+	"github.com/ethidx/ethidx/queries"
 )
 
 // Flags are defined once here, each in a category, as go-ethereum's
@@ -102,6 +103,15 @@ var (
 	toDateFlag   = &cli.StringFlag{Name: "to-date", Usage: "last UTC day, YYYY-MM-DD (inclusive)"}
 	formatFlag   = &cli.StringFlag{Name: "format", Usage: "table, csv, json or tsv", Value: "table"}
 )
+
+// checkFormat refuses an unknown --format before the engine starts.
+func checkFormat(c *cli.Context) error {
+	f := c.String("format")
+	if !slices.Contains(queries.Formats, f) {
+		return badInput("--format %q: want one of %s", f, strings.Join(queries.Formats, ", "))
+	}
+	return nil
+}
 
 // hiddenAlias is an old spelling of a flag, still accepted but not shown.
 func hiddenAlias(name, of string) cli.Flag {

@@ -20,11 +20,32 @@ import (
 )
 
 func main() {
+	// Both see the signal: ctx stops the work, got says which it was.
+	got := make(chan os.Signal, 1)
+	signal.Notify(got, os.Interrupt, syscall.SIGTERM)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newApp().RunContext(ctx, namesLast(os.Args))
 	stop()
+	if err != nil {
+		select {
+		case sig := <-got:
+			err = interrupted{sig: sig.(syscall.Signal), err: err}
+		default:
+		}
+	}
 	os.Exit(exitCode(err))
 }
+
+// interrupted is the failure of a command stopped by a signal: what it was
+// doing when stopped (often a request to the engine, whose URL is no
+// business of the user) is not the news, the signal is. Exit 128+signal,
+// as shells expect (130 for Ctrl-C).
+type interrupted struct {
+	sig syscall.Signal
+	err error
+}
+
+func (e interrupted) Error() string { return "interrupted (" + e.sig.String() + ")" }
 
 // namesLast lets `ethidx query NAME --from-date D` and `ethidx sql "SQL"
 // --format csv` work as documented: urfave/cli stops reading flags at the
@@ -95,17 +116,29 @@ func exitCode(err error) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(os.Stderr, "ethidx:", err)
+	code := 1
 	var u usageError
-	if errors.As(err, &u) {
-		return 2
-	}
 	var ec cli.ExitCoder // urfave/cli's own refusals, e.g. a help topic that does not exist
-	if errors.As(err, &ec) {
-		return 2
+	var sig interrupted
+	switch {
+	case errors.As(err, &sig):
+		slog.Debug("stopped by a signal", "signal", sig.sig.String(), "err", sig.err)
+		code = 128 + int(sig.sig)
+	case errors.As(err, &u), errors.As(err, &ec):
+		code = 2
 	}
-	return 1
+	if logJSON {
+		// The last line is JSON too, for whatever reads the others.
+		slog.Error("ethidx failed", "err", err.Error(), "exit_code", code)
+	} else {
+		fmt.Fprintln(os.Stderr, "ethidx:", err)
+	}
+	return code
 }
+
+// logJSON is set when --log-format json was given: main's last line
+// follows it.
+var logJSON bool
 
 func newApp() *cli.App {
 	app := &cli.App{
@@ -166,7 +199,15 @@ func setupLogging(c *cli.Context) error {
 	case "text":
 		h = slog.NewTextHandler(os.Stderr, opts)
 	case "json":
+		// Durations as Go writes them (1.5s), not nanoseconds.
+		opts.ReplaceAttr = func(_ []string, a slog.Attr) slog.Attr {
+			if a.Value.Kind() == slog.KindDuration {
+				a.Value = slog.StringValue(a.Value.Duration().String())
+			}
+			return a
+		}
 		h = slog.NewJSONHandler(os.Stderr, opts)
+		logJSON = true
 	default:
 		return badInput("--log-format %q: want text or json", c.String("log-format"))
 	}

@@ -39,11 +39,12 @@ func (p *progress) Start(blocks uint64) {
 			progressbar.OptionSetWriter(os.Stderr),
 			progressbar.OptionSetDescription(p.name),
 			progressbar.OptionShowCount(),
-			progressbar.OptionSetItsString("blocks"),
-			progressbar.OptionShowIts(),
+			// The rates are in the description, from the first Add on:
+			// the bar's own starts at "0 blocks/hr".
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionThrottle(200*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
+			// The last frame stays, at 100% when the whole range loaded.
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(os.Stderr) }),
 		)
 	} else if p.bar != nil {
 		p.bar.ChangeMax64(int64(p.total))
@@ -57,10 +58,12 @@ func (p *progress) Add(blocks, txs int) {
 	p.txs += uint64(txs)
 	secs := time.Since(p.start).Seconds()
 	if p.bar != nil {
+		d := fmt.Sprintf("%s %.1f blocks/s", p.name, float64(p.blocks)/secs)
 		if p.rows != "" {
-			p.bar.Describe(fmt.Sprintf("%s %.0f %s/s", p.name, float64(p.txs)/secs, p.rows))
+			d += fmt.Sprintf(" %.0f %s/s", float64(p.txs)/secs, p.rows)
 		}
 		_ = p.bar.Add(blocks)
+		p.bar.Describe(d)
 		return
 	}
 	if time.Since(p.lastLog) < 5*time.Second {
@@ -81,7 +84,46 @@ func (p *progress) Add(blocks, txs int) {
 func (p *progress) Finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.bar != nil {
-		_ = p.bar.Finish()
+	if p.bar == nil {
+		return
 	}
+	if p.blocks >= p.total {
+		_ = p.bar.Finish() // drawn at 100%, then a new line
+		return
+	}
+	// Stopped short (an error, Ctrl-C): the bar stays where it was.
+	_ = p.bar.Exit()
+}
+
+// step shows that a step of unknown length is under way (the day cache
+// after a backfill): a line, and on a terminal a spinner with the time
+// spent until done is called.
+func step(what string) (done func()) {
+	slog.Info(what)
+	if !term.IsTerminal(int(os.Stderr.Fd())) {
+		return func() {}
+	}
+	bar := progressbar.NewOptions(-1,
+		progressbar.OptionSetWriter(os.Stderr),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionSpinnerType(14),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionClearOnFinish(),
+	)
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			_ = bar.Add(1)
+			select {
+			case <-stop:
+				_ = bar.Finish()
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(stop); <-stopped }
 }

@@ -70,6 +70,9 @@ func runQuery(c *cli.Context) error {
 	if !days[0].IsZero() && !days[1].IsZero() && days[1].Before(days[0]) {
 		return badInput("--to-date %s is before --from-date %s", params["to"], params["from"])
 	}
+	if err := checkFormat(c); err != nil {
+		return err
+	}
 	st, err := openQueryStore(c)
 	if err != nil {
 		return err
@@ -88,7 +91,7 @@ func runQuery(c *cli.Context) error {
 func openQueryStore(c *cli.Context) (*store, error) {
 	// query and report compute figures: a store that lost data is refused.
 	// sql is how a user looks into it, so it opens one, with a warning.
-	ep := endpointConfig{allowDamage: c.Command.Name == "sql"}
+	ep := endpointConfig{allowDamage: c.Command.Name == "sql", mustExist: true}
 	st, err := openStore(c, false, ep)
 	var ex *clickhouse.Exception
 	if err != nil && errors.As(err, &ex) && (ex.Code == codeReadonly || ex.Code == codeAccessDenied) {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -56,12 +58,21 @@ func runReport(c *cli.Context) error {
 	if chart != "" && !strings.HasSuffix(chart, ".svg") && !strings.HasSuffix(chart, ".png") {
 		return badInput("--chart %q: want a .svg or .png file", chart)
 	}
+	if chart != "" {
+		// Checked before the report is printed, not after.
+		if fi, err := os.Stat(filepath.Dir(chart)); err != nil || !fi.IsDir() {
+			return badInput("--chart %s: directory %s does not exist", chart, filepath.Dir(chart))
+		}
+	}
 	st, err := openQueryStore(c)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	r, err := report.Monthly(c.Context, st.conn, month)
+	if errors.Is(err, report.ErrNotIndexed) {
+		return fmt.Errorf("%w; load it first: %s", err, backfillHint(month, time.Now()))
+	}
 	if errors.Is(err, queries.ErrInput) {
 		return usageError{err}
 	}
@@ -81,4 +92,16 @@ func runReport(c *cli.Context) error {
 		slog.Info("chart written", "file", chart)
 	}
 	return nil
+}
+
+// backfillHint is the command that loads month "YYYY-MM" (or, with "", the
+// last complete month before now).
+func backfillHint(month string, now time.Time) string {
+	m, err := time.Parse("2006-01", month)
+	if err != nil {
+		y, mo, _ := now.UTC().Date()
+		m = time.Date(y, mo-1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return fmt.Sprintf("ethidx backfill --rpc URL --from-date %s --to-date %s",
+		m.Format(time.DateOnly), m.AddDate(0, 1, -1).Format(time.DateOnly))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strings"
 
@@ -40,6 +41,13 @@ func runSchemaMigrate(c *cli.Context) error {
 	st, err := openStore(c, false, endpointConfig{})
 	if err != nil {
 		return err
+	}
+	ms := schema.Migrations()
+	version := ms[len(ms)-1].Version
+	if st.migrated == 0 {
+		fmt.Printf("database %s: schema up to date (version %d)\n", st.database, version)
+	} else {
+		fmt.Printf("database %s: applied %d migrations (now version %d)\n", st.database, st.migrated, version)
 	}
 	return st.Close()
 }

@@ -108,7 +108,7 @@ func runServe(c *cli.Context) error {
 		slog.Warn("serving on a non-loopback address with no password; give users with --user-file", "addr", st.addr)
 	}
 	slog.Info("serving SQL", "addr", st.addr, "data_dir", c.String("data-dir"), "database", st.database,
-		"users", len(users), "try", "curl 'http://"+st.addr+"/?query=SELECT+1'")
+		"users", len(users), "try", tryCommand(st.addr, users))
 	<-c.Context.Done()
 	slog.Info("shutting down")
 	return nil
@@ -278,4 +278,14 @@ func redactUser(spec string) string {
 		return name + ":***"
 	}
 	return spec
+}
+
+// tryCommand is a first request a user can paste: with users, as the first
+// of them (curl asks for the password, which is never logged).
+func tryCommand(addr string, users []sqlhttp.User) string {
+	auth := ""
+	if len(users) > 0 {
+		auth = "-u " + users[0].Name + " "
+	}
+	return "curl " + auth + "'http://" + addr + "/?query=SELECT+1'"
 }

@@ -31,6 +31,9 @@ func runSQL(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return badInput("give the SQL as one argument (quote it)")
 	}
+	if err := checkFormat(c); err != nil {
+		return err
+	}
 	st, err := openQueryStore(c)
 	if err != nil {
 		return err

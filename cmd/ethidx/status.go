@@ -79,7 +79,7 @@ func runStatus(c *cli.Context) error {
 // is there. A damaged store is opened, as these commands are how a user
 // finds out what is wrong.
 func openInspectStore(c *cli.Context) (*store, error) {
-	ep := endpointConfig{allowDamage: true}
+	ep := endpointConfig{allowDamage: true, mustExist: true}
 	st, err := openStore(c, false, ep)
 	var ex *clickhouse.Exception
 	if err != nil && errors.As(err, &ex) && (ex.Code == codeReadonly || ex.Code == codeAccessDenied) {

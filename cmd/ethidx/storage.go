@@ -29,6 +29,7 @@ import (
 // store is an open ClickHouse connection with ethidx's schema applied,
 // plus whatever it took to get one (the embedded engine and its endpoint).
 type store struct {
+	migrated int // migrations applied on opening
 	conn     driver.Conn
 	database string
 	addr     string             // the embedded endpoint, when this process serves one
@@ -101,6 +102,8 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 		Listen:   c.String("http-addr"),
 		Database: database,
 		ReadOnly: readOnly,
+		// A command that only reads never creates a database (a typo).
+		MustExist: ep.mustExist,
 		// The saved queries' views follow this binary's definitions.
 		Install: func(ctx context.Context, conn driver.Conn) error { return queries.Install(ctx, conn) },
 		Logger:  slog.Default(),
@@ -138,10 +141,14 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 	if errors.As(err, &inUse) {
 		return nil, badInput("--http-addr %s; pick another, e.g. --http-addr 127.0.0.1:0", inUse)
 	}
+	var noDB *storage.NoDatabaseError
+	if errors.As(err, &noDB) {
+		return nil, badInput("--database: %v", noDB)
+	}
 	if err != nil {
 		return nil, err
 	}
-	s := &store{conn: st.Conn, database: st.Database, addr: st.Addr, shared: st.Shared, raw: st.Raw, close: []func() error{st.Close}}
+	s := &store{migrated: st.Migrated, conn: st.Conn, database: st.Database, addr: st.Addr, shared: st.Shared, raw: st.Raw, close: []func() error{st.Close}}
 	if o.Server == nil && st.Shared == "" {
 		s.dataDir = o.DataDir
 		// Runs before the engine closes (close runs last to first).
@@ -164,9 +171,13 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 // figure, so a failure only costs speed — unless the store is gone (the
 // ethidx whose endpoint this process used has exited): that is returned,
 // so the command fails rather than exit 0 with its work unconfirmed.
-func (s *store) refresh(ctx context.Context) error {
+func (s *store) refresh(ctx context.Context) error { return s.refreshThen(ctx, func() {}) }
+
+// refreshThen is refresh, calling then before it logs (a spinner stops).
+func (s *store) refreshThen(ctx context.Context, then func()) error {
 	start := time.Now()
 	n, err := queries.Refresh(ctx, s.conn)
+	then()
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -234,7 +245,15 @@ func parseDSN(dsn string) (*clickhouse.Options, error) {
 func redact(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return "<unparsable DSN>"
+		// Show what was typed (127.0.0.1:8545 without a scheme does
+		// not parse), hiding anything before an @ that may be a password.
+		if i := strings.LastIndex(dsn, "@"); i >= 0 {
+			return "***" + dsn[i:]
+		}
+		return dsn
+	}
+	if i := strings.LastIndex(u.Opaque, "@"); i >= 0 {
+		return u.Scheme + ":***" + u.Opaque[i:] // user:pw@host without //
 	}
 	return u.Redacted()
 }
@@ -250,6 +269,9 @@ type endpointConfig struct {
 	page             http.Handler   // serve's page for browsers at /
 	// allowDamage opens a store that has lost data (see checkDamage): for
 	// the commands that repair it or only inspect it.
+	// mustExist: the command only reads; a database that does not
+	// exist is a typo (see storage.Options.MustExist).
+	mustExist   bool
 	allowDamage bool
 	// allowUnfinished opens a store whose only damage is rows of
 	// unfinished loads (a follower removes those at its tip).

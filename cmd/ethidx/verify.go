@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -35,8 +36,12 @@ func verifyCommand() *cli.Command {
 				return err
 			}
 			defer st.Close()
+			sink := chsink.New(st.conn)
+			if err := anyStored(c.Context, sink, r); err != nil {
+				return err
+			}
 			prog := newProgress("verify")
-			started, sink := time.Now(), chsink.New(st.conn)
+			started := time.Now()
 			problems, err := indexer.Verify(c.Context, src, sink, r, c.Uint64("batch"), prog)
 			prog.Finish()
 			if err != nil {
@@ -58,4 +63,19 @@ func verifyCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// anyStored refuses a range of which no block was ever stored, before the
+// node is asked for every one of its blocks.
+func anyStored(ctx context.Context, sink *chsink.Sink, r indexer.Range) error {
+	done, err := sink.DoneWithin(ctx, r)
+	if err != nil || len(done) > 0 {
+		return err
+	}
+	// Not recorded as loaded: blocks of an unfinished load, if any.
+	stored, err := sink.Hashes(ctx, r.From, r.To)
+	if err != nil || len(stored) > 0 {
+		return err
+	}
+	return fmt.Errorf("blocks %s: none is stored, so there is nothing to verify; load them first: ethidx backfill --rpc URL --from %d --to %d", r, r.From, r.To)
 }

@@ -240,7 +240,7 @@ func (s *Source) call(ctx context.Context, ep *endpoint, result any, method stri
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
-	return ep.client.CallContext(ctx, result, method, args...)
+	return shortHTTPError(ep.client.CallContext(ctx, result, method, args...))
 }
 
 // behind adds the node's head to a not-found error, so "block 123 not

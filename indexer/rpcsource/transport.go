@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ethereum/go-ethereum/rpc"
 
@@ -70,7 +73,7 @@ func (ep *endpoint) rpcBatch(ctx context.Context, calls []*call) error {
 		elems[i] = rpc.BatchElem{Method: c.method, Args: c.params, Result: &raws[i]}
 	}
 	if err := ep.client.BatchCallContext(ctx, elems); err != nil {
-		return err
+		return shortHTTPError(err)
 	}
 	for i, c := range calls {
 		c.result, c.err = raws[i], elems[i].Error
@@ -99,7 +102,7 @@ func (ep *endpoint) postBatch(ctx context.Context, calls []*call, held *bodies) 
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return rpc.HTTPError{StatusCode: resp.StatusCode, Status: resp.Status, Body: msg}
+		return rpc.HTTPError{StatusCode: resp.StatusCode, Status: resp.Status, Body: excerpt(resp.Header, msg)}
 	}
 	raw, err := held.read(resp)
 	if err != nil {
@@ -292,4 +295,50 @@ func parseRPCError(raw []byte) error {
 		return fmt.Errorf("node error %.200s", raw)
 	}
 	return e
+}
+
+// shortHTTPError gives go-ethereum's client's HTTP errors the excerpt of
+// their body that postBatch's have.
+func shortHTTPError(err error) error {
+	var he rpc.HTTPError
+	if errors.As(err, &he) {
+		he.Body = excerpt(http.Header{}, he.Body)
+		return he
+	}
+	return err
+}
+
+// excerpt is what an error shows of a failed response's body: the node's
+// text when it is short, a line that says what answered when it is not an
+// Ethereum node (a web page, a ClickHouse SQL endpoint such as ethidx
+// serve's), never a whole HTML page.
+func excerpt(h http.Header, body []byte) []byte {
+	text := strings.Join(strings.Fields(string(body)), " ")
+	switch {
+	case h.Get("X-ClickHouse-Exception-Code") != "" || strings.Contains(text, "DB::Exception"):
+		return []byte("a ClickHouse SQL endpoint answered (ethidx serve's?), not an Ethereum node's JSON-RPC; give --rpc the node's URL")
+	case strings.Contains(h.Get("Content-Type"), "html") || strings.HasPrefix(strings.ToLower(text), "<!doctype") || strings.HasPrefix(strings.ToLower(text), "<html"):
+		page := htmlTag.ReplaceAllString(text, " ")
+		if m := htmlTitle.FindStringSubmatch(text); m != nil {
+			page = m[1]
+		}
+		return []byte("a web page answered, not an Ethereum node's JSON-RPC: " + clip(strings.Join(strings.Fields(page), " "), 120))
+	}
+	return []byte(clip(text, 300))
+}
+
+var (
+	htmlTag   = regexp.MustCompile(`<[^>]*>`)
+	htmlTitle = regexp.MustCompile(`(?i)<title>([^<]*)</title>`)
+)
+
+// clip shortens s to n bytes (at a rune boundary), marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

@@ -78,6 +78,10 @@ type Report struct {
 // the last year of the index has every day stored.
 var ErrNoCompleteMonth = errors.New("no fully indexed month")
 
+// ErrNotIndexed is returned when the month asked for (or, with "", the
+// whole index) has no block stored: a backfill is what is missing.
+var ErrNotIndexed = errors.New("not indexed")
+
 // Monthly builds the report for month "YYYY-MM", or for the latest month
 // whose every day is indexed when month is "". A month given explicitly
 // may be partial; the report says so. The text needs the monthly view
@@ -144,7 +148,7 @@ func build(m time.Time, months []Month) (*Report, error) {
 		}
 	}
 	if !found {
-		return nil, fmt.Errorf("%w: no block of %s is indexed", queries.ErrInput, m.Format("January 2006"))
+		return nil, notIndexed{fmt.Sprintf("no block of %s is indexed", m.Format("January 2006"))}
 	}
 	r.Month.Month, r.Prev.Month = m, prev
 	if r.Prev.DaysInMonth == 0 {
@@ -184,7 +188,7 @@ func newestMonth(ctx context.Context, db queries.DB) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("finding the newest block: %w", err)
 	}
 	if len(newest) == 0 {
-		return time.Time{}, fmt.Errorf("%w: no block is indexed", ErrNoCompleteMonth)
+		return time.Time{}, fmt.Errorf("%w: %w", ErrNoCompleteMonth, notIndexed{"no block is indexed"})
 	}
 	return monthOf(newest[0].T), nil
 }
@@ -220,3 +224,9 @@ func monthOf(t time.Time) time.Time {
 	t = t.UTC()
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
+
+// notIndexed is an ErrNotIndexed with its own text.
+type notIndexed struct{ msg string }
+
+func (e notIndexed) Error() string        { return e.msg }
+func (e notIndexed) Is(target error) bool { return target == ErrNotIndexed }
