@@ -355,10 +355,6 @@ func randomPassword() string {
 	return hex.EncodeToString(b)
 }
 
-func quoteIdent(s string) string {
-	return "`" + strings.NewReplacer(`\`, `\\`, "`", "\\`").Replace(s) + "`"
-}
-
 // NoDatabaseError is Open's refusal of a database that does not exist,
 // under Options.MustExist.
 type NoDatabaseError struct {
