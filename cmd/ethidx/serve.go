@@ -95,14 +95,14 @@ func runServe(c *cli.Context) error {
 	st, err := openStore(c, false, endpointConfig{
 		users: users, maxExecutionTime: maxTime, memory: mem,
 		perUser: c.Int("max-concurrent-queries-per-user"), queueTimeout: c.Duration("queue-timeout"),
-		page: page.New(page.Options{Database: c.String("database")}),
+		page: page.New(page.Options{Database: c.String("database")}), public: true,
 	})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if st.addr == "" {
-		return fmt.Errorf("data dir %s is already served by another ethidx", c.String("data-dir"))
+	if st.fronted {
+		slog.Info("the data dir is in use by another ethidx; serving its engine", "owner", st.shared)
 	}
 	if host, _, _ := net.SplitHostPort(st.addr); !net.ParseIP(host).IsLoopback() && len(users) == 0 {
 		slog.Warn("serving on a non-loopback address with no password; give users with --user-file", "addr", st.addr)
