@@ -34,6 +34,9 @@ func serveCommand() *cli.Command {
 			"driver, @clickhouse/client and curl connect to it. Binds loopback unless told\n" +
 			"otherwise. With no users, the 'default' user has no password: only do that on\n" +
 			"loopback. Read-only users cannot INSERT, run DDL or change settings.\n\n" +
+			"Only serve offers the endpoint to others. Beside a running follow or backfill on\n" +
+			"the same data dir it fronts that process's engine (whose own endpoint is private)\n" +
+			"with these users and limits.\n\n" +
 			"Users come from --user-file (or $" + envUserFile + "), $" + envUsers + " and\n" +
 			"$" + envReadonlyUsers + ", and --user/--readonly-user. Prefer the file or the\n" +
 			"environment: a password on the command line is visible to every local user\n" +

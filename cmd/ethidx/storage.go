@@ -162,6 +162,11 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 			return nil
 		})
 	}
+	// The ethidx that owns the data dir checked it when it started; from
+	// here, its running writes would look like an unfinished load.
+	if s.shared != "" {
+		return s, nil
+	}
 	if err := s.checkDamage(ctx, ep.allowDamage, ep.allowUnfinished); err != nil {
 		s.Close()
 		return nil, err
