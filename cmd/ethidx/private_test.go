@@ -90,7 +90,7 @@ func TestServeBesideFollow(t *testing.T) {
 	follow := startProc(t, nil, "--data-dir", dir, "follow", "--rpc", rpc, "--finality", "latest", "--start", "0", "--poll", "200ms")
 	var owner chdb.Endpoint
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
-		if owner = chdb.ReadEndpoint(dir); owner.Addr != "" && strings.Contains(follow.out.String(), "block") {
+		if owner = chdb.ReadEndpoint(dir); owner.Addr != "" && strings.Contains(follow.out.String(), "follow: ") {
 			break
 		}
 		if follow.exited() || time.Now().After(deadline) {
@@ -155,7 +155,8 @@ func TestServeBesideFollow(t *testing.T) {
 		}
 	}
 
-	for _, p := range []*proc{serve, follow} {
+	stop := func(p *proc) {
+		t.Helper()
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-p.done:
@@ -166,7 +167,27 @@ func TestServeBesideFollow(t *testing.T) {
 			t.Fatalf("%s still running 30 s after SIGTERM", p.cmd.Args[3])
 		}
 	}
+	// The follower restarts (a new port, new credentials): serve finds it
+	// again in the data dir.
+	stop(follow)
 	if _, err := os.Stat(filepath.Join(dir, chdb.EndpointFile)); !os.IsNotExist(err) {
 		t.Errorf("the endpoint file outlived the follower: %v", err)
 	}
+	if code, body := ask(t, addr, "grafana", "pw", "SELECT 1"); code == 200 {
+		t.Errorf("serve answered with no owner running: %q", body)
+	}
+	follow = startProc(t, nil, "--data-dir", dir, "follow", "--rpc", rpc, "--finality", "latest", "--poll", "200ms")
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		if ep := chdb.ReadEndpoint(dir); ep.Addr != "" && ep.Password != owner.Password && strings.Contains(follow.out.String(), "follow: ") {
+			break
+		}
+		if follow.exited() || time.Now().After(deadline) {
+			t.Fatalf("the restarted follower never advertised its endpoint: %v\n%s", follow.err, follow.out.String())
+		}
+	}
+	if n := tip(); n < first+5 {
+		t.Errorf("through serve after the follower restarted: tip %d, want at least %d", n, first+5)
+	}
+	stop(serve)
+	stop(follow)
 }

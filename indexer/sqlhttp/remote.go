@@ -24,15 +24,19 @@ import (
 // engine (decompressing what a client sent); the owner receives plain
 // statements and still applies the host guard, keeps them off the share of
 // the engine its writes use, and enforces its engine's memory bounds.
+//
+// The owner is looked up again in dataDir's endpoint file for each
+// statement: a follower that restarts (a new port, a new password) is
+// found without restarting serve.
 type Remote struct {
-	base           string // http://host:port/
-	user, password string
-	dataDir        string
-	client         *http.Client
+	owner   chdb.Endpoint // as first found
+	dataDir string
+	client  *http.Client
 }
 
 // NewRemote returns a Remote for the owner's endpoint addr and its own
-// account; dataDir is the directory it owns (reported by /ping).
+// account; dataDir is the directory it owns (reported by /ping), whose
+// endpoint file names the owner from then on.
 func NewRemote(addr, user, password, dataDir string) *Remote {
 	t := &http.Transport{
 		// Serve's own clients decide compression; the owner answers plain.
@@ -40,8 +44,17 @@ func NewRemote(addr, user, password, dataDir string) *Remote {
 		MaxIdleConnsPerHost: 16,
 		IdleConnTimeout:     time.Minute,
 	}
-	return &Remote{base: "http://" + addr + "/", user: user, password: password, dataDir: dataDir,
+	return &Remote{owner: chdb.Endpoint{Addr: addr, User: user, Password: password}, dataDir: dataDir,
 		client: &http.Client{Transport: t}}
+}
+
+// current is the owner now advertised in the data directory, or the one
+// first found.
+func (r *Remote) current() chdb.Endpoint {
+	if ep := chdb.ReadEndpoint(r.dataDir); ep.Addr != "" && ep.User != "" {
+		return ep
+	}
+	return r.owner
 }
 
 // DataDir is the owner's data directory.
@@ -98,17 +111,18 @@ const holdBack = 64 << 10
 
 func (r *Remote) do(ctx context.Context, q url.Values, body io.Reader, w io.Writer) (chdb.Stats, error) {
 	start := time.Now()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.base+"?"+q.Encode(), body)
+	owner := r.current()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+owner.Addr+"/?"+q.Encode(), body)
 	if err != nil {
 		return chdb.Stats{}, err
 	}
-	req.Header.Set("X-ClickHouse-User", r.user)
-	req.Header.Set("X-ClickHouse-Key", r.password)
+	req.Header.Set("X-ClickHouse-User", owner.User)
+	req.Header.Set("X-ClickHouse-Key", owner.Password)
 	req.Header.Set(PeerHeader, "1")
 	resp, err := r.client.Do(req)
 	if err != nil {
 		return chdb.Stats{}, chdb.NewError(chdb.CodeUnknownException, "UNKNOWN_EXCEPTION",
-			"the ethidx that owns the data directory did not answer: %v", err)
+			"the ethidx that owns the data directory (%s) did not answer; is it still running? %v", owner.Addr, err)
 	}
 	defer resp.Body.Close()
 	stats := parseSummary(resp.Header.Get("X-ClickHouse-Summary"))
