@@ -114,3 +114,21 @@ func TestRemoteFrontsOwner(t *testing.T) {
 		t.Errorf("peer reading a host file: %d %q, want 403", code, body)
 	}
 }
+
+// A local account guessing the owner's password does not lock ethidx
+// itself (a second ethidx, a fronting serve) out of the owner's endpoint.
+func TestGuessingDoesNotLockOutTheOwnersAccount(t *testing.T) {
+	addr, _ := sqlhttptest.Start(t, sqlhttp.Config{Users: []sqlhttp.User{{Name: "ethidx_internal", Password: "secret", Internal: true}}})
+	as := func(password string) string {
+		v := url.Values{"query": {"SELECT 1"}, "user": {"ethidx_internal"}, "password": {password}}
+		return "http://" + addr + "/?" + v.Encode()
+	}
+	for range 30 {
+		if code, _, _ := do(t, "GET", as("guess"), "", nil); code == 200 {
+			t.Fatal("a wrong password was accepted")
+		}
+	}
+	if code, _, body := do(t, "GET", as("secret"), "", nil); code != 200 {
+		t.Fatalf("the owner's account after 30 wrong guesses: %d %q", code, body)
+	}
+}
