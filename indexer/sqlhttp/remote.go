@@ -166,7 +166,9 @@ type holdBackWriter struct {
 
 func (h *holdBackWriter) Write(p []byte) (int, error) {
 	h.buf = append(h.buf, p...)
-	if over := len(h.buf) - h.max; over > 0 {
+	// Passed on once twice max is held, so the kept tail is moved once
+	// per max bytes, not on every write.
+	if over := len(h.buf) - h.max; len(h.buf) >= 2*h.max {
 		if _, err := h.w.Write(h.buf[:over]); err != nil {
 			return 0, err
 		}
