@@ -16,6 +16,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -54,8 +56,16 @@ type Options struct {
 	Confine func(dataDir, libraryPath string) error
 	// Listen is where the embedded endpoint listens; default 127.0.0.1:0.
 	Listen string
-	// Endpoint configures the embedded endpoint: its users (none: the
-	// password-less default) and limits. Addr and Logger are set here.
+	// Public offers the endpoint to others (ethidx serve): with no
+	// Endpoint.Users it admits the password-less "default" user, and when
+	// another ethidx owns the data directory it is still served, fronting
+	// that one's engine (sqlhttp.Remote). Otherwise the endpoint is
+	// private: it admits only Endpoint.Users and this process's own
+	// account, whose random password the endpoint file in the data
+	// directory gives to a second ethidx of the same OS user.
+	Public bool
+	// Endpoint configures the embedded endpoint: its users and limits.
+	// Addr and Logger are set here.
 	Endpoint sqlhttp.Config
 	// Database is the database to use; default eth. A server DSN naming
 	// one takes precedence.
@@ -94,6 +104,9 @@ type Store struct {
 	// Shared is the endpoint of the ethidx process that owns the data
 	// directory, when this process uses that one instead.
 	Shared string
+	// Fronted says Addr serves the engine of the ethidx at Shared (a
+	// Public endpoint beside the data directory's owner).
+	Fronted bool
 	// Engine is the embedded engine this process opened or was given.
 	Engine *chdb.Engine
 	// Raw runs a statement and copies the server's bytes (its own FORMAT);
@@ -180,8 +193,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 }
 
 // openEmbedded opens (or takes) the engine and serves it, or finds the
-// ethidx that already serves the data directory. It returns how to reach
-// the endpoint.
+// ethidx that already serves the data directory (and, if Public, fronts
+// it). It returns how to reach the endpoint.
 func (s *Store) openEmbedded(o Options) (*clickhouse.Options, error) {
 	eng := o.Engine
 	dataDir := o.DataDir
@@ -190,12 +203,7 @@ func (s *Store) openEmbedded(o Options) (*clickhouse.Options, error) {
 		eng, err = chdb.Open(dataDir, chdb.Options{Logger: o.Logger, EngineLogLevel: o.EngineLogLevel, Bounds: o.Bounds, Confine: o.Confine})
 		var locked *chdb.LockedError
 		if errors.As(err, &locked) {
-			if locked.Addr == "" {
-				return nil, fmt.Errorf("data dir %s is in use by another process that serves no SQL endpoint; stop it or use another data dir", dataDir)
-			}
-			o.Logger.Info("data dir owned by a running ethidx; using its endpoint", "addr", locked.Addr)
-			s.Shared = locked.Addr
-			return httpOptions(locked.Addr), nil
+			return s.useOwner(o, locked.Endpoint)
 		}
 		if err != nil {
 			return nil, err
@@ -205,6 +213,75 @@ func (s *Store) openEmbedded(o Options) (*clickhouse.Options, error) {
 		dataDir = eng.DataDir()
 	}
 	s.Engine = eng
+	// This process talks to its own endpoint as a private user, the only
+	// one trusted past the host guard and free of the endpoint users'
+	// limits. Configured users come besides; a public endpoint with none
+	// admits the password-less default.
+	cfg := o.Endpoint
+	users := cfg.Users
+	if len(users) == 0 && o.Public {
+		users = []sqlhttp.User{{Name: "default"}}
+	}
+	internal := sqlhttp.User{Name: "ethidx_internal", Password: randomPassword(), Internal: true}
+	cfg.Users = append(append([]sqlhttp.User(nil), users...), internal)
+	srv, err := s.serve(o, eng, cfg, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	client := httpOptions(s.Addr)
+	client.Auth.Username, client.Auth.Password = internal.Name, internal.Password
+	// This process's own statements reach the endpoint's handler directly;
+	// everyone else (BI tools, another ethidx) comes through the socket.
+	// clickhouse-go bounds a statement's wait for its answer with its
+	// transport's ResponseHeaderTimeout (Options.ReadTimeout); so does this.
+	client.TransportFunc = func(t *http.Transport) (http.RoundTripper, error) {
+		return srv.Transport(t.ResponseHeaderTimeout), nil
+	}
+	s.own = srv
+	ep := chdb.Endpoint{Addr: s.Addr, User: internal.Name, Password: internal.Password, PID: os.Getpid()}
+	if err := chdb.WriteEndpoint(dataDir, ep); err != nil {
+		o.Logger.Warn("could not advertise endpoint", "err", err)
+	}
+	// Closed in reverse: unadvertise before the endpoint stops.
+	s.closers = append(s.closers, func() error { chdb.RemoveEndpoint(dataDir); return nil })
+	o.Logger.Debug("embedded engine ready", "data_dir", dataDir, "sql_endpoint", s.Addr)
+	return client, nil
+}
+
+// useOwner connects to the endpoint of the ethidx that owns the data
+// directory, with the account its endpoint file gives; a Public endpoint
+// fronts it.
+func (s *Store) useOwner(o Options, owner chdb.Endpoint) (*clickhouse.Options, error) {
+	if owner.Addr == "" {
+		return nil, fmt.Errorf("data dir %s is in use by another process that serves no SQL endpoint (or whose endpoint file this user cannot read); stop it or use another data dir", o.DataDir)
+	}
+	o.Logger.Info("data dir owned by a running ethidx; using its endpoint", "addr", owner.Addr)
+	s.Shared = owner.Addr
+	client := httpOptions(owner.Addr)
+	if owner.User != "" {
+		client.Auth.Username, client.Auth.Password = owner.User, owner.Password
+	}
+	if o.Public {
+		dataDir, err := filepath.Abs(o.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		cfg := o.Endpoint
+		if len(cfg.Users) == 0 {
+			cfg.Users = []sqlhttp.User{{Name: "default"}}
+		}
+		remote := sqlhttp.NewRemote(owner.Addr, client.Auth.Username, client.Auth.Password, dataDir)
+		if _, err := s.serve(o, remote, cfg, dataDir); err != nil {
+			return nil, err
+		}
+		s.Fronted = true
+		o.Logger.Debug("fronting the owner's engine", "data_dir", dataDir, "sql_endpoint", s.Addr, "owner", owner.Addr)
+	}
+	return client, nil
+}
+
+// serve listens on o.Listen and serves backend there until Close.
+func (s *Store) serve(o Options, backend sqlhttp.Backend, cfg sqlhttp.Config, dataDir string) (*sqlhttp.Server, error) {
 	listen := o.Listen
 	if listen == "" {
 		listen = "127.0.0.1:0"
@@ -217,42 +294,16 @@ func (s *Store) openEmbedded(o Options) (*clickhouse.Options, error) {
 		return nil, fmt.Errorf("listening on %s: %w", listen, err)
 	}
 	s.Addr = ln.Addr().String()
-	client := httpOptions(s.Addr)
-	// This process talks to its own endpoint as a private user, the only
-	// one trusted past the host guard and free of the endpoint users'
-	// limits. Configured users replace the password-less default.
-	cfg := o.Endpoint
-	users := cfg.Users
-	if len(users) == 0 {
-		users = []sqlhttp.User{{Name: "default"}}
-	}
-	internal := sqlhttp.User{Name: "ethidx_internal", Password: randomPassword(), Internal: true}
-	cfg.Users = append(append([]sqlhttp.User(nil), users...), internal)
 	cfg.Addr, cfg.Logger = s.Addr, o.Logger
-	client.Auth.Username, client.Auth.Password = internal.Name, internal.Password
-	srv := sqlhttp.New(eng, cfg)
-	// This process's own statements reach the endpoint's handler directly;
-	// everyone else (BI tools, another ethidx) comes through the socket.
-	// clickhouse-go bounds a statement's wait for its answer with its
-	// transport's ResponseHeaderTimeout (Options.ReadTimeout); so does this.
-	client.TransportFunc = func(t *http.Transport) (http.RoundTripper, error) {
-		return srv.Transport(t.ResponseHeaderTimeout), nil
-	}
-	s.own = srv
+	srv := sqlhttp.New(backend, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, ln) }()
-	if err := chdb.WriteEndpoint(dataDir, s.Addr); err != nil {
-		o.Logger.Warn("could not advertise endpoint", "err", err)
-	}
-	// Closed in reverse: stop serving (and unadvertise) before the engine.
 	s.closers = append(s.closers, func() error {
-		chdb.RemoveEndpoint(dataDir)
 		cancel()
 		return <-served
 	})
-	o.Logger.Debug("embedded engine ready", "data_dir", dataDir, "sql_endpoint", s.Addr)
-	return client, nil
+	return srv, nil
 }
 
 // connect creates the database, connects to it, migrates and installs.

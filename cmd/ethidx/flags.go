@@ -60,8 +60,9 @@ var sharedFlags = []sharedFlag{
 	{flag: &cli.StringFlag{Name: "cluster", Category: catStorage,
 		Usage: "ClickHouse cluster (remote_servers name) the --clickhouse server belongs to: tables replicated and sharded, every statement in its cluster form"},
 		env: []string{"ETHIDX_CLUSTER"}, check: checkCluster},
-	{flag: &cli.StringFlag{Name: "http-addr", Category: catStorage, Value: "127.0.0.1:8123",
-		Usage: "host:port of the embedded engine's SQL endpoint (loopback by default; port 0 picks a free one)"},
+	{flag: &cli.StringFlag{Name: "http-addr", Category: catStorage,
+		Usage: "host:port of the embedded engine's SQL endpoint: serve's, for others (default 127.0.0.1:8123); " +
+			"other commands' endpoint is private to ethidx (default: a free loopback port, recorded in the data dir)"},
 		env: []string{"ETHIDX_HTTP_ADDR"}, check: checkListenFlag},
 
 	{flag: &cli.StringSliceFlag{Name: "rpc", Category: catNode,
@@ -456,6 +457,9 @@ func checkCluster(c *cli.Context, name string) error {
 }
 
 func checkListenFlag(c *cli.Context, name string) error {
+	if c.String(name) == "" {
+		return nil // the command's default
+	}
 	return checkListenAddr("--"+name, c.String(name))
 }
 

@@ -34,6 +34,9 @@ func serveCommand() *cli.Command {
 			"driver, @clickhouse/client and curl connect to it. Binds loopback unless told\n" +
 			"otherwise. With no users, the 'default' user has no password: only do that on\n" +
 			"loopback. Read-only users cannot INSERT, run DDL or change settings.\n\n" +
+			"Only serve offers the endpoint to others. Beside a running follow or backfill on\n" +
+			"the same data dir it fronts that process's engine (whose own endpoint is private)\n" +
+			"with these users and limits.\n\n" +
 			"Users come from --user-file (or $" + envUserFile + "), $" + envUsers + " and\n" +
 			"$" + envReadonlyUsers + ", and --user/--readonly-user. Prefer the file or the\n" +
 			"environment: a password on the command line is visible to every local user\n" +
@@ -95,14 +98,14 @@ func runServe(c *cli.Context) error {
 	st, err := openStore(c, false, endpointConfig{
 		users: users, maxExecutionTime: maxTime, memory: mem,
 		perUser: c.Int("max-concurrent-queries-per-user"), queueTimeout: c.Duration("queue-timeout"),
-		page: page.New(page.Options{Database: c.String("database")}),
+		page: page.New(page.Options{Database: c.String("database")}), public: true,
 	})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if st.addr == "" {
-		return fmt.Errorf("data dir %s is already served by another ethidx", c.String("data-dir"))
+	if st.fronted {
+		slog.Info("the data dir is in use by another ethidx; serving its engine", "owner", st.shared)
 	}
 	if host, _, _ := net.SplitHostPort(st.addr); !net.ParseIP(host).IsLoopback() && len(users) == 0 {
 		slog.Warn("serving on a non-loopback address with no password; give users with --user-file", "addr", st.addr)

@@ -240,8 +240,8 @@ func TestServeFlagsEitherSide(t *testing.T) {
 				t.Fatalf("flags %s serve: never ready\n%s", order, out.String())
 			}
 		}
-		if b, err := os.ReadFile(filepath.Join(dir, chdb.EndpointFile)); err != nil || strings.TrimSpace(string(b)) != addr {
-			t.Errorf("flags %s serve: %s advertises %q (%v), want %s", order, dir, b, err, addr)
+		if ep := chdb.ReadEndpoint(dir); ep.Addr != addr {
+			t.Errorf("flags %s serve: %s advertises %+v, want %s", order, dir, ep, addr)
 		}
 		resp, err := http.Get("http://" + addr + "/?query=SELECT+count()+FROM+system.tables+WHERE+database%3D'eth'")
 		if err != nil {

@@ -436,7 +436,7 @@ func (r statusReport) writeText(out io.Writer) {
 		line(label, "%s", p)
 	}
 	if len(r.LeftOut) > 0 {
-		line("left out", "%s: not readable by this user (another ethidx's SQL endpoint serves no system tables; its own metrics have them), or not in this schema yet", strings.Join(r.LeftOut, ", "))
+		line("left out", "%s: not readable by this user (a server user without access to the system tables), or not in this schema yet", strings.Join(r.LeftOut, ", "))
 	}
 	w.Flush()
 }

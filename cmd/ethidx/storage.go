@@ -34,6 +34,7 @@ type store struct {
 	database string
 	addr     string             // the embedded endpoint, when this process serves one
 	shared   string             // the endpoint of the ethidx that owns the data dir, when another does
+	fronted  bool               // addr serves the engine of the ethidx at shared (serve beside it)
 	raw      storage.RawQuerier // nil over the native protocol
 	close    []func() error
 	// damage is the lost data found on opening (see checkDamage).
@@ -86,9 +87,11 @@ func confinement(c *cli.Context, dataDir, lib string) confine.Rules {
 var wrapConn func(driver.Conn) driver.Conn
 
 // openStore connects to --clickhouse, or else to the embedded engine: this
-// process opens the data dir and serves its endpoint on --http-addr, or, if
-// another ethidx already owns the data dir, connects to that one's
-// endpoint (package store does the work). It applies pending migrations
+// process opens the data dir and serves its endpoint, or, if another ethidx
+// already owns the data dir, connects to that one's endpoint (package
+// store does the work). serve's endpoint is public, on --http-addr
+// (default 127.0.0.1:8123); every other command's is private, on
+// --http-addr if given, else a free loopback port. It applies pending migrations
 // and installs the views unless readOnly, then checks the store for lost
 // data (see checkDamage).
 func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error) {
@@ -97,9 +100,17 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 	if !sqltext.ValidIdent(database) {
 		return nil, badInput("--database %q: want a letter or underscore, then letters, digits and underscores", database)
 	}
+	listen := c.String("http-addr")
+	if listen == "" {
+		listen = "127.0.0.1:0"
+		if ep.public {
+			listen = sqlhttp.DefaultAddr
+		}
+	}
 	o := storage.Options{
 		DataDir:  c.String("data-dir"),
-		Listen:   c.String("http-addr"),
+		Listen:   listen,
+		Public:   ep.public,
 		Database: database,
 		ReadOnly: readOnly,
 		// A command that only reads never creates a database (a typo).
@@ -148,7 +159,7 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 	if err != nil {
 		return nil, err
 	}
-	s := &store{migrated: st.Migrated, conn: st.Conn, database: st.Database, addr: st.Addr, shared: st.Shared, raw: st.Raw, close: []func() error{st.Close}}
+	s := &store{migrated: st.Migrated, conn: st.Conn, database: st.Database, addr: st.Addr, shared: st.Shared, fronted: st.Fronted, raw: st.Raw, close: []func() error{st.Close}}
 	if o.Server == nil && st.Shared == "" {
 		s.dataDir = o.DataDir
 		// Runs before the engine closes (close runs last to first).
@@ -158,6 +169,11 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 			}
 			return nil
 		})
+	}
+	// The ethidx that owns the data dir checked it when it started; from
+	// here, its running writes would look like an unfinished load.
+	if s.shared != "" {
+		return s, nil
 	}
 	if err := s.checkDamage(ctx, ep.allowDamage, ep.allowUnfinished); err != nil {
 		s.Close()
@@ -267,6 +283,10 @@ type endpointConfig struct {
 	queueTimeout     time.Duration
 	memory           sqlhttp.Memory // zero: sqlhttp.DefaultMemory()
 	page             http.Handler   // serve's page for browsers at /
+	// public offers the endpoint to others (serve): on --http-addr or
+	// 127.0.0.1:8123, with the users given, fronting the data dir's owner
+	// if another ethidx has it.
+	public bool
 	// allowDamage opens a store that has lost data (see checkDamage): for
 	// the commands that repair it or only inspect it.
 	// mustExist: the command only reads; a database that does not

@@ -47,9 +47,9 @@ type Options struct {
 	// Logger receives engine events; default slog.Default().
 	Logger *slog.Logger
 	// Reserved is how many of the Conns readers (Statement.Reader) may not
-	// use, so writers — the process's own statements and admins — never
-	// wait behind readers' queries, which may stall on a slow client;
-	// default 1, at most Conns-1.
+	// use, so writers — the process's own statements — never wait behind
+	// endpoint users' queries, which may stall on a slow client; default
+	// 1, at most Conns-1.
 	Reserved int
 	// QueueTimeout bounds how long a reader's statement waits for a
 	// connection before it is refused with TOO_MANY_SIMULTANEOUS_QUERIES;
@@ -114,8 +114,9 @@ type Statement struct {
 	// files, network, arguments or environment (see hostGuard).
 	Untrusted bool
 	// Reader marks a statement of a read-only endpoint user: it runs on
-	// the readers' share of the connections (all but Options.Reserved)
-	// and waits at most Options.QueueTimeout for one.
+	// the readers' share of the connections (two fewer than all; an
+	// Untrusted one of an admin, one fewer: Options.Reserved) and waits at
+	// most Options.QueueTimeout for one.
 	Reader bool
 }
 
@@ -137,7 +138,8 @@ type Engine struct {
 	lock    *os.File
 	config  string        // the engine's configuration file
 	slots   chan struct{} // one token per running statement
-	shared  chan struct{} // one token per running reader statement: Conns-Reserved of them
+	shared  chan struct{} // one token per running endpoint statement: Conns-Reserved of them
+	readers chan struct{} // one per running read-only user's statement: one fewer than shared
 	done    chan struct{} // closed by Close
 
 	mu     sync.Mutex
@@ -157,9 +159,28 @@ type conn struct {
 	trusted bool
 	db      string  // current database
 	w       *worker // the OS thread every call on the connection runs on
-	// shared is set while the conn runs a reader's statement, which
-	// holds a token of Engine.shared too.
-	shared bool
+	// lane is the lane of the statement the conn runs, whose tokens it
+	// holds (see takeSlot).
+	lane lane
+}
+
+// lane is which share of the connections a statement may use.
+type lane uint8
+
+const (
+	laneOwn      lane = iota // the process's own statements: any connection
+	laneEndpoint             // endpoint users': all but Options.Reserved
+	laneReader               // read-only users': one fewer still, so admins get one
+)
+
+func laneOf(st Statement) lane {
+	switch {
+	case st.Reader:
+		return laneReader
+	case st.Untrusted:
+		return laneEndpoint
+	}
+	return laneOwn
 }
 
 // DisplayName is what the engine reports as its server's name, in place
@@ -237,6 +258,7 @@ func Open(dataDir string, opts Options) (*Engine, error) {
 		lock:    lock,
 		slots:   make(chan struct{}, opts.Conns),
 		shared:  make(chan struct{}, opts.Conns-opts.Reserved),
+		readers: make(chan struct{}, max(1, opts.Conns-opts.Reserved-1)),
 		done:    make(chan struct{}),
 	}
 	// The first connection boots the engine on dir; keep it idle for reuse.
@@ -481,13 +503,13 @@ func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
 		return nil, err
 	}
 	trusted := !st.Untrusted
-	if err := e.takeSlot(ctx, st.Reader); err != nil {
+	if err := e.takeSlot(ctx, laneOf(st)); err != nil {
 		return nil, err
 	}
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
-		e.giveSlot(st.Reader)
+		e.giveSlot(laneOf(st))
 		return nil, ErrClosed
 	}
 	var c *conn
@@ -501,11 +523,11 @@ func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
 	e.mu.Unlock()
 	if c == nil {
 		if c, err = e.dial(key, st, trusted); err != nil {
-			e.giveSlot(st.Reader)
+			e.giveSlot(laneOf(st))
 			return nil, err
 		}
 	}
-	c.shared = st.Reader
+	c.lane = laneOf(st)
 	db := st.Database
 	if db == "" {
 		db = "default"
@@ -525,8 +547,8 @@ func (e *Engine) acquire(ctx context.Context, st Statement) (*conn, error) {
 func (e *Engine) release(c *conn, dirty bool) {
 	var drop *conn // closed after the lock: closing waits on the engine
 	e.mu.Lock()
-	shared := c.shared
-	c.shared = false
+	l := c.lane
+	c.lane = laneOwn
 	if dirty || e.closed {
 		drop = c
 	} else {
@@ -540,60 +562,69 @@ func (e *Engine) release(c *conn, dirty bool) {
 	if drop != nil {
 		e.closeConn(drop)
 	}
-	e.giveSlot(shared)
+	e.giveSlot(l)
 }
 
-// takeSlot waits for a connection slot. The process's own statements take
-// any free slot, and so do admins'; readers' first need one of the shared
-// tokens, so Reserved slots stay free for writers, and they wait at most
-// QueueTimeout.
-func (e *Engine) takeSlot(ctx context.Context, reader bool) error {
+// takeSlot waits for a connection slot. The process's own statements
+// (the writers) take any free slot. Endpoint users' first need one of the
+// shared tokens, so Reserved slots stay free for the writers, and read-only
+// users' one of the readers' tokens before that, so one more stays free for
+// admins; they wait at most QueueTimeout.
+func (e *Engine) takeSlot(ctx context.Context, l lane) error {
 	var timeout <-chan time.Time
-	if reader {
+	if l != laneOwn {
 		t := time.NewTimer(e.opts.QueueTimeout)
 		defer t.Stop()
 		timeout = t.C
+	}
+	pools := e.pools(l)
+	for i, p := range pools {
+		var err error
 		select {
-		case e.shared <- struct{}{}:
+		case p <- struct{}{}:
 		case <-ctx.Done():
-			return cancelled(ctx)
+			err = cancelled(ctx)
 		case <-e.done:
-			return ErrClosed
+			err = ErrClosed
 		case <-timeout:
-			return e.tooMany()
+			err = e.tooMany(l)
+		}
+		if err != nil {
+			for _, q := range pools[:i] {
+				<-q
+			}
+			return err
 		}
 	}
-	select {
-	case e.slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		err := cancelled(ctx)
-		if reader {
-			<-e.shared
-		}
-		return err
-	case <-e.done:
-		if reader {
-			<-e.shared
-		}
-		return ErrClosed
-	case <-timeout:
-		<-e.shared
-		return e.tooMany()
+	return nil
+}
+
+// pools are the tokens a statement of lane l holds, in the order taken.
+func (e *Engine) pools(l lane) []chan struct{} {
+	switch l {
+	case laneReader:
+		return []chan struct{}{e.readers, e.shared, e.slots}
+	case laneEndpoint:
+		return []chan struct{}{e.shared, e.slots}
+	}
+	return []chan struct{}{e.slots}
+}
+
+func (e *Engine) giveSlot(l lane) {
+	pools := e.pools(l)
+	for i := len(pools) - 1; i >= 0; i-- {
+		<-pools[i]
 	}
 }
 
-func (e *Engine) giveSlot(reader bool) {
-	<-e.slots
-	if reader {
-		<-e.shared
+func (e *Engine) tooMany(l lane) error {
+	n, who := cap(e.shared), "endpoint users"
+	if l == laneReader {
+		n, who = cap(e.readers), "read-only users"
 	}
-}
-
-func (e *Engine) tooMany() error {
 	return NewError(CodeTooManySimultaneousQueries, "TOO_MANY_SIMULTANEOUS_QUERIES",
-		"Too many simultaneous queries: all %d engine connections open to read-only users are busy after %v; try again later",
-		cap(e.shared), e.opts.QueueTimeout)
+		"Too many simultaneous queries: all %d engine connections open to %s are busy after %v; try again later",
+		n, who, e.opts.QueueTimeout)
 }
 
 // dial opens a connection and applies the settings named by key (those

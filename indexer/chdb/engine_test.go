@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -105,13 +107,21 @@ func TestReadOnlyAndDatabase(t *testing.T) {
 
 func TestLocked(t *testing.T) {
 	e, dir := chdbtest.OpenOptions(t, chdb.Options{})
-	if err := chdb.WriteEndpoint(dir, "127.0.0.1:9999"); err != nil {
+	want := chdb.Endpoint{Addr: "127.0.0.1:9999", User: "ethidx_internal", Password: "secret", PID: 1}
+	if err := chdb.WriteEndpoint(dir, want); err != nil {
 		t.Fatal(err)
+	}
+	// It holds a password: its owner alone may read it.
+	if fi, err := os.Stat(filepath.Join(dir, chdb.EndpointFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("endpoint file: %v, mode %v; want 0600", err, fi.Mode().Perm())
 	}
 	_, err := chdb.Open(dir, chdb.Options{})
 	var le *chdb.LockedError
-	if !errors.As(err, &le) || le.Addr != "127.0.0.1:9999" {
-		t.Fatalf("got %v", err)
+	if !errors.As(err, &le) || le.Endpoint != want {
+		t.Fatalf("got %v (%+v)", err, le)
+	}
+	if strings.Contains(err.Error(), want.Password) {
+		t.Errorf("the error tells the password: %v", err)
 	}
 	_ = e
 }

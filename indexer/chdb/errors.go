@@ -41,19 +41,19 @@ const (
 	CodeUnknownException           = 1002
 )
 
-// LockedError says another process owns the data directory. Addr is the
-// SQL endpoint that process advertises (empty if it runs none), so a second
-// ethidx can use the running engine instead of failing.
+// LockedError says another process owns the data directory. Endpoint is
+// the SQL endpoint that process advertises (zero if it runs none), so a
+// second ethidx can use the running engine instead of failing.
 type LockedError struct {
-	DataDir string
-	Addr    string
+	DataDir  string
+	Endpoint Endpoint
 }
 
 func (e *LockedError) Error() string {
-	if e.Addr == "" {
+	if e.Endpoint.Addr == "" {
 		return fmt.Sprintf("data directory %s is in use by another ethidx process (no SQL endpoint advertised)", e.DataDir)
 	}
-	return fmt.Sprintf("data directory %s is in use by another ethidx process; its SQL endpoint is http://%s", e.DataDir, e.Addr)
+	return fmt.Sprintf("data directory %s is in use by another ethidx process; its SQL endpoint is http://%s", e.DataDir, e.Endpoint.Addr)
 }
 
 var (

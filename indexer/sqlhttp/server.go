@@ -27,6 +27,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -51,10 +52,35 @@ type User struct {
 	// ReadOnly users can only read, and change only the settings that limit
 	// or format their own results (readOnlySettings).
 	ReadOnly bool
-	// Internal marks the serving process's own account (its random password
-	// never leaves the process). Only its statements may reach beyond the
-	// database (the host guard) and use the engine's reserved share.
+	// Internal marks the serving process's own account (its random
+	// password is shared only through the data directory's endpoint file,
+	// readable by the process's OS user alone, with a second ethidx). Only
+	// its statements may reach beyond the database (the host guard) and
+	// use the engine's reserved share: they are the writers.
 	Internal bool
+
+	// peer marks a request an ethidx serve forwards for one of its users
+	// (PeerHeader, with the owner's own account): serve authenticated and
+	// bounded it, so it skips this endpoint's per-user queues and request
+	// limits, but it stays untrusted and on the readers' share.
+	peer bool
+}
+
+// PeerHeader, on a request made with the serving process's own account,
+// turns it into one of an endpoint user: the host guard applies and it
+// runs on the readers' share of the engine. An ethidx serve beside the
+// process that owns the data directory forwards its users' statements with
+// it (see Remote). It can only take privileges away.
+const PeerHeader = "X-Ethidx-Peer"
+
+// Backend runs the endpoint's statements: the embedded engine
+// (*chdb.Engine), or the endpoint of the ethidx that owns it (Remote).
+type Backend interface {
+	Run(ctx context.Context, st chdb.Statement, w io.Writer) (chdb.Stats, error)
+	RunInsert(ctx context.Context, st chdb.Statement, body io.Reader) (chdb.Stats, error)
+	Query(ctx context.Context, sql, format string, params map[string]string) ([]byte, error)
+	DataDir() string
+	Bounds() chdb.Bounds
 }
 
 // Config configures a Server. The zero value serves DefaultAddr with the
@@ -110,7 +136,7 @@ const DefaultMaxExecutionTime = 5 * time.Minute
 
 // Server is the HTTP endpoint over one engine.
 type Server struct {
-	engine *chdb.Engine
+	engine Backend
 	cfg    Config
 	log    *slog.Logger
 
@@ -129,7 +155,7 @@ type Server struct {
 
 // New returns a Server for engine. Call Serve to run it (package store
 // listens, advertises the address in the data directory and serves).
-func New(engine *chdb.Engine, cfg Config) *Server {
+func New(engine Backend, cfg Config) *Server {
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
 	}
@@ -211,7 +237,7 @@ func nonZero[T comparable](v, def T) T {
 // queue waits for one of the user's statement tokens; the returned func
 // gives it back. The process's own account is not limited.
 func (s *Server) queue(ctx context.Context, u User) (func(), error) {
-	if u.Internal {
+	if u.Internal || u.peer {
 		return func() {}, nil
 	}
 	slots := s.perUser[u.Name]
@@ -326,6 +352,12 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 	// are even checked (see authLimiter).
 	name, password := credentials(r)
 	client := authKey(clientKey(r.RemoteAddr), name, s.userExists(name))
+	if s.isInternal(name) {
+		// Its password is random (192 bits): guessing it is hopeless, and
+		// slowing down its address would let any local account lock a
+		// second ethidx, or a fronting serve, out of the owner.
+		client = ""
+	}
 	if wait := s.auth.wait(client); wait > 0 {
 		writeSlowDown(w, wait)
 		return
@@ -336,9 +368,12 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err, nil)
 		return
 	}
+	if user.Internal && r.Header.Get(PeerHeader) != "" {
+		user = User{Name: user.Name, peer: true}
+	}
 	lim := internalLimits
 	var budget *semaphore.Weighted
-	if !user.Internal {
+	if !user.Internal && !user.peer {
 		// Count the request before reading anything of it: open requests
 		// bound what the endpoint holds for its users, queued ones too.
 		done, err := s.admit(user)
@@ -391,7 +426,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer done()
-	if s.mem != nil && !user.Internal {
+	if s.mem != nil && !user.Internal && !user.peer {
 		limit, _ := strconv.ParseFloat(settings["max_memory_usage"], 64) // set by s.settings
 		rctx, cancel := context.WithTimeout(ctx, s.cfg.QueueTimeout)
 		free, err := s.mem.reserve(rctx, user.Name, uint64(limit))
@@ -423,8 +458,11 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		Settings: settings,
 		// Every endpoint user, admins too, stays inside the database.
 		Untrusted: !user.Internal,
-		// Readers never take the connections kept for writers.
-		Reader: user.ReadOnly && !user.Internal,
+		// Endpoint users, admins and the password-less default included,
+		// never take the connections kept for the process's own writes
+		// (Untrusted); read-only ones, and those a fronting serve forwards,
+		// leave one more to admins.
+		Reader: (user.ReadOnly || user.peer) && !user.Internal,
 	}
 	var stats chdb.Stats
 	switch {
@@ -455,6 +493,15 @@ func (s *Server) logRequest(req *Request, queryID string, stats chdb.Stats, err 
 		return
 	}
 	s.log.Debug("query", attrs...)
+}
+
+func (s *Server) isInternal(name string) bool {
+	for _, u := range s.users() {
+		if u.Name == name {
+			return u.Internal
+		}
+	}
+	return false
 }
 
 func (s *Server) userExists(name string) bool {

@@ -133,3 +133,28 @@ func TestShortBodyDoesNotHang(t *testing.T) {
 		t.Fatalf("short body held for %v", d)
 	}
 }
+
+// With no users configured (the password-less default, an admin) the
+// process's own writes still never wait: four stalled anonymous queries
+// hold the endpoint users' share of the engine, not the connection kept
+// for the process's account.
+func TestAnonymousQueriesLeaveWriters(t *testing.T) {
+	cfg := sqlhttp.Config{
+		Users:        []sqlhttp.User{{Name: "default"}, {Name: "self", Password: "s", Internal: true}},
+		QueueTimeout: 2 * time.Second,
+	}
+	addr, e := sqlhttptest.Start(t, cfg)
+	if err := e.Exec(context.Background(), "CREATE TABLE w (n UInt64) ENGINE = MergeTree ORDER BY n", nil); err != nil {
+		t.Fatal(err)
+	}
+	for range 4 {
+		stall(t, addr, "default", "")
+	}
+	time.Sleep(500 * time.Millisecond) // let them start and block
+	for i := range 5 {
+		sql := fmt.Sprintf("INSERT INTO w SELECT %d", i)
+		if code, body, d := timed(t, addr, "self", "s", sql); code != 200 || d > time.Second {
+			t.Fatalf("the process's own insert %d while anonymous queries stall: %d %q in %v", i, code, body, d)
+		}
+	}
+}
