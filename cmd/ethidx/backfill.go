@@ -163,10 +163,14 @@ func resolveRange(c *cli.Context, src indexer.Source) (indexer.Range, error) {
 	} else {
 		from, _ := parseDate("--from-date", c.String("from-date"))
 		to, _ := parseDate("--to-date", c.String("to-date"))
-		if r, err = indexer.DateRange(c.Context, src, from, to, head.Number); err != nil {
+		days, err := indexer.DateRange(c.Context, src, from, to, head.Number)
+		if err != nil {
 			return r, err
 		}
-		slog.Info("dates resolved", "from_date", c.String("from-date"), "to_date", c.String("to-date"), "blocks", r.String())
+		// With the blocks on either side, which make the first and last
+		// days complete.
+		r = days.WithNeighbours(head.Number)
+		slog.Info("dates resolved", "from_date", c.String("from-date"), "to_date", c.String("to-date"), "days_blocks", days.String(), "blocks", r.String())
 	}
 	if r.To > head.Number {
 		return r, fmt.Errorf("block %d is beyond the node's head %d: the node is behind or not synced; wait, or lower --to", r.To, head.Number)

@@ -68,6 +68,7 @@ func runReport(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	r.Load = func(from, to time.Time) string { return loadCommand(c, from, to) }
 	if err := r.WriteText(os.Stdout); err != nil {
 		return err
 	}
@@ -81,4 +82,23 @@ func runReport(c *cli.Context) error {
 		slog.Info("chart written", "file", chart)
 	}
 	return nil
+}
+
+// loadCommand is the backfill command line that loads the UTC days
+// from..to into this store (its storage flags as given).
+func loadCommand(c *cli.Context, from, to time.Time) string {
+	args := []string{"ethidx"}
+	for _, f := range []string{"clickhouse", "data-dir", "database"} {
+		if c.IsSet(f) && f != "clickhouse" {
+			args = append(args, "--"+f, c.String(f))
+		} else if c.IsSet(f) {
+			args = append(args, "--clickhouse", "DSN")
+		}
+	}
+	args = append(args, "backfill", "--rpc", "URL", "--from-date", from.Format(time.DateOnly), "--to-date", to.Format(time.DateOnly))
+	cmd := strings.Join(args, " ")
+	if today := time.Now().UTC(); !to.Before(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)) {
+		cmd += " (once " + to.Format(time.DateOnly) + " is over)"
+	}
+	return cmd
 }
