@@ -279,6 +279,9 @@ func loadRange(ctx context.Context, src Source, sink Sink, r Range) (counts, err
 	if err != nil {
 		return c, fmt.Errorf("fetching blocks %s: %w", r, err)
 	}
+	if err := checkSeams(ctx, sink, r, blocks); err != nil {
+		return c, err
+	}
 	if err := sink.Write(ctx, blocks); err != nil {
 		return c, err
 	}
