@@ -64,7 +64,7 @@ func compare(c *Block, s StoredBlock) []Problem {
 		return []Problem{p("missing")}
 	}
 	if s.Hash != c.Hash {
-		return []Problem{p("stored hash %s, canonical %s (reorged; follow or rerun backfill to repair)", s.Hash.Hex(), c.Hash.Hex())}
+		return []Problem{p("stored hash %s, canonical %s (reorged: not the node's block; backfill --repair reloads it)", s.Hash.Hex(), c.Hash.Hex())}
 	}
 	var out []Problem
 	check := func(what string, want int, recorded, rows uint64) {

@@ -85,20 +85,27 @@ func runReport(c *cli.Context) error {
 }
 
 // loadCommand is the backfill command line that loads the UTC days
-// from..to into this store (its storage flags as given).
+// from..to into this store.
 func loadCommand(c *cli.Context, from, to time.Time) string {
-	args := []string{"ethidx"}
-	for _, f := range []string{"clickhouse", "data-dir", "database"} {
-		if c.IsSet(f) && f != "clickhouse" {
-			args = append(args, "--"+f, c.String(f))
-		} else if c.IsSet(f) {
-			args = append(args, "--clickhouse", "DSN")
-		}
-	}
-	args = append(args, "backfill", "--rpc", "URL", "--from-date", from.Format(time.DateOnly), "--to-date", to.Format(time.DateOnly))
-	cmd := strings.Join(args, " ")
+	cmd := commandLine(c, "backfill", "--rpc", "URL", "--from-date", from.Format(time.DateOnly), "--to-date", to.Format(time.DateOnly))
 	if today := time.Now().UTC(); !to.Before(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)) {
 		cmd += " (once " + to.Format(time.DateOnly) + " is over)"
 	}
 	return cmd
+}
+
+// commandLine is an ethidx command line on this command's store (its
+// storage flags as given; a DSN, which may hold a password, as DSN).
+func commandLine(c *cli.Context, args ...string) string {
+	out := []string{"ethidx"}
+	for _, f := range []string{"clickhouse", "data-dir", "database"} {
+		switch {
+		case !c.IsSet(f):
+		case f == "clickhouse":
+			out = append(out, "--clickhouse", "DSN")
+		default:
+			out = append(out, "--"+f, c.String(f))
+		}
+	}
+	return strings.Join(append(out, args...), " ")
 }

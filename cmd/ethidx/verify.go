@@ -18,7 +18,8 @@ func verifyCommand() *cli.Command {
 		UsageText: "ethidx verify --rpc URL --from 19000000 --to 19001000",
 		Description: "For every block of the range: is it stored, with the canonical hash, and with\n" +
 			"exactly as many transaction, log and withdrawal rows as the node reports?\n" +
-			"Prints each problem; exits 1 if there is any.",
+			"Prints each problem; exits 1 if there is any, naming the repair: a backfill --repair\n" +
+			"of the range, which reloads from the first stored block that is not the node's.",
 		Flags: append(append(own(fromFlag, toFlag),
 			groups(catStorage, catNode, catLogging)...), shared("batch")...),
 		Action: func(c *cli.Context) error {
@@ -51,7 +52,12 @@ func verifyCommand() *cli.Command {
 				fmt.Println(p)
 			}
 			if len(problems) > 0 {
-				return fmt.Errorf("%d problems in blocks %s", len(problems), r)
+				from := problems[0].Block
+				for _, p := range problems {
+					from = min(from, p.Block)
+				}
+				return fmt.Errorf("%d problems in blocks %s; repair: %s", len(problems), r,
+					commandLine(c, "backfill", "--rpc", "URL", "--repair", "--from", fmt.Sprint(from), "--to", fmt.Sprint(r.To)))
 			}
 			slog.Info("verified", "blocks", r.String(), "problems", 0)
 			fmt.Printf("blocks %s: all present, canonical and complete\n", r)
