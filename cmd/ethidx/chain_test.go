@@ -80,6 +80,11 @@ func TestAnotherChainWithTheSameIDIsRefused(t *testing.T) {
 		}
 	}
 	refused("bound store", "another chain with the same id")
+	// verify names no repair that would mix the chains: it refuses too.
+	if out, code := run(t, 3*time.Minute, append(base, "verify", "--rpc", rpcB, "--from", "1", "--to", "30")...); code != 2 ||
+		!strings.Contains(out, "another chain with the same id") || strings.Contains(out, "--repair") {
+		t.Fatalf("verify against chain B: exit %d, want 2 saying it is another chain\n%s", code, out)
+	}
 	for _, table := range []string{"chain", "range_ledger"} {
 		paths, _ := activeParts(t, dir, table)
 		for _, p := range paths {

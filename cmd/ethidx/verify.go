@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/urfave/cli/v2"
 
 	"github.com/ethidx/ethidx/indexer"
@@ -36,8 +37,12 @@ func verifyCommand() *cli.Command {
 				return err
 			}
 			defer st.Close()
+			sink := chsink.New(st.conn)
+			if err := sameChain(c, src, sink); err != nil {
+				return err
+			}
 			prog := newProgress("verify")
-			started, sink := time.Now(), chsink.New(st.conn)
+			started := time.Now()
 			problems, err := indexer.Verify(c.Context, src, sink, r, c.Uint64("batch"), prog)
 			prog.Finish()
 			if err != nil {
@@ -64,4 +69,22 @@ func verifyCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// sameChain refuses a node of another chain than the store's (another
+// genesis under the same id): its blocks are not a repair of the store's,
+// and no backfill --repair would take them.
+func sameChain(c *cli.Context, src indexer.Source, sink *chsink.Sink) error {
+	id, genesis, ok, err := sink.Chain(c.Context)
+	if err != nil || !ok || genesis == (common.Hash{}) {
+		return err
+	}
+	g, err := src.Header(c.Context, 0)
+	if err != nil {
+		return fmt.Errorf("reading the node's genesis block: %w", err)
+	}
+	if g.Hash != genesis {
+		return badInput("%v", &chsink.ChainMismatchError{Stored: id, Node: id, StoredGenesis: genesis, NodeGenesis: g.Hash})
+	}
+	return nil
 }

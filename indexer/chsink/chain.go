@@ -219,3 +219,19 @@ func (s *Sink) Neighbours(ctx context.Context, r indexer.Range) (map[uint64]inde
 	}
 	return out, rows.Err()
 }
+
+// Chain returns the chain the store is bound to, as its records say (the
+// chain table's, else the completion ledger's); ok is false when none is
+// recorded, and genesis is zero when only the id is.
+func (s *Sink) Chain(ctx context.Context) (id uint64, genesis common.Hash, ok bool, err error) {
+	recs, err := s.bindings(ctx)
+	if err != nil {
+		return 0, common.Hash{}, false, err
+	}
+	for _, b := range recs {
+		if b.source != "stored" && (!ok || genesis == (common.Hash{})) {
+			id, genesis, ok = b.id, b.genesis, true
+		}
+	}
+	return id, genesis, ok, nil
+}

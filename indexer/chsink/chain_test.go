@@ -12,7 +12,9 @@ import (
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 )
 
-func noCanon(context.Context, uint64) (common.Hash, error) { return common.Hash{}, errors.New("not asked") }
+func noCanon(context.Context, uint64) (common.Hash, error) {
+	return common.Hash{}, errors.New("not asked")
+}
 
 // The first BindChain records the chain; the same chain binds again, and
 // another chain is refused with both ids named, recording nothing; so is
