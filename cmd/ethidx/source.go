@@ -98,6 +98,12 @@ func bindChain(c *cli.Context, src indexer.Source, sink *chsink.Sink) error {
 	// The genesis hash, asked of the node before the first write: two
 	// chains can share an id.
 	g, err := src.Header(c.Context, 0)
+	if errors.Is(err, indexer.ErrNotFound) {
+		// A node without block 0 (a replay of a stretch of a chain):
+		// only the chain id is checked.
+		slog.Warn("the node has no block 0; this run checks the store's chain by its id only")
+		g, err = indexer.Header{}, nil
+	}
 	if err != nil {
 		return fmt.Errorf("reading the node's genesis block: %w", err)
 	}

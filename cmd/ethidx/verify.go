@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -80,6 +81,9 @@ func sameChain(c *cli.Context, src indexer.Source, sink *chsink.Sink) error {
 		return err
 	}
 	g, err := src.Header(c.Context, 0)
+	if errors.Is(err, indexer.ErrNotFound) {
+		return nil // a node without block 0: nothing to compare
+	}
 	if err != nil {
 		return fmt.Errorf("reading the node's genesis block: %w", err)
 	}

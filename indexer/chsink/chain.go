@@ -81,6 +81,9 @@ func (s *Sink) BindChain(ctx context.Context, chainID uint64, genesis common.Has
 	if err != nil {
 		return err
 	}
+	if genesis == (common.Hash{}) {
+		return s.bindID(ctx, chainID, recs)
+	}
 	var (
 		inTable, proven, legacy, stored bool
 	)
@@ -141,6 +144,32 @@ func (s *Sink) BindChain(ctx context.Context, chainID uint64, genesis common.Has
 		if b.source == "chain" && (b.id != chainID || b.genesis != genesis && b.genesis != (common.Hash{})) {
 			return &ChainMismatchError{Stored: b.id, Node: chainID, StoredGenesis: b.genesis, NodeGenesis: genesis}
 		}
+	}
+	return nil
+}
+
+// bindID is BindChain for a node that has no block 0 to tell its genesis
+// by (a replay of a stretch of a chain): the chain id alone is checked and,
+// on a store with no record of it, recorded.
+func (s *Sink) bindID(ctx context.Context, chainID uint64, recs []binding) error {
+	recorded := false
+	for _, b := range recs {
+		if b.source == "stored" {
+			continue
+		}
+		if b.id != chainID {
+			return &ChainMismatchError{Stored: b.id, Node: chainID}
+		}
+		recorded = recorded || b.source == "chain"
+	}
+	s.mu.Lock()
+	s.chainID = chainID
+	s.mu.Unlock()
+	if recorded {
+		return nil
+	}
+	if err := s.conn.Exec(ctx, opQuery("bind_chain"), chainID, string(make([]byte, 32))); err != nil {
+		return fmt.Errorf("recording chain id %d: %w", chainID, err)
 	}
 	return nil
 }
