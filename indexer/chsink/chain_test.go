@@ -89,3 +89,32 @@ func TestBindingSurvivesLostChainTable(t *testing.T) {
 		}
 	}
 }
+
+// A store bound by chain id alone (before genesis hashes were recorded, or
+// loaded from a node without block 0) takes the genesis hash once its
+// lowest stored block is shown to be the node's, and is refused otherwise.
+func TestIDOnlyBindingIsProvenFromStoredBlocks(t *testing.T) {
+	ctx := context.Background()
+	conn, _ := chsinktest.Conn(t)
+	sink := chsink.New(conn)
+	if err := sink.BindChain(ctx, 1, common.Hash{}, noCanon); err != nil {
+		t.Fatal(err)
+	}
+	blocks := testBlocks(3, 4, 0)
+	if err := sink.Write(ctx, blocks); err != nil {
+		t.Fatal(err)
+	}
+	g := common.HexToHash("0x01")
+	other := func(context.Context, uint64) (common.Hash, error) { return common.HexToHash("0xbad"), nil }
+	var mismatch *chsink.ChainMismatchError
+	if err := chsink.New(conn).BindChain(ctx, 1, g, other); !errors.As(err, &mismatch) || mismatch.Block != 3 {
+		t.Fatalf("a node whose block 3 is not the stored one: %v; want a ChainMismatchError at block 3", err)
+	}
+	same := func(_ context.Context, n uint64) (common.Hash, error) { return blocks[n-3].Hash, nil }
+	if err := chsink.New(conn).BindChain(ctx, 1, g, same); err != nil {
+		t.Fatalf("the stored chain's node: %v", err)
+	}
+	if err := chsink.New(conn).BindChain(ctx, 1, common.HexToHash("0x02"), same); !errors.As(err, &mismatch) || mismatch.StoredGenesis != g {
+		t.Fatalf("after the genesis is recorded, another genesis: %v; want a ChainMismatchError", err)
+	}
+}
