@@ -67,6 +67,9 @@ func TestAnotherChainWithTheSameIDIsRefused(t *testing.T) {
 	if out, code := run(t, 3*time.Minute, append(base, "backfill", "--rpc", rpcA, "--from", "1", "--to", "30", "--batch", "10")...); code != 0 {
 		t.Fatalf("backfill of chain A: exit %d\n%s", code, out)
 	}
+	if out, code := run(t, time.Minute, append(base, "status")...); code != 0 || !strings.Contains(out, "(chain 1337, genesis 0x") {
+		t.Fatalf("status does not name the chain and genesis the store is bound to (exit %d):\n%s", code, out)
+	}
 	const rows = "SELECT (SELECT count() FROM eth.blocks), (SELECT count() FROM eth.transactions), (SELECT count() FROM eth.ranges_done), (SELECT count() FROM eth.range_ledger)"
 	before := engineQuery(t, dir, rows)
 	refused := func(what, want string) {
