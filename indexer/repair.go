@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+
+	"github.com/ethereum/go-ethereum/common"
 )
 
 // RepairStats is what Repair found and did.
@@ -42,6 +44,12 @@ func Repair(ctx context.Context, src Source, sink Sink, opt BackfillOptions) (Re
 			nums = append(nums, n)
 		}
 		sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
+		if ok, err := linkedCanonical(ctx, src, sink, b, stored); err != nil {
+			return st, err
+		} else if ok {
+			st.Checked += uint64(len(nums))
+			continue
+		}
 		for _, n := range nums {
 			h, err := src.Header(ctx, n)
 			if err != nil && !errors.Is(err, ErrNotFound) {
@@ -81,4 +89,33 @@ func Repair(ctx context.Context, src Source, sink Sink, opt BackfillOptions) (Re
 	bs, err := Backfill(ctx, src, sink, opt)
 	st.BackfillStats = bs
 	return st, err
+}
+
+// LinkChecker is a Sink that can tell whether its stored blocks of a range
+// are all there and linked by parent hash, one to the next.
+type LinkChecker interface {
+	Linked(ctx context.Context, r Range) (bool, error)
+}
+
+// linkedCanonical reports whether every block of b is stored and is the
+// node's, asking the node about the last one only: stored blocks linked
+// by parent hash up to a block that is the node's are the node's too (a
+// block's hash covers its parent hash).
+func linkedCanonical(ctx context.Context, src Source, sink Sink, b Range, stored map[uint64]common.Hash) (bool, error) {
+	lc, ok := sink.(LinkChecker)
+	if !ok || uint64(len(stored)) != b.Len() {
+		return false, nil
+	}
+	linked, err := lc.Linked(ctx, b)
+	if err != nil || !linked {
+		return false, err
+	}
+	h, err := src.Header(ctx, b.To)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading block %d of the node: %w", b.To, err)
+	}
+	return h.Hash == stored[b.To], nil
 }

@@ -264,3 +264,13 @@ func (s *Sink) Chain(ctx context.Context) (id uint64, genesis common.Hash, ok bo
 	}
 	return id, genesis, ok, nil
 }
+
+// Linked reports whether the blocks of r are all stored and linked by
+// parent hash, one to the next (see indexer.LinkChecker).
+func (s *Sink) Linked(ctx context.Context, r indexer.Range) (bool, error) {
+	var ok bool
+	if err := s.conn.QueryRow(withParams(ctx, map[string]uint64{"from": r.From, "to": r.To}), opQuery("linked")).Scan(&ok); err != nil {
+		return false, fmt.Errorf("checking the links of stored blocks %s: %w", r, err)
+	}
+	return ok, nil
+}

@@ -118,3 +118,24 @@ func TestIDOnlyBindingIsProvenFromStoredBlocks(t *testing.T) {
 		t.Fatalf("after the genesis is recorded, another genesis: %v; want a ChainMismatchError", err)
 	}
 }
+
+// Linked tells a run of stored blocks linked by parent hash from one with
+// a block of another chain in it.
+func TestLinked(t *testing.T) {
+	ctx := context.Background()
+	conn, _ := chsinktest.Conn(t)
+	sink := chsink.New(conn)
+	if err := sink.Write(ctx, testBlocks(1, 5, 0)); err != nil {
+		t.Fatal(err)
+	}
+	r := indexer.Range{From: 1, To: 5}
+	if ok, err := sink.Linked(ctx, r); err != nil || !ok {
+		t.Fatalf("Linked(1-5) = %v, %v; want true", ok, err)
+	}
+	if err := sink.Write(ctx, testBlocks(3, 1, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := sink.Linked(ctx, r); err != nil || ok {
+		t.Fatalf("Linked(1-5) with block 3 of another chain = %v, %v; want false", ok, err)
+	}
+}
