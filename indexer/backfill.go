@@ -126,8 +126,15 @@ func Backfill(ctx context.Context, src Source, sink Sink, opt BackfillOptions) (
 		errs []error
 	)
 	var held []Range // batches another writer holds
-	load := func(r Range) {
-		n, err := loadClaimed(ctx, src, sink, opt.Claims, r, lost[r.From])
+	// Only where what this run loads meets what is stored are the seams
+	// checked against the stored blocks (one read each): between its own
+	// batches, the node's blocks link already.
+	edges := map[uint64]bool{}
+	for _, m := range Merge(todo) {
+		edges[m.From], edges[m.To+1] = true, true
+	}
+	load := func(r Range, seams bool) {
+		n, err := loadClaimed(ctx, src, sink, opt.Claims, r, lost[r.From], seams)
 		mu.Lock()
 		var claimed *ClaimedError
 		switch {
@@ -154,7 +161,7 @@ func Backfill(ctx context.Context, src Source, sink Sink, opt BackfillOptions) (
 		go func() {
 			defer wg.Done()
 			for r := range jobs {
-				load(r)
+				load(r, edges[r.From] || edges[r.To+1])
 			}
 		}()
 	}
@@ -191,7 +198,7 @@ feed:
 		}
 		held = nil
 		for _, r := range still {
-			load(r)
+			load(r, true) // next to what the other writer stored
 		}
 	}
 	if len(errs) > 0 {
@@ -226,9 +233,11 @@ type counts struct{ blocks, txs, logs int }
 // loadClaimed is loadRange under a claim on r, when claims are kept.
 // Unless reload (a batch recorded as complete whose rows were lost), only
 // what is still not complete once the claim is held is loaded.
-func loadClaimed(ctx context.Context, src Source, sink Sink, claims Claims, r Range, reload bool) (counts, error) {
+//
+// seams says whether r meets stored blocks, whose links to it are checked.
+func loadClaimed(ctx context.Context, src Source, sink Sink, claims Claims, r Range, reload, seams bool) (counts, error) {
 	if claims == nil {
-		return loadRange(ctx, src, sink, r)
+		return loadRange(ctx, src, sink, r, seams)
 	}
 	if err := claims.Claim(ctx, r); err != nil {
 		return counts{}, err
@@ -248,7 +257,9 @@ func loadClaimed(ctx context.Context, src Source, sink Sink, claims Claims, r Ra
 	if err == nil {
 		for _, m := range done.Missing(r) {
 			var c counts
-			c, err = loadRange(ctx, src, sink, m)
+			// A part of r another writer completed meanwhile is stored
+			// next to what is left.
+			c, err = loadRange(ctx, src, sink, m, seams || m != r)
 			n.blocks, n.txs, n.logs = n.blocks+c.blocks, n.txs+c.txs, n.logs+c.logs
 			if err != nil {
 				break
@@ -272,12 +283,18 @@ type doneWithin interface {
 	DoneWithin(ctx context.Context, r Range) (Ranges, error)
 }
 
-// loadRange fetches, writes and records one range.
-func loadRange(ctx context.Context, src Source, sink Sink, r Range) (counts, error) {
+// loadRange fetches, writes and records one range; with seams, only once
+// its blocks link to the stored ones either side.
+func loadRange(ctx context.Context, src Source, sink Sink, r Range, seams bool) (counts, error) {
 	var c counts
 	blocks, err := src.Blocks(ctx, r.From, r.To)
 	if err != nil {
 		return c, fmt.Errorf("fetching blocks %s: %w", r, err)
+	}
+	if seams {
+		if err := checkSeams(ctx, sink, r, blocks); err != nil {
+			return c, err
+		}
 	}
 	if err := sink.Write(ctx, blocks); err != nil {
 		return c, err

@@ -55,3 +55,18 @@ func DateRange(ctx context.Context, src Source, from, to time.Time, head uint64)
 	}
 	return Range{start, end - 1}, nil
 }
+
+// WithNeighbours widens r, the blocks of a run of days, by the block just
+// before it and, if the node has it (head), the block just after it. A
+// day counts as complete only once the blocks on both sides of its own are
+// stored (queries/install/02_daily_blocks.sql), so a load by date takes
+// them too and leaves every day of its range complete.
+func (r Range) WithNeighbours(head uint64) Range {
+	if r.From > 0 {
+		r.From--
+	}
+	if r.To < head {
+		r.To++
+	}
+	return r
+}

@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
 )
@@ -34,4 +35,61 @@ type RowAuditor interface {
 	// whose stored rows fall short of their block rows (or that lack block
 	// rows).
 	Incomplete(ctx context.Context, r Range, batch uint64) ([]Range, error)
+}
+
+// NeighbourReader is a Sink that reads the stored blocks just below and
+// just above a range (keyed by number; either may be absent), so a range
+// that does not link to them by parent hash is refused before it is
+// written: a store holds one chain.
+type NeighbourReader interface {
+	Neighbours(ctx context.Context, r Range) (map[uint64]Header, error)
+}
+
+// SeamError says blocks the node sent do not link by parent hash to a
+// stored block next to them: the stored block was reorged away, or belongs
+// to another chain. Nothing of the range was written.
+type SeamError struct {
+	Range  Range  // the range that was to be written
+	Stored uint64 // the stored block it does not link to
+	// Repair is the stored range to check against the node and reload
+	// (backfill --repair).
+	Repair Range
+}
+
+func (e *SeamError) Error() string {
+	return fmt.Sprintf("blocks %s from the node do not link by parent hash to the stored block %d: the stored blocks were reorged away "+
+		"or are from another chain; nothing of %s was written; repair: ethidx backfill --repair --from %d --to %d",
+		e.Range, e.Stored, e.Range, e.Repair.From, e.Repair.To)
+}
+
+// checkSeams refuses blocks (r, in order) that do not link to the stored
+// blocks either side of r.
+func checkSeams(ctx context.Context, sink Sink, r Range, blocks []*Block) error {
+	nr, ok := sink.(NeighbourReader)
+	if !ok || len(blocks) == 0 {
+		return nil
+	}
+	stored, err := nr.Neighbours(ctx, r)
+	if err != nil {
+		return err
+	}
+	bad, found := uint64(0), false
+	if b, ok := stored[r.From-1]; ok && r.From > 0 && b.Hash != blocks[0].ParentHash {
+		bad, found = b.Number, true
+	}
+	if a, ok := stored[r.To+1]; ok && !found && a.ParentHash != blocks[len(blocks)-1].Hash {
+		bad, found = a.Number, true
+	}
+	if !found {
+		return nil
+	}
+	e := &SeamError{Range: r, Stored: bad, Repair: Range{bad, bad}}
+	if done, err := sink.Done(ctx); err == nil {
+		for _, d := range done {
+			if d.From <= bad && bad <= d.To {
+				e.Repair = d
+			}
+		}
+	}
+	return e
 }

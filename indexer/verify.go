@@ -67,7 +67,7 @@ func compare(c *Block, s StoredBlock) []Discrepancy {
 		return []Discrepancy{p("missing")}
 	}
 	if s.Hash != c.Hash {
-		return []Discrepancy{p("stored hash %s, canonical %s (reorged; follow or rerun backfill to repair)", s.Hash.Hex(), c.Hash.Hex())}
+		return []Discrepancy{p("stored hash %s, canonical %s (reorged: not the node's block; backfill --repair reloads it)", s.Hash.Hex(), c.Hash.Hex())}
 	}
 	var out []Discrepancy
 	check := func(what string, want int, recorded, rows uint64) {

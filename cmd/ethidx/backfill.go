@@ -20,7 +20,8 @@ func backfillCommand() *cli.Command {
 		Usage: "load a block or date range into ClickHouse",
 		UsageText: "ethidx backfill --rpc URL --from N --to M\n" +
 			"ethidx backfill --rpc URL --from-date 2026-01-01 --to-date 2026-01-31 --workers 8\n" +
-			"ethidx backfill --rpc URL --from 0 --to 20000000 --worker 2/4   # second of four machines",
+			"ethidx backfill --rpc URL --from 0 --to 20000000 --worker 2/4   # second of four machines\n" +
+			"ethidx backfill --rpc URL --repair --from 1000 --to 2000   # reload blocks the node no longer has (verify names it)",
 		Description: "Loads every block of the range that is not already recorded as complete, in\n" +
 			"batches fetched and written in parallel. Safe to rerun or kill: completed\n" +
 			"batches are skipped, and rewriting a batch changes nothing.\n\n" +
@@ -36,6 +37,7 @@ func backfillCommand() *cli.Command {
 		Flags: append(own(
 			fromFlag, toFlag, fromDateFlag, toDateFlag,
 			&cli.StringFlag{Name: "worker", Usage: "i/N: load share i (1-based) of N: batches i, i+N, i+2N, ... of the range; rerun to resume"},
+			&cli.BoolFlag{Name: "repair", Usage: "first check the stored blocks' hashes against the node and reload from the first that differs (the repair `ethidx verify` names)"},
 		), groups(catStorage, catNode, catLoading, catLogging)...),
 		Action: runBackfill,
 	}
@@ -45,6 +47,9 @@ func runBackfill(c *cli.Context) error {
 	shard, shards, err := parseWorker(c.String("worker"))
 	if err != nil {
 		return err
+	}
+	if c.Bool("repair") && shards > 1 {
+		return badInput("--repair checks the whole range in one process: give it without --worker")
 	}
 	src, r, err := sourceAndRange(c)
 	if err != nil {
@@ -71,10 +76,23 @@ func runBackfill(c *cli.Context) error {
 	defer stopClaims()
 	prog := newProgress("backfill")
 	start := time.Now()
-	stats, err := indexer.Backfill(c.Context, src, sink, indexer.BackfillOptions{
+	opts := indexer.BackfillOptions{
 		Range: r, BatchSize: c.Uint64("batch"), Workers: c.Int("workers"),
 		Shard: shard, Shards: shards, Progress: prog, Logger: slog.Default(), Claims: claims,
-	})
+	}
+	var stats indexer.BackfillStats
+	if c.Bool("repair") {
+		var rs indexer.RepairStats
+		rs, err = indexer.Repair(c.Context, src, sink, opts)
+		stats = rs.BackfillStats
+		if rs.Found {
+			slog.Info("repaired stored blocks that were not the node's", "checked", rs.Checked, "first_stale", rs.Stale)
+		} else if err == nil {
+			slog.Info("every stored block of the range is the node's", "checked", rs.Checked)
+		}
+	} else {
+		stats, err = indexer.Backfill(c.Context, src, sink, opts)
+	}
 	prog.Finish()
 	secs := time.Since(start).Seconds()
 	done := []any{"range", r.String(), "blocks", stats.Blocks, "transactions", stats.Transactions,
@@ -164,10 +182,14 @@ func resolveRange(c *cli.Context, src indexer.Source) (indexer.Range, error) {
 	} else {
 		from, _ := parseDate("--from-date", c.String("from-date"))
 		to, _ := parseDate("--to-date", c.String("to-date"))
-		if r, err = indexer.DateRange(c.Context, src, from, to, head.Number); err != nil {
+		days, err := indexer.DateRange(c.Context, src, from, to, head.Number)
+		if err != nil {
 			return r, err
 		}
-		slog.Info("dates resolved", "from_date", c.String("from-date"), "to_date", c.String("to-date"), "blocks", r.String())
+		// With the blocks on either side, which make the first and last
+		// days complete.
+		r = days.WithNeighbours(head.Number)
+		slog.Info("dates resolved", "from_date", c.String("from-date"), "to_date", c.String("to-date"), "days_blocks", days.String(), "blocks", r.String())
 	}
 	if r.To > head.Number {
 		return r, fmt.Errorf("block %d is beyond the node's head %d: the node is behind or not synced; wait, or lower --to", r.To, head.Number)

@@ -16,8 +16,8 @@ import (
 
 	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/chdb"
-	"github.com/ethidx/ethidx/sqltext"
 	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/sqltext"
 )
 
 // Flags are defined once here, each in a category, as go-ethereum's

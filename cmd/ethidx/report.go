@@ -79,6 +79,7 @@ func runReport(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	r.Load = func(from, to time.Time) string { return loadCommand(c, from, to) }
 	if err := r.WriteText(os.Stdout); err != nil {
 		return err
 	}
@@ -104,4 +105,30 @@ func backfillHint(month string, now time.Time) string {
 	}
 	return fmt.Sprintf("ethidx backfill --rpc URL --from-date %s --to-date %s",
 		m.Format(time.DateOnly), m.AddDate(0, 1, -1).Format(time.DateOnly))
+}
+
+// loadCommand is the backfill command line that loads the UTC days
+// from..to into this store.
+func loadCommand(c *cli.Context, from, to time.Time) string {
+	cmd := commandLine(c, "backfill", "--rpc", "URL", "--from-date", from.Format(time.DateOnly), "--to-date", to.Format(time.DateOnly))
+	if today := time.Now().UTC(); !to.Before(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)) {
+		cmd += " (once " + to.Format(time.DateOnly) + " is over)"
+	}
+	return cmd
+}
+
+// commandLine is an ethidx command line on this command's store (its
+// storage flags as given; a DSN, which may hold a password, as DSN).
+func commandLine(c *cli.Context, args ...string) string {
+	out := []string{"ethidx"}
+	for _, f := range []string{"clickhouse", "data-dir", "database"} {
+		switch {
+		case !c.IsSet(f):
+		case f == "clickhouse":
+			out = append(out, "--clickhouse", "DSN")
+		default:
+			out = append(out, "--"+f, c.String(f))
+		}
+	}
+	return strings.Join(append(out, args...), " ")
 }

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/urfave/cli/v2"
 
 	"github.com/ethidx/ethidx/indexer"
@@ -92,7 +95,26 @@ func bindChain(c *cli.Context, src indexer.Source, sink *chsink.Sink) error {
 	if err != nil {
 		return err
 	}
-	err = sink.BindChain(c.Context, id)
+	// The genesis hash, asked of the node before the first write: two
+	// chains can share an id.
+	g, err := src.Header(c.Context, 0)
+	if errors.Is(err, indexer.ErrNotFound) {
+		// A node without block 0 (a replay of a stretch of a chain):
+		// only the chain id is checked.
+		slog.Warn("the node has no block 0; this run checks the store's chain by its id only")
+		g, err = indexer.Header{}, nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading the node's genesis block: %w", err)
+	}
+	canon := func(ctx context.Context, n uint64) (common.Hash, error) {
+		h, err := src.Header(ctx, n)
+		return h.Hash, err
+	}
+	err = sink.BindChain(c.Context, id, g.Hash, canon)
+	if errors.As(err, new(chsink.UnboundError)) {
+		return badInput("%v", err)
+	}
 	var mismatch *chsink.ChainMismatchError
 	if errors.As(err, &mismatch) {
 		return badInput("%v", err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/urfave/cli/v2"
 
 	"github.com/ethidx/ethidx/indexer"
@@ -167,6 +168,7 @@ func nodeHeads(ctx context.Context, src indexer.Source) *nodeStatus {
 type statusReport struct {
 	Database   string         `json:"database"`
 	ChainID    uint64         `json:"chain_id,omitempty"`
+	Genesis    string         `json:"genesis_hash,omitempty"`
 	Node       *nodeReport    `json:"node,omitempty"`
 	Stored     storedReport   `json:"stored"`
 	Lag        *lagReport     `json:"lag,omitempty"`
@@ -263,6 +265,9 @@ func newStatusReport(database string, ss chsink.Status, damage chsink.Damage, no
 		Problems: []string{},
 		LeftOut:  ss.LeftOut,
 	}
+	if ss.Genesis != (common.Hash{}) {
+		rep.Genesis = ss.Genesis.Hex()
+	}
 	if ss.HasTip {
 		tip := ss.Tip
 		rep.Stored.Tip = &tip
@@ -346,6 +351,9 @@ func (r statusReport) writeText(out io.Writer) {
 	db := r.Database
 	if r.ChainID != 0 {
 		db += fmt.Sprintf(" (chain %d)", r.ChainID)
+	}
+	if r.Genesis != "" {
+		db = strings.TrimSuffix(db, ")") + ", genesis " + r.Genesis + ")"
 	}
 	line("database", "%s", db)
 	switch n := r.Node; {

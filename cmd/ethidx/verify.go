@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/urfave/cli/v2"
 
 	"github.com/ethidx/ethidx/indexer"
@@ -19,7 +21,8 @@ func verifyCommand() *cli.Command {
 		UsageText: "ethidx verify --rpc URL --from 19000000 --to 19001000",
 		Description: "For every block of the range: is it stored, with the canonical hash, and with\n" +
 			"exactly as many transaction, log and withdrawal rows as the node reports?\n" +
-			"Prints each problem; exits 1 if there is any.",
+			"Prints each problem; exits 1 if there is any, naming the repair: a backfill --repair\n" +
+			"of the range, which reloads from the first stored block that is not the node's.",
 		Flags: append(append(own(fromFlag, toFlag),
 			groups(catStorage, catNode, catLogging)...), shared("batch")...),
 		Action: func(c *cli.Context) error {
@@ -37,6 +40,9 @@ func verifyCommand() *cli.Command {
 			}
 			defer st.Close()
 			sink := chsink.New(st.conn)
+			if err := sameChain(c, src, sink); err != nil {
+				return err
+			}
 			if err := anyStored(c.Context, sink, r); err != nil {
 				return err
 			}
@@ -56,7 +62,12 @@ func verifyCommand() *cli.Command {
 				fmt.Println(p)
 			}
 			if len(problems) > 0 {
-				return fmt.Errorf("%d problems in blocks %s", len(problems), r)
+				from := problems[0].Block
+				for _, p := range problems {
+					from = min(from, p.Block)
+				}
+				return fmt.Errorf("%d problems in blocks %s; repair: %s", len(problems), r,
+					commandLine(c, "backfill", "--rpc", "URL", "--repair", "--from", fmt.Sprint(from), "--to", fmt.Sprint(r.To)))
 			}
 			slog.Info("verified", "blocks", r.String(), "problems", 0)
 			fmt.Printf("blocks %s: all present, canonical and complete\n", r)
@@ -78,4 +89,25 @@ func anyStored(ctx context.Context, sink *chsink.Sink, r indexer.Range) error {
 		return err
 	}
 	return fmt.Errorf("blocks %s: none is stored, so there is nothing to verify; load them first: ethidx backfill --rpc URL --from %d --to %d", r, r.From, r.To)
+}
+
+// sameChain refuses a node of another chain than the store's (another
+// genesis under the same id): its blocks are not a repair of the store's,
+// and no backfill --repair would take them.
+func sameChain(c *cli.Context, src indexer.Source, sink *chsink.Sink) error {
+	id, genesis, ok, err := sink.Chain(c.Context)
+	if err != nil || !ok || genesis == (common.Hash{}) {
+		return err
+	}
+	g, err := src.Header(c.Context, 0)
+	if errors.Is(err, indexer.ErrNotFound) {
+		return nil // a node without block 0: nothing to compare
+	}
+	if err != nil {
+		return fmt.Errorf("reading the node's genesis block: %w", err)
+	}
+	if g.Hash != genesis {
+		return badInput("%v", &chsink.ChainMismatchError{Stored: id, Node: id, StoredGenesis: genesis, NodeGenesis: g.Hash})
+	}
+	return nil
 }

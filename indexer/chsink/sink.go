@@ -40,6 +40,10 @@ type Sink struct {
 	// written is what Write stored per block, until MarkDone puts it in
 	// the completion ledger.
 	written map[uint64]blockRows
+	// chainID and genesis are the chain BindChain bound the store to,
+	// which every ledger row records (zero until bound).
+	chainID uint64
+	genesis common.Hash
 }
 
 // blockRows is what one block contributed to each table.
@@ -285,7 +289,11 @@ func (s *Sink) MarkDone(ctx context.Context, r indexer.Range) error {
 	if !whole {
 		return nil
 	}
-	if err := s.conn.Exec(ctx, opQuery("ledger_insert"), r.From, r.To, string(sum.hash[:]), r.Len(), sum.txs, sum.logs, sum.withdrawals); err != nil {
+	s.mu.Lock()
+	chainID, genesis := s.chainID, s.genesis
+	s.mu.Unlock()
+	if err := s.conn.Exec(ctx, opQuery("ledger_insert"), r.From, r.To, string(sum.hash[:]), r.Len(), sum.txs, sum.logs, sum.withdrawals,
+		chainID, string(genesis[:])); err != nil {
 		return fmt.Errorf("recording %s in the completion ledger: %w", r, err)
 	}
 	return nil

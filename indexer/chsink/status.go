@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/ethidx/ethidx/indexer"
 )
@@ -28,6 +29,9 @@ type Status struct {
 	HasTip  bool
 	TipTime time.Time
 	ChainID uint64 // 0 when no chain is recorded yet
+	// Genesis is the recorded genesis hash of the chain (zero when
+	// unknown).
+	Genesis common.Hash
 	Tables  []TableSize
 	Cache   CacheCoverage
 	// LastVerify is the newest recorded verify run, nil if none.
@@ -132,12 +136,17 @@ func (s *Sink) Status(ctx context.Context, opts StatusOptions) (Status, error) {
 		st.LeftOut = append(st.LeftOut, part)
 		return true
 	}
-	ids, err := s.chainIDs(ctx)
+	recs, err := s.bindings(ctx)
 	if err != nil && !skip(err, "chain id") {
 		return st, err
 	}
-	if len(ids) > 0 {
-		st.ChainID = ids[0]
+	for _, b := range recs {
+		if b.source != "stored" && st.ChainID == 0 {
+			st.ChainID = b.id
+		}
+		if b.source != "stored" && st.Genesis == (common.Hash{}) {
+			st.Genesis = b.genesis
+		}
 	}
 	if st.Tables, err = s.tableSizes(ctx); err != nil && !skip(err, "table sizes") {
 		return st, err

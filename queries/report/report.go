@@ -72,6 +72,9 @@ type Report struct {
 	// Days is the daily series of both months, for the chart; LoadDays
 	// reads it.
 	Days []Day
+	// Load, if set, words the command that loads the days from..to
+	// (UTC dates), for a report that is not whole to name it.
+	Load func(from, to time.Time) string
 }
 
 // ErrNoCompleteMonth is returned by Monthly("") when no calendar month in

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // WriteText prints the summary the way it gets quoted:
@@ -36,13 +37,23 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(bw, "  PARTIAL PREVIOUS MONTH: %s has %d of %d days fully indexed; compare per day\n",
 			prevName, p.DaysCovered, p.DaysInMonth)
 	}
+	if from, to, ok := r.Incomplete(); ok && r.Load != nil {
+		fmt.Fprintf(bw, "  to report it in full, load the missing days: %s\n", r.Load(from, to))
+	}
 	if p.DaysCovered > 0 && p.NewExact == 0 && m.NewExact == 1 {
 		fmt.Fprintf(bw, "  new addresses of %s are not exact (%s), nor is their growth\n", prevName, exactness(0))
 	}
-	// Growth right-aligned, so signs and decimal points line up.
+	// Growth right-aligned, so signs and decimal points line up. A partial
+	// month on either side leads with per-day figures: totals of months
+	// covered unequally do not compare.
 	fmt.Fprintf(bw, "  %-29s %12s %8s\n", "daily active addresses (mean)", mean(m.ActiveMean), pct(m.ActiveGrowth))
-	fmt.Fprintf(bw, "  %-29s %12s %8s\n", "new addresses", thousands(float64(m.NewAddresses)), pct(m.NewGrowth))
-	fmt.Fprintf(bw, "  %-29s %12s %8s\n", "transactions", thousands(float64(m.Transactions)), pct(m.TxGrowth))
+	if m.Partial == 1 || p.Partial == 1 {
+		fmt.Fprintf(bw, "  %-29s %12s %8s\n", "new addresses (per day)", mean(m.NewPerDay), pct(m.NewPerDayGrowth))
+		fmt.Fprintf(bw, "  %-29s %12s %8s\n", "transactions (per day)", mean(m.TxPerDay), pct(m.TxPerDayGrowth))
+	} else {
+		fmt.Fprintf(bw, "  %-29s %12s %8s\n", "new addresses", thousands(float64(m.NewAddresses)), pct(m.NewGrowth))
+		fmt.Fprintf(bw, "  %-29s %12s %8s\n", "transactions", thousands(float64(m.Transactions)), pct(m.TxGrowth))
+	}
 
 	fmt.Fprintf(bw, "\n  %-29s %14s %14s\n", "per day", name, prevName)
 	perDay := []struct {
@@ -68,6 +79,21 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(bw, "\n%s\n", s)
 	}
 	return bw.Flush()
+}
+
+// Incomplete returns the days to load for the month and the one before
+// to be reported in full: from the first day of the earlier month that is
+// not whole to the month's last day. ok is false when both are whole.
+func (r *Report) Incomplete() (from, to time.Time, ok bool) {
+	m, p := r.Month, r.Prev
+	to = m.Month.AddDate(0, 1, -1)
+	switch {
+	case p.Partial == 1 || p.DaysCovered == 0:
+		return p.Month, to, true
+	case m.Partial == 1:
+		return m.Month, to, true
+	}
+	return time.Time{}, time.Time{}, false
 }
 
 // Sentence is the report in one line, e.g. "In January 2026 daily active

@@ -45,6 +45,11 @@ func TestWriteText(t *testing.T) {
 	small := january()
 	small.Month.ActiveMean, small.Prev.ActiveMean, small.Month.Transactions = 27.8, 32, 920
 	small.Month.TxGrowth, small.Month.ActiveGrowth = ptr(-13), ptr(0.7)
+	// A partial month names what to load, and leads with per-day figures.
+	partial := fixture()
+	partial.Load = func(from, to time.Time) string {
+		return "ethidx backfill --from-date " + from.Format(time.DateOnly) + " --to-date " + to.Format(time.DateOnly)
+	}
 	for _, c := range []struct {
 		name string
 		r    *Report
@@ -57,7 +62,9 @@ func TestWriteText(t *testing.T) {
 			"  transactions                    46,425,600   +36.0%",
 			"In January 2026 daily active addresses rose 27.5%, new addresses rose 26.8% and transactions rose 36.0% month on month.",
 		}},
-		{"text-partial.txt", fixture(), []string{
+		{"text-partial.txt", partial, []string{
+			"  to report it in full, load the missing days: ethidx backfill --from-date 2025-12-01 --to-date 2026-01-31",
+			"  new addresses (per day)            300,150   +68.7%",
 			"  PARTIAL MONTH: 29 of 31 days fully indexed; totals cover those days only, compare per day",
 			"  PARTIAL PREVIOUS MONTH: December 2025 has 30 of 31 days fully indexed; compare per day",
 			"(per day: a month is partial)",

@@ -5,6 +5,11 @@
 -- blocks rows (each one marks its block complete), then the data, then the
 -- derived address rollups (rows whose first appearance is at or past the
 -- fork; see 0002_address_rollups.sql for why that is exact).
+-- A completed range that straddles the cut keeps its part below it: that
+-- part is recorded first, so no moment shows it as a gap.
+INSERT INTO ranges_done (from_block, to_block)
+SELECT from_block, {from:UInt64} - 1 FROM ranges_done FINAL
+WHERE from_block < {from:UInt64} AND to_block >= {from:UInt64};
 DELETE FROM ranges_done WHERE to_block >= {from:UInt64};
 DELETE FROM blocks WHERE number >= {from:UInt64};
 DELETE FROM transactions WHERE block_number >= {from:UInt64};
