@@ -103,6 +103,7 @@ func TestFixturesEndToEnd(t *testing.T) {
 			t.Fatalf("block %d: %v", num, err)
 		}
 	}
+	transfers := map[string]int{}
 	for num, dir := range dirs {
 		t.Run(strconv.FormatUint(num, 10), func(t *testing.T) {
 			var block map[string]any
@@ -110,9 +111,35 @@ func TestFixturesEndToEnd(t *testing.T) {
 			readJSON(t, filepath.Join(dir, "block.json"), &block)
 			readJSON(t, filepath.Join(dir, "receipts.json"), &receipts)
 			checkBlock(t, conn, num, block, receipts)
+			for std, n := range checkTransfers(t, conn, num, dir) {
+				transfers[std] += n
+			}
 		})
 	}
+	t.Logf("token transfers in the fixtures: %v", transfers)
+	if transfers["erc20"] == 0 || transfers["erc721"] == 0 || transfers["erc1155"] == 0 {
+		t.Errorf("token transfers %v: want every standard", transfers)
+	}
 	checkEra1(t, conn, fixtures.Era1Path(t))
+
+	// rebuild derives the same token transfers again, and a rewind removes
+	// them with their logs.
+	want := chsinktest.Snapshot(t, conn)["token_transfers"]
+	if err := conn.Exec(ctx, "DELETE FROM token_transfers WHERE log_index % 3 = 0"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.RebuildDerived(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := chsinktest.Snapshot(t, conn)["token_transfers"]; got != want {
+		t.Errorf("rebuilt token_transfers %s, the view wrote %s", got, want)
+	}
+	if err := sink.Rewind(ctx, 22869878); err != nil {
+		t.Fatal(err)
+	}
+	if got := query(t, conn, "SELECT toString(count()) FROM token_transfers WHERE block_number >= 22869878"); got[0][0] != "0" {
+		t.Errorf("%s token transfers left past a rewind", got[0][0])
+	}
 }
 
 // checkEra1 compares every stored header field of the first 16,384 blocks
