@@ -93,6 +93,7 @@ var ShardKey = map[string]string{
 	"token_transfers":    fmt.Sprintf("intDiv(block_number, %d)", ShardRun),
 	"address_activity":   "cityHash64(address)",
 	"address_first_seen": "cityHash64(address)",
+	"address_first_role": "cityHash64(address)",
 }
 
 // ShardRun is how many consecutive blocks the chain tables keep on one

@@ -6,9 +6,12 @@
 -- 0002_address_rollups.sql: min-aggregates make that exact); the rest are
 -- deleted and derived again, with the same expressions as the
 -- materialized views in 0002_address_rollups.sql and
--- 0013_token_transfers.sql (keep them in step).
+-- 0013_token_transfers.sql (keep them in step). Inserting the token
+-- transfers again runs 0014_definitions.sql's views on them, which derive
+-- the token parties' address rows (role 2) deleted above.
 DELETE FROM address_activity WHERE first_block >= {from:UInt64};
 DELETE FROM address_first_seen WHERE first_block >= {from:UInt64};
+DELETE FROM address_first_role WHERE first_block >= {from:UInt64};
 INSERT INTO address_activity (day, address, is_sender, first_block)
 SELECT
     toDate(block_timestamp) AS day,
@@ -36,6 +39,15 @@ ARRAY JOIN arrayConcat(
 ) AS a
 WHERE block_number >= {from:UInt64}
 GROUP BY a;
+INSERT INTO address_first_role (address, role, first_block, first_time)
+SELECT
+    from AS address,
+    toUInt8(1) AS role,
+    min(block_number) AS first_block,
+    min(block_timestamp) AS first_time
+FROM transactions FINAL
+WHERE block_number >= {from:UInt64}
+GROUP BY address;
 DELETE FROM token_transfers WHERE block_number >= {from:UInt64};
 INSERT INTO token_transfers (block_number, block_timestamp, transaction_index, log_index, batch_index, standard, token, from, to, token_id, amount)
 WITH

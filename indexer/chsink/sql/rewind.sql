@@ -13,3 +13,4 @@ DELETE FROM withdrawals WHERE block_number >= {from:UInt64};
 DELETE FROM token_transfers WHERE block_number >= {from:UInt64};
 DELETE FROM address_activity WHERE first_block >= {from:UInt64};
 DELETE FROM address_first_seen WHERE first_block >= {from:UInt64};
+DELETE FROM address_first_role WHERE first_block >= {from:UInt64};
