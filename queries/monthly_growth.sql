@@ -63,7 +63,9 @@ SELECT
     new_all_parties_per_day,
     if(prev_month = month - INTERVAL 1 MONTH, growth(new_senders, prev_new_senders), NULL) AS new_senders_growth_pct,
     if(prev_month = month - INTERVAL 1 MONTH, growth(active_all_parties_mean, prev_all), NULL) AS active_all_parties_growth_pct,
-    if(prev_month = month - INTERVAL 1 MONTH, growth(new_all_parties, prev_new_all), NULL) AS new_all_parties_growth_pct
+    if(prev_month = month - INTERVAL 1 MONTH, growth(new_all_parties, prev_new_all), NULL) AS new_all_parties_growth_pct,
+    if(prev_month = month - INTERVAL 1 MONTH, growth(new_senders_per_day, prev_new_senders_per_day), NULL) AS new_senders_per_day_growth_pct,
+    if(prev_month = month - INTERVAL 1 MONTH, growth(new_all_parties_per_day, prev_new_all_per_day), NULL) AS new_all_parties_per_day_growth_pct
 FROM
 (
     SELECT
@@ -78,7 +80,9 @@ FROM
         lagInFrame(transactions_per_day, 1, 0) OVER w AS prev_tx_per_day,
         lagInFrame(new_senders, 1, 0) OVER w AS prev_new_senders,
         lagInFrame(active_all_parties_mean, 1, 0) OVER w AS prev_all,
-        lagInFrame(new_all_parties, 1, 0) OVER w AS prev_new_all
+        lagInFrame(new_all_parties, 1, 0) OVER w AS prev_new_all,
+        lagInFrame(new_senders_per_day, 1, 0) OVER w AS prev_new_senders_per_day,
+        lagInFrame(new_all_parties_per_day, 1, 0) OVER w AS prev_new_all_per_day
     FROM
     (
         SELECT

@@ -266,32 +266,34 @@ func Day(b, one *indexer.Block) (time.Time, bool) {
 
 // MonthRow is a row of monthly_growth.
 type MonthRow struct {
-	Month             time.Time `ch:"month"`
-	DaysCovered       uint64    `ch:"days_covered"`
-	DaysInMonth       uint8     `ch:"days_in_month"`
-	Partial           uint8     `ch:"partial"`
-	ActiveMean        float64   `ch:"active_addresses_mean"`
-	SendersMean       float64   `ch:"active_senders_mean"`
-	NewAddresses      uint64    `ch:"new_addresses"`
-	Transactions      uint64    `ch:"transactions"`
-	NewPerDay         float64   `ch:"new_addresses_per_day"`
-	TxPerDay          float64   `ch:"transactions_per_day"`
-	NewAddressesExact uint8     `ch:"new_addresses_exact"`
-	PrevPartial       *uint8    `ch:"prev_partial"`
-	ActiveGrowth      *float64  `ch:"active_addresses_growth_pct"`
-	SendersGrowth     *float64  `ch:"active_senders_growth_pct"`
-	NewGrowth         *float64  `ch:"new_addresses_growth_pct"`
-	TxGrowth          *float64  `ch:"transactions_growth_pct"`
-	NewPerDayGrowth   *float64  `ch:"new_addresses_per_day_growth_pct"`
-	TxPerDayGrowth    *float64  `ch:"transactions_per_day_growth_pct"`
-	NewSenders        uint64    `ch:"new_senders"`
-	NewSendersPerDay  float64   `ch:"new_senders_per_day"`
-	AllPartiesMean    float64   `ch:"active_all_parties_mean"`
-	NewAllParties     uint64    `ch:"new_all_parties"`
-	NewAllPerDay      float64   `ch:"new_all_parties_per_day"`
-	NewSendersGrowth  *float64  `ch:"new_senders_growth_pct"`
-	AllPartiesGrowth  *float64  `ch:"active_all_parties_growth_pct"`
-	NewAllGrowth      *float64  `ch:"new_all_parties_growth_pct"`
+	Month              time.Time `ch:"month"`
+	DaysCovered        uint64    `ch:"days_covered"`
+	DaysInMonth        uint8     `ch:"days_in_month"`
+	Partial            uint8     `ch:"partial"`
+	ActiveMean         float64   `ch:"active_addresses_mean"`
+	SendersMean        float64   `ch:"active_senders_mean"`
+	NewAddresses       uint64    `ch:"new_addresses"`
+	Transactions       uint64    `ch:"transactions"`
+	NewPerDay          float64   `ch:"new_addresses_per_day"`
+	TxPerDay           float64   `ch:"transactions_per_day"`
+	NewAddressesExact  uint8     `ch:"new_addresses_exact"`
+	PrevPartial        *uint8    `ch:"prev_partial"`
+	ActiveGrowth       *float64  `ch:"active_addresses_growth_pct"`
+	SendersGrowth      *float64  `ch:"active_senders_growth_pct"`
+	NewGrowth          *float64  `ch:"new_addresses_growth_pct"`
+	TxGrowth           *float64  `ch:"transactions_growth_pct"`
+	NewPerDayGrowth    *float64  `ch:"new_addresses_per_day_growth_pct"`
+	TxPerDayGrowth     *float64  `ch:"transactions_per_day_growth_pct"`
+	NewSenders         uint64    `ch:"new_senders"`
+	NewSendersPerDay   float64   `ch:"new_senders_per_day"`
+	AllPartiesMean     float64   `ch:"active_all_parties_mean"`
+	NewAllParties      uint64    `ch:"new_all_parties"`
+	NewAllPerDay       float64   `ch:"new_all_parties_per_day"`
+	NewSendersGrowth   *float64  `ch:"new_senders_growth_pct"`
+	AllPartiesGrowth   *float64  `ch:"active_all_parties_growth_pct"`
+	NewAllGrowth       *float64  `ch:"new_all_parties_growth_pct"`
+	NewSendersPDGrowth *float64  `ch:"new_senders_per_day_growth_pct"`
+	NewAllPDGrowth     *float64  `ch:"new_all_parties_per_day_growth_pct"`
 }
 
 // ExpectMonthly computes monthly_growth from daily rows by the definitions
@@ -355,6 +357,8 @@ func ExpectMonthly(days []DayRow) []MonthRow {
 		r.NewSendersGrowth = growth(float64(r.NewSenders), float64(p.NewSenders))
 		r.AllPartiesGrowth = growth(r.AllPartiesMean, p.AllPartiesMean)
 		r.NewAllGrowth = growth(float64(r.NewAllParties), float64(p.NewAllParties))
+		r.NewSendersPDGrowth = growth(r.NewSendersPerDay, p.NewSendersPerDay)
+		r.NewAllPDGrowth = growth(r.NewAllPerDay, p.NewAllPerDay)
 	}
 	return out
 }
