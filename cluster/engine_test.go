@@ -128,7 +128,7 @@ func TestClusterSchemaMatchesSingleNode(t *testing.T) {
 	if len(many) != len(one)+tables {
 		t.Errorf("cluster has %d objects, want %d (the single node's %d and a local table for each of %d tables)", len(many), len(one)+tables, len(one), tables)
 	}
-	if described < tables+10 || tables < 10 || views < 20 || one["_daily_rollup_v1"] == "" || one["daily_activity"] == "" {
+	if described < tables+10 || tables < 10 || views < 20 || one["_daily_rollup_v2"] == "" || one["daily_activity"] == "" {
 		t.Fatalf("only %d tables and %d views compared (the day cache and the saved queries' views must be among them)", tables, views)
 	}
 	t.Logf("%d tables (each a local table and a Distributed front) and %d views match; %d objects have columns to compare", tables, views, described)

@@ -90,8 +90,10 @@ var ShardKey = map[string]string{
 	"transactions":       fmt.Sprintf("intDiv(block_number, %d)", ShardRun),
 	"logs":               fmt.Sprintf("intDiv(block_number, %d)", ShardRun),
 	"withdrawals":        fmt.Sprintf("intDiv(block_number, %d)", ShardRun),
+	"token_transfers":    fmt.Sprintf("intDiv(block_number, %d)", ShardRun),
 	"address_activity":   "cityHash64(address)",
 	"address_first_seen": "cityHash64(address)",
+	"address_first_role": "cityHash64(address)",
 }
 
 // ShardRun is how many consecutive blocks the chain tables keep on one

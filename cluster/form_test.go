@@ -24,7 +24,7 @@ func TestRewrite(t *testing.T) {
 		{"ALTER TABLE transactions ADD COLUMN IF NOT EXISTS x UInt8",
 			"ALTER TABLE transactions_local ON CLUSTER c1 ADD COLUMN IF NOT EXISTS x UInt8\n" +
 				"ALTER TABLE transactions ON CLUSTER c1 ADD COLUMN IF NOT EXISTS x UInt8"},
-		{"TRUNCATE TABLE _daily_rollup_v1", "TRUNCATE TABLE _daily_rollup_v1_local ON CLUSTER c1 "},
+		{"TRUNCATE TABLE _daily_rollup_v2", "TRUNCATE TABLE _daily_rollup_v2_local ON CLUSTER c1 "},
 		{"OPTIMIZE TABLE blocks FINAL", "OPTIMIZE TABLE blocks_local ON CLUSTER c1 FINAL"},
 		{"CREATE OR REPLACE VIEW eth.v AS SELECT 1", "CREATE OR REPLACE VIEW eth.v ON CLUSTER c1 AS SELECT 1"},
 		{"CREATE DATABASE IF NOT EXISTS `eth`", "CREATE DATABASE IF NOT EXISTS `eth` ON CLUSTER c1"},
@@ -71,7 +71,7 @@ func TestSchemaForm(t *testing.T) {
 		"ENGINE = Distributed(c1, currentDatabase(), transactions_local, intDiv(block_number, 10000))",
 		"ENGINE = Distributed(c1, currentDatabase(), address_activity_local, cityHash64(address))",
 		"ENGINE = Distributed(c1, currentDatabase(), ranges_done_local, cityHash64(from_block, to_block))",
-		"ENGINE = Distributed(c1, currentDatabase(), _daily_rollup_v1_local, cityHash64(day))",
+		"ENGINE = Distributed(c1, currentDatabase(), _daily_rollup_v2_local, cityHash64(day))",
 		"ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', applied_at)",
 		"CREATE MATERIALIZED VIEW IF NOT EXISTS address_activity_mv ON CLUSTER c1 TO address_activity AS",
 		"FROM transactions_local\nARRAY JOIN",

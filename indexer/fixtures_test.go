@@ -103,6 +103,7 @@ func TestFixturesEndToEnd(t *testing.T) {
 			t.Fatalf("block %d: %v", num, err)
 		}
 	}
+	transfers := map[string]int{}
 	for num, dir := range dirs {
 		t.Run(strconv.FormatUint(num, 10), func(t *testing.T) {
 			var block map[string]any
@@ -110,9 +111,35 @@ func TestFixturesEndToEnd(t *testing.T) {
 			readJSON(t, filepath.Join(dir, "block.json"), &block)
 			readJSON(t, filepath.Join(dir, "receipts.json"), &receipts)
 			checkBlock(t, conn, num, block, receipts)
+			for std, n := range checkTransfers(t, conn, num, dir) {
+				transfers[std] += n
+			}
 		})
 	}
+	t.Logf("token transfers in the fixtures: %v", transfers)
+	if transfers["erc20"] == 0 || transfers["erc721"] == 0 || transfers["erc1155"] == 0 {
+		t.Errorf("token transfers %v: want every standard", transfers)
+	}
 	checkEra1(t, conn, fixtures.Era1Path(t))
+
+	// rebuild derives the same token transfers again, and a rewind removes
+	// them with their logs.
+	want := chsinktest.Snapshot(t, conn)["token_transfers"]
+	if err := conn.Exec(ctx, "DELETE FROM token_transfers WHERE log_index % 3 = 0"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.RebuildDerived(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := chsinktest.Snapshot(t, conn)["token_transfers"]; got != want {
+		t.Errorf("rebuilt token_transfers %s, the view wrote %s", got, want)
+	}
+	if err := sink.Rewind(ctx, 22869878); err != nil {
+		t.Fatal(err)
+	}
+	if got := query(t, conn, "SELECT toString(count()) FROM token_transfers WHERE block_number >= 22869878"); got[0][0] != "0" {
+		t.Errorf("%s token transfers left past a rewind", got[0][0])
+	}
 }
 
 // checkEra1 compares every stored header field of the first 16,384 blocks
@@ -203,6 +230,10 @@ func checkBlock(t *testing.T, conn chsinkConn, num uint64, block map[string]any,
 				blobs = append(blobs, str(h))
 			}
 		}
+		created := str(rc["contractAddress"])
+		if hexInt(rc["status"]) == "0" { // a failed creation created nothing
+			created = ""
+		}
 		typ := hexInt(tx["type"])
 		if typ == "" {
 			typ = "0"
@@ -213,7 +244,7 @@ func checkBlock(t *testing.T, conn chsinkConn, num uint64, block map[string]any,
 			hexInt(tx["maxPriorityFeePerGas"]), hexInt(tx["maxFeePerBlobGas"]),
 			strconv.Itoa((len(str(tx["input"])) - 2) / 2), strings.Join(blobs, ","),
 			hexInt(rc["status"]), hexInt(rc["gasUsed"]), hexInt(rc["cumulativeGasUsed"]),
-			str(rc["contractAddress"]), hexInt(rc["blobGasUsed"]), hexInt(rc["blobGasPrice"]),
+			created, hexInt(rc["blobGasUsed"]), hexInt(rc["blobGasPrice"]),
 			strconv.Itoa(len(rc["logs"].([]any))),
 		})
 		if eg := hexInt(rc["effectiveGasPrice"]); eg != "" {
@@ -276,6 +307,25 @@ func checkBlock(t *testing.T, conn chsinkConn, num uint64, block map[string]any,
 		FROM withdrawals_hex WHERE block_number = %d ORDER BY withdrawal_index`, num))
 	if fmt.Sprint(gotW) != fmt.Sprint(wantW) && !(len(gotW) == 0 && len(wantW) == 0) {
 		t.Errorf("withdrawals:\n got %v\nwant %v", gotW, wantW)
+	}
+	// A failed creation is neither a contract creation nor an address.
+	var creations int
+	for i, raw := range txs {
+		if raw.(map[string]any)["to"] != nil {
+			continue
+		}
+		if hexInt(receipts[i]["status"]) != "0" {
+			creations++
+			continue
+		}
+		addr := strings.TrimPrefix(str(receipts[i]["contractAddress"]), "0x")
+		if got := query(t, conn, fmt.Sprintf(`SELECT toString(count()) FROM (SELECT address FROM address_first_seen
+			UNION ALL SELECT address FROM address_activity) WHERE address = unhex('%s')`, addr)); got[0][0] != "0" {
+			t.Errorf("tx %d: failed creation's address 0x%s counted as an address", i, addr)
+		}
+	}
+	if got := query(t, conn, fmt.Sprintf(`SELECT toString(contract_creations) FROM blocks FINAL WHERE number = %d`, num)); got[0][0] != strconv.Itoa(creations) {
+		t.Errorf("contract_creations %s, want %d successful creations", got[0][0], creations)
 	}
 	gotB := query(t, conn, fmt.Sprintf(`SELECT hash, parent_hash, miner, toString(toUnixTimestamp(timestamp)), toString(gas_used),
 		ifNull(toString(base_fee_per_gas), ''), ifNull(toString(blob_gas_used), ''), toString(tx_count), toString(withdrawal_count)

@@ -221,8 +221,10 @@ func show(r querytest.MonthRow) string {
 	if r.PrevPartial != nil {
 		prev = fmt.Sprint(*r.PrevPartial)
 	}
-	s := fmt.Sprintf("prev_partial=%s growth=%s/%s/%s/%s/%s/%s", prev,
-		deref(r.ActiveGrowth), deref(r.SendersGrowth), deref(r.NewGrowth), deref(r.TxGrowth), deref(r.NewPerDayGrowth), deref(r.TxPerDayGrowth))
+	s := fmt.Sprintf("prev_partial=%s growth=%s/%s/%s/%s/%s/%s/%s/%s/%s/%s/%s", prev,
+		deref(r.ActiveGrowth), deref(r.SendersGrowth), deref(r.NewGrowth), deref(r.TxGrowth), deref(r.NewPerDayGrowth), deref(r.TxPerDayGrowth),
+		deref(r.NewSendersGrowth), deref(r.AllPartiesGrowth), deref(r.NewAllGrowth), deref(r.NewSendersPDGrowth), deref(r.NewAllPDGrowth))
 	r.PrevPartial, r.ActiveGrowth, r.SendersGrowth, r.NewGrowth, r.TxGrowth, r.NewPerDayGrowth, r.TxPerDayGrowth = nil, nil, nil, nil, nil, nil, nil
+	r.NewSendersGrowth, r.AllPartiesGrowth, r.NewAllGrowth, r.NewSendersPDGrowth, r.NewAllPDGrowth = nil, nil, nil, nil, nil
 	return fmt.Sprintf("%+v %s", r, s)
 }

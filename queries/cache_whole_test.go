@@ -34,7 +34,7 @@ func TestCacheRefusesDaysWithLostRows(t *testing.T) {
 		var rows []struct {
 			Day string `ch:"d"`
 		}
-		if err := conn.Select(ctx, &rows, "SELECT toString(day) AS d FROM _daily_rollup_v1 FINAL"); err != nil {
+		if err := conn.Select(ctx, &rows, "SELECT toString(day) AS d FROM _daily_rollup_v2 FINAL"); err != nil {
 			t.Fatal(err)
 		}
 		out := map[string]bool{}

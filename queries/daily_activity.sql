@@ -28,6 +28,18 @@
 --                        is unknown and new_addresses counts addresses new
 --                        to the index, an overcount
 --   contract_creations   top-level transactions that created a contract
+--                        (a failed creation creates nothing)
+--
+-- The same day under the other definitions (README.md, Definitions):
+--   new_senders          senders whose first transaction as sender in the
+--                        indexed history is that day (with active_senders:
+--                        the senders definition)
+--   active_all_parties   distinct active addresses plus the from and to of
+--                        the day's token transfers of non-zero amount,
+--                        never the zero address
+--   new_all_parties      those whose first appearance in any of these roles
+--                        is that day
+-- new_addresses_exact says for every definition whether "new" is exact.
 --
 -- Exact under re-inserts and reorgs: blocks are read with FINAL and the
 -- address tables are grouped by their key (see _daily).
@@ -41,6 +53,9 @@ SELECT
     active_senders,
     new_addresses,
     toUInt8(complete = 1 AND from_genesis = 1) AS new_addresses_exact,
-    contract_creations
+    contract_creations,
+    new_senders,
+    active_all_parties,
+    new_all_parties
 FROM _daily(from = {from:Date}, to = {to:Date})
 ORDER BY day

@@ -28,7 +28,7 @@ func no1970(t *testing.T, conn driver.Conn, db string) {
 		"SELECT count() FROM " + db + "._daily_cache(from = '1970-01-01', to = '1970-12-31')",
 		"SELECT count() FROM " + db + ".blocks_hex WHERE day < '1971-01-01'",
 		"SELECT count() FROM " + db + ".transactions_hex WHERE day < '1971-01-01'",
-		"SELECT count() FROM " + db + "._daily_rollup_v1 WHERE day < '1971-01-01'",
+		"SELECT count() FROM " + db + "._daily_rollup_v2 WHERE day < '1971-01-01'",
 		"SELECT count() FROM " + db + ".address_activity WHERE day < '1971-01-01'",
 		"SELECT count() FROM " + db + ".address_first_seen WHERE first_time < '1971-01-01'",
 	} {
@@ -94,7 +94,7 @@ func TestGenesisDay(t *testing.T) {
 
 	// A cache written before the rule held the genesis-only 1970 day;
 	// installing again drops it (it matched no day, so no figure changes).
-	if err := conn.Exec(ctx, `INSERT INTO _daily_rollup_v1 (day, first_block, last_block, blocks, fingerprint, prior_blocks, active_addresses, active_senders, new_addresses)
+	if err := conn.Exec(ctx, `INSERT INTO _daily_rollup_v2 (day, first_block, last_block, blocks, fingerprint, prior_blocks, active_addresses, active_senders, new_addresses)
 		VALUES ('1970-01-01', 0, 0, 1, 7, 0, 0, 0, 0)`); err != nil {
 		t.Fatal(err)
 	}

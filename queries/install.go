@@ -362,14 +362,14 @@ func refreshDays(ctx context.Context, db DB, days []dayBlocks) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("computing days %s..%s: %w", from, to, err)
 	}
-	type figures struct{ active, senders, new uint64 }
+	type figures struct{ active, senders, new, newSenders, activeAll, newAll uint64 }
 	got := map[string]figures{}
 	for rows.Next() {
 		var (
 			day time.Time
 			f   figures
 		)
-		if err := rows.Scan(&day, &f.active, &f.senders, &f.new); err != nil {
+		if err := rows.Scan(&day, &f.active, &f.senders, &f.new, &f.newSenders, &f.activeAll, &f.newAll); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("computing days %s..%s: %w", from, to, err)
 		}
@@ -410,7 +410,8 @@ func refreshDays(ctx context.Context, db DB, days []dayBlocks) (int, error) {
 			// block fingerprints that do not see the loss.
 			continue
 		}
-		if err := batch.Append(d.Day, d.FirstBlock, d.LastBlock, d.Blocks, d.Fingerprint, d.PriorBlocks, f.active, f.senders, f.new); err != nil {
+		if err := batch.Append(d.Day, d.FirstBlock, d.LastBlock, d.Blocks, d.Fingerprint, d.PriorBlocks, f.active, f.senders, f.new,
+			f.newSenders, f.activeAll, f.newAll); err != nil {
 			return 0, fmt.Errorf("caching days %s..%s: %w", from, to, err)
 		}
 		n++

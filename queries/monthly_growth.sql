@@ -22,6 +22,10 @@
 --   transactions_per_day          transactions / days_covered
 --   new_addresses_exact           1 when every covered day's new addresses
 --                                 are exact (history from genesis)
+--   new_senders, active_all_parties_mean, new_all_parties (and per day)
+--                                 the same figures under the senders and
+--                                 all_parties definitions (daily_activity);
+--                                 new_addresses_exact holds for them too
 --   prev_partial                  partial of the previous month (NULL if
 --                                 the previous month has no stored block)
 --   *_growth_pct                  month over month: 100 * (M / (M-1) - 1),
@@ -51,7 +55,17 @@ SELECT
     if(prev_month = month - INTERVAL 1 MONTH, growth(new_addresses, prev_new), NULL) AS new_addresses_growth_pct,
     if(prev_month = month - INTERVAL 1 MONTH, growth(transactions, prev_tx), NULL) AS transactions_growth_pct,
     if(prev_month = month - INTERVAL 1 MONTH, growth(new_addresses_per_day, prev_new_per_day), NULL) AS new_addresses_per_day_growth_pct,
-    if(prev_month = month - INTERVAL 1 MONTH, growth(transactions_per_day, prev_tx_per_day), NULL) AS transactions_per_day_growth_pct
+    if(prev_month = month - INTERVAL 1 MONTH, growth(transactions_per_day, prev_tx_per_day), NULL) AS transactions_per_day_growth_pct,
+    new_senders,
+    new_senders_per_day,
+    active_all_parties_mean,
+    new_all_parties,
+    new_all_parties_per_day,
+    if(prev_month = month - INTERVAL 1 MONTH, growth(new_senders, prev_new_senders), NULL) AS new_senders_growth_pct,
+    if(prev_month = month - INTERVAL 1 MONTH, growth(active_all_parties_mean, prev_all), NULL) AS active_all_parties_growth_pct,
+    if(prev_month = month - INTERVAL 1 MONTH, growth(new_all_parties, prev_new_all), NULL) AS new_all_parties_growth_pct,
+    if(prev_month = month - INTERVAL 1 MONTH, growth(new_senders_per_day, prev_new_senders_per_day), NULL) AS new_senders_per_day_growth_pct,
+    if(prev_month = month - INTERVAL 1 MONTH, growth(new_all_parties_per_day, prev_new_all_per_day), NULL) AS new_all_parties_per_day_growth_pct
 FROM
 (
     SELECT
@@ -63,7 +77,12 @@ FROM
         lagInFrame(new_addresses, 1, 0) OVER w AS prev_new,
         lagInFrame(transactions, 1, 0) OVER w AS prev_tx,
         lagInFrame(new_addresses_per_day, 1, 0) OVER w AS prev_new_per_day,
-        lagInFrame(transactions_per_day, 1, 0) OVER w AS prev_tx_per_day
+        lagInFrame(transactions_per_day, 1, 0) OVER w AS prev_tx_per_day,
+        lagInFrame(new_senders, 1, 0) OVER w AS prev_new_senders,
+        lagInFrame(active_all_parties_mean, 1, 0) OVER w AS prev_all,
+        lagInFrame(new_all_parties, 1, 0) OVER w AS prev_new_all,
+        lagInFrame(new_senders_per_day, 1, 0) OVER w AS prev_new_senders_per_day,
+        lagInFrame(new_all_parties_per_day, 1, 0) OVER w AS prev_new_all_per_day
     FROM
     (
         SELECT
@@ -77,7 +96,12 @@ FROM
             sumIf(tx_count, complete = 1) AS transactions,
             if(days_covered > 0, new_addresses / days_covered, 0) AS new_addresses_per_day,
             if(days_covered > 0, transactions / days_covered, 0) AS transactions_per_day,
-            toUInt8(days_covered > 0 AND minIf(new_addresses_exact, complete = 1) = 1) AS new_addresses_exact
+            toUInt8(days_covered > 0 AND minIf(new_addresses_exact, complete = 1) = 1) AS new_addresses_exact,
+            sumIf(new_senders, complete = 1) AS new_senders,
+            if(days_covered > 0, new_senders / days_covered, 0) AS new_senders_per_day,
+            if(days_covered > 0, sumIf(active_all_parties, complete = 1) / days_covered, 0) AS active_all_parties_mean,
+            sumIf(new_all_parties, complete = 1) AS new_all_parties,
+            if(days_covered > 0, new_all_parties / days_covered, 0) AS new_all_parties_per_day
                 -- The month before the first one too, for its growth; 1970-01 has
         -- none (and Date cannot go below 1970-01-01).
         FROM daily_activity_between(

@@ -34,7 +34,7 @@ func TestQualify(t *testing.T) {
 		objects[o] = true
 	}
 	for _, want := range []string{"blocks", "transactions", "address_activity", "address_first_seen",
-		"blocks_hex", "_daily_rollup_v1", "_daily_blocks", "_daily_cache", "_daily",
+		"blocks_hex", "_daily_rollup_v2", "_daily_blocks", "_daily_cache", "_daily",
 		"daily_activity_between", "daily_activity", "top_contracts_between", "top_contracts"} {
 		if !objects[want] {
 			t.Errorf("Objects() lacks %s", want)

@@ -137,7 +137,7 @@ func run(ctx context.Context, dataDir string, runs int, tsIndex bool, chart stri
 	}
 
 	fmt.Println("uncached (day cache emptied: every day computed from the address tables)")
-	if err := conn.Exec(ctx, "TRUNCATE TABLE _daily_rollup_v1"); err != nil {
+	if err := conn.Exec(ctx, "TRUNCATE TABLE _daily_rollup_v2"); err != nil {
 		return err
 	}
 	measure("daily_activity, 2026-01", 1, 0, dailyMonth("daily_activity"))

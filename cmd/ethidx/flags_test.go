@@ -92,6 +92,7 @@ func flagSamples(t *testing.T) map[string]string {
 		"max-concurrent-queries-per-user": "3", "queue-timeout": "7s",
 		"cluster": "c1", "month": "2026-01", "chart": "x.svg", "status format": "json",
 		"table": "blocks", "output": "out",
+		"definition": "senders", "report format": "json",
 		"metrics-addr": "127.0.0.1:9100", "start": "3", "finality": "latest",
 		"confirmations": "2", "once": "", "repair": "", "poll": "2s", "refresh": "2m0s", "ready-lag": "10",
 		"rpc-addr": "127.0.0.1:18546", "block-time": "2s", "history": "1d",

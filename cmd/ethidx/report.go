@@ -28,6 +28,8 @@ func reportCommand() *cli.Command {
 		Flags: append(own(
 			&cli.StringFlag{Name: "month", Usage: "YYYY-MM, from 1970-01 to 2105-12 (default: the latest complete month)"},
 			&cli.StringFlag{Name: "chart", Usage: "also draw the daily series to FILE.svg or FILE.png"},
+			&cli.StringFlag{Name: "definition", Value: "participants", Usage: "what counts as an address: participants, senders or all_parties (README: Metric definitions)"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json (each figure with its definition, block range, verification and completeness)"},
 		), groups(catStorage, catLogging)...),
 		Action: runReport,
 	}
@@ -53,6 +55,14 @@ func runReport(c *cli.Context) error {
 	month := c.String("month")
 	if err := checkMonth(month); err != nil {
 		return err
+	}
+	def, err := report.ParseDefinition(c.String("definition"))
+	if err != nil {
+		return badInput("--definition %q: want participants, senders or all_parties", c.String("definition"))
+	}
+	format := c.String("format")
+	if format != "text" && format != "json" {
+		return badInput("--format %q: want text or json", format)
 	}
 	chart := c.String("chart")
 	if chart != "" && !strings.HasSuffix(chart, ".svg") && !strings.HasSuffix(chart, ".png") {
@@ -80,7 +90,16 @@ func runReport(c *cli.Context) error {
 		return err
 	}
 	r.Load = func(from, to time.Time) string { return loadCommand(c, from, to) }
-	if err := r.WriteText(os.Stdout); err != nil {
+	r.Use(def)
+	if err := r.LoadSource(c.Context, st.conn); err != nil {
+		return err
+	}
+	if format == "json" {
+		err = r.WriteJSON(os.Stdout)
+	} else {
+		err = r.WriteText(os.Stdout)
+	}
+	if err != nil {
 		return err
 	}
 	if chart != "" {

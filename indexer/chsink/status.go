@@ -73,7 +73,7 @@ type TableSize struct {
 	Parts             uint64
 }
 
-// CacheCoverage is the state of the day cache (_daily_rollup_v1).
+// CacheCoverage is the state of the day cache (_daily_rollup_v2).
 type CacheCoverage struct {
 	// CachedDays rows are in the cache, for days First through Last.
 	CachedDays  uint64

@@ -289,7 +289,7 @@ func (d *blockDecoder) structure(b *indexer.Block) error {
 // gas price of fee-market transactions (which nodes report as the price
 // paid), the blob gas of a blob transaction. When the content is verified,
 // also the sender (recovered from the signature) and a created contract's
-// address (from sender and nonce); without verification those would rest
+// address (from sender and nonce; none for a failed creation); without verification those would rest
 // on rules another chain may not follow, so a missing sender is an error.
 func (d *blockDecoder) fill(b *indexer.Block, t *indexer.Transaction) error {
 	if t.EffectiveGasPrice == nil {
@@ -300,6 +300,12 @@ func (d *blockDecoder) fill(b *indexer.Block, t *indexer.Transaction) error {
 	}
 	if t.BlobGasUsed == nil && len(t.BlobHashes) > 0 {
 		t.BlobGasUsed = d.a.u64s.one(uint64(len(t.BlobHashes)) * params.BlobTxBlobGasPerBlob)
+	}
+	if t.Status != nil && *t.Status == 0 {
+		// A failed creation created nothing: geth names the address it
+		// would have had, Hardhat says null. Store neither, in every mode,
+		// so it is never a contract creation nor an address.
+		t.ContractAddress = nil
 	}
 	if d.mode == VerifyStructure {
 		if t.From == (common.Address{}) {
@@ -314,7 +320,7 @@ func (d *blockDecoder) fill(b *indexer.Block, t *indexer.Transaction) error {
 		}
 		t.From = from
 	}
-	if t.To == nil && t.ContractAddress == nil {
+	if t.To == nil && t.ContractAddress == nil && (t.Status == nil || *t.Status == 1) {
 		t.ContractAddress = d.a.addrs.one(crypto.CreateAddress(t.From, t.Nonce))
 	}
 	return nil

@@ -144,8 +144,8 @@ func TestManifest(t *testing.T) {
 			types[fmt.Sprintf("0x%x", tx.Type)] = true
 			if tx.To == nil {
 				creations++
-				if tx.ContractAddress == nil {
-					t.Errorf("block %d tx %d: creation without contract address", m.Block, tx.Index)
+				if succeeded := tx.Status == nil || *tx.Status == 1; succeeded != (tx.ContractAddress != nil) {
+					t.Errorf("block %d tx %d: creation (succeeded %v) with contract address %v", m.Block, tx.Index, succeeded, tx.ContractAddress)
 				}
 			}
 			if tx.Status != nil && *tx.Status == 0 {

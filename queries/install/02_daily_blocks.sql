@@ -30,7 +30,7 @@
 --                 to the day is stored, so first appearances are exact.
 --   fingerprint   xor of cityHash64(hash) of the day's blocks; with the
 --                 other columns it tells whether a cached row still applies
---                 (see _daily_rollup_v1).
+--                 (see _daily_rollup_v2).
 --
 -- blocks is read with FINAL: a re-written block counts once.
 CREATE OR REPLACE VIEW _daily_blocks AS

@@ -32,12 +32,15 @@ SELECT
         AND r.prior_blocks = b.prior_blocks) AS cached,
     r.active_addresses AS cached_active_addresses,
     r.active_senders AS cached_active_senders,
-    r.new_addresses AS cached_new_addresses
+    r.new_addresses AS cached_new_addresses,
+    r.new_senders AS cached_new_senders,
+    r.active_all_parties AS cached_active_all_parties,
+    r.new_all_parties AS cached_new_all_parties
 FROM _daily_blocks(from = {from:Date}, to = {to:Date}) AS b
 LEFT JOIN
 (
     SELECT 1 AS found, *
-    FROM _daily_rollup_v1 FINAL
+    FROM _daily_rollup_v2 FINAL
     WHERE day BETWEEN {from:Date} AND {to:Date}
 ) AS r ON r.day = b.day;
 
@@ -47,12 +50,15 @@ LEFT JOIN
 -- (incomplete days, days never refreshed, days changed by a reorg or a
 -- backfill since):
 --
---   active_addresses  distinct addresses of address_activity that day, any
---                     role (sender, recipient, created contract)
+--   active_addresses  distinct addresses of address_activity that day, in
+--                     a participant role (sender, recipient, created contract)
 --   active_senders    the same, role sender only
 --   new_addresses     addresses whose first appearance anywhere (min
 --                     first_time over all their address_first_seen rows)
 --                     falls on that day
+--   new_senders, active_all_parties, new_all_parties
+--                     the same for the senders and all_parties
+--                     definitions (schema/0014_definitions.sql)
 --
 -- Both address tables keep min(first_block) per key and may hold several
 -- unmerged rows per key; the figures depend only on distinct keys and on
@@ -77,7 +83,8 @@ WITH
             from_genesis, tx_count, tx_success, contract_creations, blob_tx_count, blob_count,
             blob_blocks, blob_gas_used, gas_used, gas_limit, base_fee_sum, base_fee_blocks,
             burned_wei, fees_wei, log_count, withdrawal_count, cached, cached_active_addresses,
-            cached_active_senders, cached_new_addresses
+            cached_active_senders, cached_new_addresses, cached_new_senders,
+            cached_active_all_parties, cached_new_all_parties
         ), 'Tuple(
             day Date, first_block UInt64, last_block UInt64, blocks UInt64,
             fingerprint UInt64, complete UInt8, prior_blocks UInt64, from_genesis UInt8,
@@ -86,7 +93,8 @@ WITH
             blob_gas_used UInt64, gas_used UInt64, gas_limit UInt64, base_fee_sum UInt256,
             base_fee_blocks UInt64, burned_wei UInt256, fees_wei UInt256, log_count UInt64,
             withdrawal_count UInt64, cached UInt8, cached_active_addresses UInt64,
-            cached_active_senders UInt64, cached_new_addresses UInt64
+            cached_active_senders UInt64, cached_new_addresses UInt64, cached_new_senders UInt64,
+            cached_active_all_parties UInt64, cached_new_all_parties UInt64
         )'))
         FROM _daily_cache(from = {from:Date}, to = {to:Date})
     ) AS days,
@@ -120,7 +128,10 @@ SELECT
     c.cached AS cached,
     if(c.cached = 1, c.cached_active_addresses, a.active_addresses) AS active_addresses,
     if(c.cached = 1, c.cached_active_senders, a.active_senders) AS active_senders,
-    if(c.cached = 1, c.cached_new_addresses, n.new_addresses) AS new_addresses
+    if(c.cached = 1, c.cached_new_addresses, n.new_addresses) AS new_addresses,
+    if(c.cached = 1, c.cached_new_senders, ns.new_senders) AS new_senders,
+    if(c.cached = 1, c.cached_active_all_parties, a.active_all_parties) AS active_all_parties,
+    if(c.cached = 1, c.cached_new_all_parties, na.new_all_parties) AS new_all_parties
 FROM
 (
     SELECT
@@ -150,15 +161,19 @@ FROM
         d.cached AS cached,
         d.cached_active_addresses AS cached_active_addresses,
         d.cached_active_senders AS cached_active_senders,
-        d.cached_new_addresses AS cached_new_addresses
+        d.cached_new_addresses AS cached_new_addresses,
+        d.cached_new_senders AS cached_new_senders,
+        d.cached_active_all_parties AS cached_active_all_parties,
+        d.cached_new_all_parties AS cached_new_all_parties
     FROM (SELECT arrayJoin(days) AS d)
 ) AS c
 LEFT JOIN
 (
     SELECT
         day,
-        uniqExact(address) AS active_addresses,
-        uniqExactIf(address, is_sender = 1) AS active_senders
+        uniqExactIf(address, is_sender < 2) AS active_addresses,
+        uniqExactIf(address, is_sender = 1) AS active_senders,
+        uniqExactIf(address, address != toFixedString(unhex('0000000000000000000000000000000000000000'), 20)) AS active_all_parties
     FROM address_activity
     WHERE notEmpty(stale) AND day BETWEEN stale_from AND stale_to AND has(stale, day)
     GROUP BY day
@@ -183,4 +198,58 @@ LEFT JOIN
     )
     WHERE has(stale, day)
     GROUP BY day
-) AS n ON n.day = c.day;
+) AS n ON n.day = c.day
+LEFT JOIN
+(
+    SELECT toDate(first_time) AS day, count() AS new_senders
+    FROM
+    (
+        SELECT address, min(first_time) AS first_time
+        FROM address_first_role
+        WHERE notEmpty(stale) AND role = 1 AND cityHash64(address) IN
+        (
+            SELECT cityHash64(address)
+            FROM address_first_role
+            WHERE notEmpty(stale) AND role = 1
+              AND first_time >= toDateTime(stale_from, 'UTC')
+              AND first_time < toDateTime(stale_to, 'UTC') + INTERVAL 1 DAY
+              AND has(stale, toDate(first_time))
+        )
+        GROUP BY address
+    )
+    WHERE has(stale, day)
+    GROUP BY day
+) AS ns ON ns.day = c.day
+LEFT JOIN
+(
+    SELECT toDate(first_time) AS day, count() AS new_all_parties
+    FROM
+    (
+        SELECT address, min(first_time) AS first_time
+        FROM
+        (
+            SELECT address, first_time FROM address_first_seen
+            UNION ALL
+            SELECT address, first_time FROM address_first_role WHERE role = 2
+        )
+        WHERE notEmpty(stale)
+          AND address != toFixedString(unhex('0000000000000000000000000000000000000000'), 20)
+          AND cityHash64(address) IN
+        (
+            SELECT cityHash64(address)
+            FROM
+            (
+                SELECT address, first_time FROM address_first_seen
+                UNION ALL
+                SELECT address, first_time FROM address_first_role WHERE role = 2
+            )
+            WHERE notEmpty(stale)
+              AND first_time >= toDateTime(stale_from, 'UTC')
+              AND first_time < toDateTime(stale_to, 'UTC') + INTERVAL 1 DAY
+              AND has(stale, toDate(first_time))
+        )
+        GROUP BY address
+    )
+    WHERE has(stale, day)
+    GROUP BY day
+) AS na ON na.day = c.day;

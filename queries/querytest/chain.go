@@ -10,7 +10,9 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/ethidx/ethidx/indexer"
 )
@@ -34,6 +36,7 @@ func Chain(first, n uint64, seed uint64) []*indexer.Block {
 	parent := common.Hash{}
 	for num := first; num < first+n; num++ {
 		r := rand.New(rand.NewPCG(num, seed))
+		tokens := rand.New(rand.NewPCG(num, seed^0x70c3)) // the token traffic, apart so the rest stays as it was
 		b := &indexer.Block{
 			Number:        num,
 			Hash:          common.BigToHash(new(big.Int).SetUint64(num<<20 | seed<<8 | 0xb)),
@@ -94,6 +97,23 @@ func Chain(first, n uint64, seed uint64) []*indexer.Block {
 			}
 			b.GasUsed += t.GasUsed
 			t.CumulativeGasUsed = b.GasUsed
+			if tokens.IntN(3) == 0 {
+				// An ERC-20 transfer: to an address only tokens reach, or
+				// the zero address (a burn); amount 0 sometimes (poisoning).
+				to := addr(10000 + tokens.IntN(pool))
+				if tokens.IntN(8) == 0 {
+					to = common.Address{}
+				}
+				amount := common.BigToHash(big.NewInt(int64(tokens.IntN(3))))
+				b.Logs = append(b.Logs, indexer.Log{
+					BlockNumber: num, BlockTimestamp: b.Timestamp, BlockHash: b.Hash,
+					TxIndex: t.Index, TxHash: t.Hash, Index: uint32(len(b.Logs)),
+					Address: addr(3),
+					Topics:  []common.Hash{transferTopic, common.BytesToHash(t.From.Bytes()), common.BytesToHash(to.Bytes())},
+					Data:    amount.Bytes(),
+				})
+				t.LogCount++
+			}
 			b.Transactions = append(b.Transactions, t)
 		}
 		out = append(out, b)
@@ -117,6 +137,9 @@ type DayRow struct {
 	NewAddresses      uint64    `ch:"new_addresses"`
 	NewAddressesExact uint8     `ch:"new_addresses_exact"`
 	Creations         uint64    `ch:"contract_creations"`
+	NewSenders        uint64    `ch:"new_senders"`
+	ActiveAllParties  uint64    `ch:"active_all_parties"`
+	NewAllParties     uint64    `ch:"new_all_parties"`
 }
 
 // ExpectDaily computes daily_activity from the stored canonical blocks, by
@@ -132,10 +155,12 @@ func ExpectDaily(blocks []*indexer.Block) []DayRow {
 		row                      DayRow
 		first, last              uint64
 		active, senders, newSeen map[common.Address]bool
+		newSenders, all, newAll  map[common.Address]bool
 	}
 	days := map[time.Time]*acc{}
 	var order []time.Time
 	seen := map[common.Address]bool{} // first appearance, in block order
+	seenSender, seenAll := map[common.Address]bool{}, map[common.Address]bool{}
 	var one *indexer.Block
 	if len(sorted) > 1 && sorted[1].Number == 1 {
 		one = sorted[1]
@@ -149,13 +174,15 @@ func ExpectDaily(blocks []*indexer.Block) []DayRow {
 		}
 		a := days[day]
 		if a == nil {
-			a = &acc{first: b.Number, active: map[common.Address]bool{}, senders: map[common.Address]bool{}, newSeen: map[common.Address]bool{}}
+			a = &acc{first: b.Number, active: map[common.Address]bool{}, senders: map[common.Address]bool{}, newSeen: map[common.Address]bool{},
+				newSenders: map[common.Address]bool{}, all: map[common.Address]bool{}, newAll: map[common.Address]bool{}}
 			a.row.Day = day
 			days[day] = a
 			order = append(order, day)
 		}
 		a.last = b.Number
 		a.row.Blocks++
+		var parties []common.Address
 		for _, t := range b.Transactions {
 			a.row.TxCount++
 			if t.Status != nil && *t.Status == 1 {
@@ -172,6 +199,10 @@ func ExpectDaily(blocks []*indexer.Block) []DayRow {
 				roles = append(roles, *t.ContractAddress)
 			}
 			a.senders[t.From] = true
+			if !seenSender[t.From] {
+				seenSender[t.From] = true
+				a.newSenders[t.From] = true
+			}
 			for _, x := range roles {
 				a.active[x] = true
 				if !seen[x] {
@@ -179,13 +210,29 @@ func ExpectDaily(blocks []*indexer.Block) []DayRow {
 					a.newSeen[x] = true
 				}
 			}
+			parties = append(parties, roles...)
 		}
+		for i := range b.Logs {
+			parties = append(parties, TokenParties(&b.Logs[i])...)
+		}
+		for _, x := range parties {
+			if x == (common.Address{}) {
+				continue // the zero address is never a party
+			}
+			a.all[x] = true
+			if !seenAll[x] {
+				seenAll[x] = true
+				a.newAll[x] = true
+			}
+		}
+		parties = parties[:0]
 	}
 	var out []DayRow
 	for _, d := range order {
 		a := days[d]
 		r := a.row
 		r.ActiveAddresses, r.ActiveSenders, r.NewAddresses = uint64(len(a.active)), uint64(len(a.senders)), uint64(len(a.newSeen))
+		r.NewSenders, r.ActiveAllParties, r.NewAllParties = uint64(len(a.newSenders)), uint64(len(a.all)), uint64(len(a.newAll))
 		gapless := a.last-a.first+1 == r.Blocks
 		if gapless && (a.first == 0 || stored[a.first-1]) && stored[a.last+1] {
 			r.Complete = 1
@@ -219,24 +266,34 @@ func Day(b, one *indexer.Block) (time.Time, bool) {
 
 // MonthRow is a row of monthly_growth.
 type MonthRow struct {
-	Month             time.Time `ch:"month"`
-	DaysCovered       uint64    `ch:"days_covered"`
-	DaysInMonth       uint8     `ch:"days_in_month"`
-	Partial           uint8     `ch:"partial"`
-	ActiveMean        float64   `ch:"active_addresses_mean"`
-	SendersMean       float64   `ch:"active_senders_mean"`
-	NewAddresses      uint64    `ch:"new_addresses"`
-	Transactions      uint64    `ch:"transactions"`
-	NewPerDay         float64   `ch:"new_addresses_per_day"`
-	TxPerDay          float64   `ch:"transactions_per_day"`
-	NewAddressesExact uint8     `ch:"new_addresses_exact"`
-	PrevPartial       *uint8    `ch:"prev_partial"`
-	ActiveGrowth      *float64  `ch:"active_addresses_growth_pct"`
-	SendersGrowth     *float64  `ch:"active_senders_growth_pct"`
-	NewGrowth         *float64  `ch:"new_addresses_growth_pct"`
-	TxGrowth          *float64  `ch:"transactions_growth_pct"`
-	NewPerDayGrowth   *float64  `ch:"new_addresses_per_day_growth_pct"`
-	TxPerDayGrowth    *float64  `ch:"transactions_per_day_growth_pct"`
+	Month              time.Time `ch:"month"`
+	DaysCovered        uint64    `ch:"days_covered"`
+	DaysInMonth        uint8     `ch:"days_in_month"`
+	Partial            uint8     `ch:"partial"`
+	ActiveMean         float64   `ch:"active_addresses_mean"`
+	SendersMean        float64   `ch:"active_senders_mean"`
+	NewAddresses       uint64    `ch:"new_addresses"`
+	Transactions       uint64    `ch:"transactions"`
+	NewPerDay          float64   `ch:"new_addresses_per_day"`
+	TxPerDay           float64   `ch:"transactions_per_day"`
+	NewAddressesExact  uint8     `ch:"new_addresses_exact"`
+	PrevPartial        *uint8    `ch:"prev_partial"`
+	ActiveGrowth       *float64  `ch:"active_addresses_growth_pct"`
+	SendersGrowth      *float64  `ch:"active_senders_growth_pct"`
+	NewGrowth          *float64  `ch:"new_addresses_growth_pct"`
+	TxGrowth           *float64  `ch:"transactions_growth_pct"`
+	NewPerDayGrowth    *float64  `ch:"new_addresses_per_day_growth_pct"`
+	TxPerDayGrowth     *float64  `ch:"transactions_per_day_growth_pct"`
+	NewSenders         uint64    `ch:"new_senders"`
+	NewSendersPerDay   float64   `ch:"new_senders_per_day"`
+	AllPartiesMean     float64   `ch:"active_all_parties_mean"`
+	NewAllParties      uint64    `ch:"new_all_parties"`
+	NewAllPerDay       float64   `ch:"new_all_parties_per_day"`
+	NewSendersGrowth   *float64  `ch:"new_senders_growth_pct"`
+	AllPartiesGrowth   *float64  `ch:"active_all_parties_growth_pct"`
+	NewAllGrowth       *float64  `ch:"new_all_parties_growth_pct"`
+	NewSendersPDGrowth *float64  `ch:"new_senders_per_day_growth_pct"`
+	NewAllPDGrowth     *float64  `ch:"new_all_parties_per_day_growth_pct"`
 }
 
 // ExpectMonthly computes monthly_growth from daily rows by the definitions
@@ -262,6 +319,9 @@ func ExpectMonthly(days []DayRow) []MonthRow {
 		r.NewAddresses += d.NewAddresses
 		r.Transactions += d.TxCount
 		r.NewAddressesExact &= d.NewAddressesExact
+		r.NewSenders += d.NewSenders
+		r.AllPartiesMean += float64(d.ActiveAllParties)
+		r.NewAllParties += d.NewAllParties
 	}
 	for i := range out {
 		r := &out[i]
@@ -269,7 +329,7 @@ func ExpectMonthly(days []DayRow) []MonthRow {
 			r.Partial = 1
 		}
 		if r.DaysCovered == 0 {
-			r.ActiveMean, r.SendersMean, r.NewAddressesExact = 0, 0, 0
+			r.ActiveMean, r.SendersMean, r.NewAddressesExact, r.AllPartiesMean = 0, 0, 0, 0
 			continue
 		}
 		n := float64(r.DaysCovered)
@@ -277,6 +337,9 @@ func ExpectMonthly(days []DayRow) []MonthRow {
 		r.SendersMean /= n
 		r.NewPerDay = float64(r.NewAddresses) / n
 		r.TxPerDay = float64(r.Transactions) / n
+		r.AllPartiesMean /= n
+		r.NewSendersPerDay = float64(r.NewSenders) / n
+		r.NewAllPerDay = float64(r.NewAllParties) / n
 	}
 	for i := 1; i < len(out); i++ {
 		r, p := &out[i], out[i-1]
@@ -291,6 +354,11 @@ func ExpectMonthly(days []DayRow) []MonthRow {
 		r.TxGrowth = growth(float64(r.Transactions), float64(p.Transactions))
 		r.NewPerDayGrowth = growth(r.NewPerDay, p.NewPerDay)
 		r.TxPerDayGrowth = growth(r.TxPerDay, p.TxPerDay)
+		r.NewSendersGrowth = growth(float64(r.NewSenders), float64(p.NewSenders))
+		r.AllPartiesGrowth = growth(r.AllPartiesMean, p.AllPartiesMean)
+		r.NewAllGrowth = growth(float64(r.NewAllParties), float64(p.NewAllParties))
+		r.NewSendersPDGrowth = growth(r.NewSendersPerDay, p.NewSendersPerDay)
+		r.NewAllPDGrowth = growth(r.NewAllPerDay, p.NewAllPerDay)
 	}
 	return out
 }
@@ -302,4 +370,54 @@ func growth(cur, prev float64) *float64 {
 	}
 	g := math.Round(100*(cur/prev-1)*10) / 10
 	return &g
+}
+
+var (
+	transferTopic = crypto.Keccak256Hash([]byte("Transfer(address,address,uint256)"))
+	singleTopic   = crypto.Keccak256Hash([]byte("TransferSingle(address,address,address,uint256,uint256)"))
+	batchTopic    = crypto.Keccak256Hash([]byte("TransferBatch(address,address,address,uint256[],uint256[])"))
+	batchArgs     = func() abi.Arguments {
+		t, err := abi.NewType("uint256[]", "", nil)
+		if err != nil {
+			panic(err)
+		}
+		return abi.Arguments{{Type: t}, {Type: t}}
+	}()
+)
+
+// TokenParties returns the from and to of a token transfer log whose
+// amount is not zero (for a batch: some amount), by the rules of
+// schema/0013_token_transfers.sql, decoded with go-ethereum's ABI package;
+// nil for any other log.
+func TokenParties(l *indexer.Log) []common.Address {
+	if len(l.Topics) == 0 {
+		return nil
+	}
+	nonZero := func(b []byte) bool { return new(big.Int).SetBytes(b).Sign() != 0 }
+	pair := func(from, to common.Hash) []common.Address {
+		return []common.Address{common.BytesToAddress(from.Bytes()), common.BytesToAddress(to.Bytes())}
+	}
+	switch {
+	case l.Topics[0] == transferTopic && len(l.Topics) == 3 && len(l.Data) == 32 && nonZero(l.Data):
+		return pair(l.Topics[1], l.Topics[2])
+	case l.Topics[0] == transferTopic && len(l.Topics) == 4 && len(l.Data) == 0:
+		return pair(l.Topics[1], l.Topics[2]) // amount 1
+	case l.Topics[0] == singleTopic && len(l.Topics) == 4 && len(l.Data) == 64 && nonZero(l.Data[32:]):
+		return pair(l.Topics[2], l.Topics[3])
+	case l.Topics[0] == batchTopic && len(l.Topics) == 4:
+		vals, err := batchArgs.Unpack(l.Data)
+		if err != nil {
+			return nil
+		}
+		ids, amounts := vals[0].([]*big.Int), vals[1].([]*big.Int)
+		if len(ids) != len(amounts) {
+			return nil
+		}
+		for _, a := range amounts {
+			if a.Sign() != 0 {
+				return pair(l.Topics[2], l.Topics[3])
+			}
+		}
+	}
+	return nil
 }

@@ -203,6 +203,9 @@ func (ch *chart) panel(s series, bottom bool) (*plot.Plot, *meanLabels) {
 	p := plot.New()
 	p.BackgroundColor = nil // the canvas is filled once, under everything
 	p.Title.Text = s.title + " (" + s.unit + ")"
+	if d := r.Definition; d != "" && d != Participants && s.title != "Transactions" {
+		p.Title.Text = s.title + ", " + string(d) + " (" + s.unit + ")"
+	}
 	p.Title.TextStyle = sans(11, true, black, draw.XCenter, draw.YTop)
 	p.Title.Padding = vg.Points(6)
 

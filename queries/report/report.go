@@ -47,6 +47,18 @@ type Month struct {
 	TxGrowth        *float64 `ch:"transactions_growth_pct"`
 	NewPerDayGrowth *float64 `ch:"new_addresses_per_day_growth_pct"`
 	TxPerDayGrowth  *float64 `ch:"transactions_per_day_growth_pct"`
+	// The same figures under the senders and all_parties definitions;
+	// Use puts the chosen definition's into the fields above.
+	NewSenders             uint64   `ch:"new_senders"`
+	NewSendersPerDay       float64  `ch:"new_senders_per_day"`
+	AllPartiesMean         float64  `ch:"active_all_parties_mean"`
+	NewAllParties          uint64   `ch:"new_all_parties"`
+	NewAllPerDay           float64  `ch:"new_all_parties_per_day"`
+	NewSendersGrowth       *float64 `ch:"new_senders_growth_pct"`
+	AllPartiesGrowth       *float64 `ch:"active_all_parties_growth_pct"`
+	NewAllGrowth           *float64 `ch:"new_all_parties_growth_pct"`
+	NewSendersPerDayGrowth *float64 `ch:"new_senders_per_day_growth_pct"`
+	NewAllPerDayGrowth     *float64 `ch:"new_all_parties_per_day_growth_pct"`
 }
 
 // Day is one row of the daily_activity view.
@@ -61,11 +73,19 @@ type Day struct {
 	NewAddresses      uint64    `ch:"new_addresses"`
 	NewAddressesExact uint8     `ch:"new_addresses_exact"`
 	ContractCreations uint64    `ch:"contract_creations"`
+	NewSenders        uint64    `ch:"new_senders"`
+	ActiveAllParties  uint64    `ch:"active_all_parties"`
+	NewAllParties     uint64    `ch:"new_all_parties"`
 }
 
 // Report is a month compared with the month before.
 type Report struct {
-	Month Month
+	// Definition is the address definition of the active and new
+	// address figures (Participants unless Use chose another).
+	Definition Definition
+	// Source is where the figures come from; LoadSource reads it.
+	Source Source
+	Month  Month
 	// Prev is the month before; its zero value (DaysCovered 0) when none
 	// of its days is indexed.
 	Prev Month
@@ -140,7 +160,7 @@ func latest(ctx context.Context, db queries.DB) (*Report, error) {
 // and, if indexed, the month before.
 func build(m time.Time, months []Month) (*Report, error) {
 	prev := m.AddDate(0, -1, 0)
-	r := &Report{}
+	r := &Report{Definition: Participants}
 	found := false
 	for _, row := range months {
 		switch row.Month.UTC() {
@@ -161,10 +181,16 @@ func build(m time.Time, months []Month) (*Report, error) {
 }
 
 // LoadDays reads the daily series of both months (daily_activity), which
-// WriteChart draws.
+// WriteChart draws, under the report's definition.
 func (r *Report) LoadDays(ctx context.Context, db queries.DB) error {
 	r.Days = nil
-	return selectView(ctx, db, &r.Days, "daily_activity", "*", r.Prev.Month, r.Month.Month.AddDate(0, 1, -1))
+	if err := selectView(ctx, db, &r.Days, "daily_activity", "*", r.Prev.Month, r.Month.Month.AddDate(0, 1, -1)); err != nil {
+		return err
+	}
+	for i := range r.Days {
+		r.Days[i].use(r.Definition)
+	}
+	return nil
 }
 
 // selectView reads the saved query's parameterized view over [from, to].

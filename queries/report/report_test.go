@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -86,4 +87,62 @@ func TestMonthly(t *testing.T) {
 		t.Fatal(err)
 	}
 	report.Golden(t, "2026-02.txt", text.Bytes())
+
+	// Each definition reports its own figures, from the same views, and
+	// the JSON says for every figure where it comes from.
+	for _, tc := range []struct {
+		def          report.Definition
+		active       float64
+		newAddresses uint64
+	}{
+		{report.Participants, want[2].ActiveMean, want[2].NewAddresses},
+		{report.Senders, want[2].SendersMean, want[2].NewSenders},
+		{report.AllParties, want[2].AllPartiesMean, want[2].NewAllParties},
+	} {
+		r, err := report.Monthly(ctx, conn, "2026-01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Use(tc.def)
+		if r.Month.ActiveMean != tc.active || r.Month.NewAddresses != tc.newAddresses {
+			t.Errorf("%s: active %v new %d, want %v %d", tc.def, r.Month.ActiveMean, r.Month.NewAddresses, tc.active, tc.newAddresses)
+		}
+		if err := r.LoadSource(ctx, conn); err != nil {
+			t.Fatal(err)
+		}
+		if r.Source.FirstBlock == 0 && r.Source.LastBlock == 0 {
+			t.Errorf("%s: no block range", tc.def)
+		}
+		var js bytes.Buffer
+		if err := r.WriteJSON(&js); err != nil {
+			t.Fatal(err)
+		}
+		var out struct {
+			Definition string
+			Figures    []struct {
+				Definition, Verification string
+				FirstBlock               uint64 `json:"first_block"`
+				LastBlock                uint64 `json:"last_block"`
+				Complete                 *bool
+			}
+		}
+		if err := json.Unmarshal(js.Bytes(), &out); err != nil {
+			t.Fatal(err)
+		}
+		if out.Definition != string(tc.def) || len(out.Figures) != 5 {
+			t.Fatalf("%s: json %s", tc.def, js.String())
+		}
+		for _, f := range out.Figures {
+			if f.Definition == "" || f.Verification == "" || f.LastBlock != r.Source.LastBlock || f.Complete == nil {
+				t.Errorf("%s: figure without its source: %+v", tc.def, f)
+			}
+		}
+		if tc.def == report.Senders {
+			text.Reset()
+			if err := r.WriteText(&text); err != nil {
+				t.Fatal(err)
+			}
+			report.Golden(t, "2026-01-senders.txt", text.Bytes())
+		}
+	}
 }

@@ -26,6 +26,14 @@ func (r *Report) WriteText(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "%s vs %s (%d/%d days indexed; new addresses exact: %s)\n",
 		name, prevName, m.DaysCovered, m.DaysInMonth, exactness(m.NewExact))
+	def := r.Definition
+	if def == "" {
+		def = Participants
+	}
+	fmt.Fprintf(bw, "  addresses: %s (%s)\n", def, def.Describe())
+	if r.Source.LastBlock > 0 {
+		fmt.Fprintf(bw, "  blocks %d-%d; %s\n", r.Source.FirstBlock, r.Source.LastBlock, r.Source.Verification)
+	}
 	if m.Partial == 1 {
 		fmt.Fprintf(bw, "  PARTIAL MONTH: %d of %d days fully indexed; totals cover those days only, compare per day\n",
 			m.DaysCovered, m.DaysInMonth)

@@ -12,10 +12,11 @@ import (
 // and an order-independent sum of per-row hashes of all columns, deduplicated the way the
 // views read (FINAL for the chain tables, GROUP BY key for the rollups).
 var snapshotQueries = map[string]string{
-	"blocks":       "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM blocks FINAL",
-	"transactions": "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM transactions FINAL",
-	"logs":         "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM logs FINAL",
-	"withdrawals":  "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM withdrawals FINAL",
+	"blocks":          "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM blocks FINAL",
+	"transactions":    "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM transactions FINAL",
+	"logs":            "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM logs FINAL",
+	"withdrawals":     "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM withdrawals FINAL",
+	"token_transfers": "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM token_transfers FINAL",
 	"address_activity": "SELECT count(), sum(cityHash64(day, address, is_sender, fb)) FROM " +
 		"(SELECT day, address, is_sender, min(first_block) AS fb FROM address_activity GROUP BY day, address, is_sender)",
 	"address_first_seen": "SELECT count(), sum(cityHash64(address, fb, ft)) FROM " +

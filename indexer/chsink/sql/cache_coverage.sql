@@ -3,4 +3,4 @@
 -- cached row, and the first and last of them. It reads the cache table only
 -- (one small row per day), so it is cheap; whether each row still applies
 -- to the stored blocks is cache_valid's question.
-SELECT count(), min(day), max(day) FROM _daily_rollup_v1 FINAL;
+SELECT count(), min(day), max(day) FROM _daily_rollup_v2 FINAL;
