@@ -175,6 +175,11 @@ func refDecode(blockJSON, receiptsJSON []byte) (*indexer.Block, error) {
 				}
 			}
 			t.ContractAddress, t.BlobGasUsed, t.BlobGasPrice = r.ContractAddress, refU64(r.BlobGasUsed), refBig(r.BlobGasPrice)
+			if t.Status != nil && *t.Status == 0 {
+				// A failed creation created nothing (issue 21 §4), whatever
+				// address the node names.
+				t.ContractAddress = nil
+			}
 			t.LogCount = uint32(len(r.Logs))
 			for _, l := range r.Logs {
 				b.Logs = append(b.Logs, indexer.Log{
