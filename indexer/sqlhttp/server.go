@@ -37,6 +37,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/net/netutil"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/ethidx/ethidx/indexer/chdb"
@@ -124,12 +125,27 @@ type Config struct {
 	// user's (default 16). More are answered 503 at once, before their
 	// body is read.
 	MaxOpenRequests, MaxOpenRequestsPerUser int
-	Logger                                  *slog.Logger
+	// MaxConnections bounds the connections open at once, idle ones
+	// included (default DefaultMaxConnections): more wait in the
+	// kernel's backlog until one closes, so idle or slow clients cost at
+	// most this many goroutines and buffers. Request headers are bounded
+	// by MaxHeaderBytes.
+	MaxConnections int
+	Logger         *slog.Logger
 	// Page, if set, answers a browser's plain GET / (Accept text/html, no
 	// query) with a page for people (package page); ClickHouse clients'
 	// GET / and every query are unaffected.
 	Page http.Handler
 }
+
+// DefaultMaxConnections bounds the endpoint's open connections unless
+// configured: far above what BI tools and a second ethidx open, far below
+// what exhausts memory (each costs a few KiB).
+const DefaultMaxConnections = 1024
+
+// MaxHeaderBytes bounds a request's header block (net/http's default is
+// 1 MiB): ClickHouse clients send a few hundred bytes.
+const MaxHeaderBytes = 64 << 10
 
 // DefaultMaxExecutionTime bounds endpoint statements unless configured.
 const DefaultMaxExecutionTime = 5 * time.Minute
@@ -184,6 +200,9 @@ func New(engine Backend, cfg Config) *Server {
 	cfg.MaxDecodeMemory = max(cfg.MaxDecodeMemory, 2*cfg.Limits.MaxBlockSize+2*checksumSize)
 	if cfg.MaxOpenRequests <= 0 {
 		cfg.MaxOpenRequests = 64
+	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = DefaultMaxConnections
 	}
 	if cfg.MaxOpenRequestsPerUser <= 0 {
 		cfg.MaxOpenRequestsPerUser = 16
@@ -283,6 +302,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 30 * time.Second,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return base },
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
@@ -299,7 +319,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}()
 	s.log.Debug("SQL endpoint listening", "addr", ln.Addr().String(), "data_dir", s.engine.DataDir())
-	err := srv.Serve(ln)
+	err := srv.Serve(netutil.LimitListener(ln, s.cfg.MaxConnections))
 	if errors.Is(err, http.ErrServerClosed) {
 		<-done
 		return nil
