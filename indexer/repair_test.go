@@ -9,7 +9,6 @@ import (
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	"github.com/ethidx/ethidx/indexer/devchain"
-	"github.com/ethidx/ethidx/indexer/rpcsource"
 	"github.com/ethidx/ethidx/queries"
 )
 
@@ -19,25 +18,8 @@ import (
 // nothing and changes nothing.
 func TestRepairReloadsFromTheFirstStaleBlock(t *testing.T) {
 	ctx := context.Background()
-	chain, err := devchain.New(devchain.Config{Seed: 13, MinTxs: 3, MaxTxs: 6, FinalizedDepth: 100, SafeDepth: 50,
-		GenesisTime: time.Now().Add(-24 * time.Hour), BlockInterval: 12 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer chain.Close()
-	for chain.Head().Number.Uint64() < 90 {
-		if _, err := chain.Mine(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	addr, err := chain.ServeRPC(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := rpcsource.New(ctx, rpcsource.Options{URLs: []string{"http://" + addr}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	chain, src := servedChain(t, devchain.Config{Seed: 13, MinTxs: 3, MaxTxs: 6, FinalizedDepth: 100, SafeDepth: 50,
+		GenesisTime: time.Now().Add(-24 * time.Hour), BlockInterval: 12 * time.Second}, 90)
 	conn, sqlAddr := chsinktest.Conn(t)
 	if err := queries.Install(ctx, conn); err != nil {
 		t.Fatal(err)

@@ -15,9 +15,16 @@ import (
 
 // sourceOf serves a dev chain of cfg, mined to height, and reads it.
 func sourceOf(t *testing.T, cfg devchain.Config, height uint64) indexer.Source {
+	cfg.BlockInterval, cfg.MinTxs, cfg.MaxTxs = 12*time.Second, 2, 4
+	_, src := servedChain(t, cfg, height)
+	return src
+}
+
+// servedChain is a dev chain of cfg, mined to height and served over
+// JSON-RPC, and a source reading it; both close with the test.
+func servedChain(t *testing.T, cfg devchain.Config, height uint64) (*devchain.Chain, *rpcsource.Source) {
 	t.Helper()
 	ctx := context.Background()
-	cfg.BlockInterval, cfg.MinTxs, cfg.MaxTxs = 12*time.Second, 2, 4
 	chain, err := devchain.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +43,8 @@ func sourceOf(t *testing.T, cfg devchain.Config, height uint64) indexer.Source {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return src
+	t.Cleanup(src.Close)
+	return chain, src
 }
 
 // A range that does not link by parent hash to the stored blocks next to
