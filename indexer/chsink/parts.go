@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ethidx/ethidx/indexer"
 )
@@ -38,6 +39,26 @@ func (s *Sink) Parts(ctx context.Context) ([]Part, error) {
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// SettleMutations waits, until ctx ends, for the database's running
+// mutations to finish, so that Parts lists what they leave: a rewind's
+// delete that empties a part drops it once applied.
+func (s *Sink) SettleMutations(ctx context.Context) error {
+	for {
+		var n uint64
+		if err := s.conn.QueryRow(ctx, opQuery("mutations_running")).Scan(&n); err != nil {
+			return fmt.Errorf("reading running mutations: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // LostParts returns the parts of recorded that held rows and are neither
