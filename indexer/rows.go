@@ -32,6 +32,12 @@ type Block struct {
 	Transactions []Transaction
 	Logs         []Log
 	Withdrawals  []Withdrawal
+
+	// Traced says the source fetched the block's call frames (--traces):
+	// Traces is then every frame of every transaction, and empty only for
+	// a block without transactions. Untraced blocks leave both zero.
+	Traced bool
+	Traces []Trace
 }
 
 // Transaction is a transaction with its receipt fields merged in, so the
@@ -105,6 +111,43 @@ type Log struct {
 	Topics         []common.Hash
 	Data           []byte
 }
+
+// Trace is one call frame of a transaction, as a node's call tracer
+// reports it: the top-level call (TraceAddress empty) and every call,
+// creation and self-destruct it made, in execution order. Frame is that
+// order's index within the transaction, so (BlockNumber, TxIndex, Frame) is
+// the frame's chain position.
+type Trace struct {
+	BlockNumber    uint64
+	BlockTimestamp uint64
+	TxIndex        uint32
+	TxHash         common.Hash
+	Frame          uint32
+	// TraceAddress is the path from the top-level frame: [] for it, [0]
+	// for its first child, [0 2] for that child's third child.
+	TraceAddress []uint32
+	// CallType is CALL, STATICCALL, DELEGATECALL, CALLCODE, CREATE,
+	// CREATE2 or SELFDESTRUCT, upper case as go-ethereum's call tracer
+	// names them (trace_block's lower-case names are mapped to these).
+	CallType string
+	From     common.Address
+	// To is the callee, the created contract, or the self-destruct's
+	// beneficiary; nil for a creation that failed.
+	To      *common.Address
+	Value   *big.Int // wei moved by the frame; never nil
+	Gas     uint64
+	GasUsed uint64
+	// Selector is the first four bytes of the input (zero-padded when the
+	// input is shorter); InputSize is its whole length.
+	Selector  [4]byte
+	InputSize uint32
+	// Error is empty when the frame succeeded, else the node's reason
+	// ("execution reverted", "out of gas", ...).
+	Error string
+}
+
+// Depth is the frame's call depth: 0 for the top-level call.
+func (t *Trace) Depth() int { return len(t.TraceAddress) }
 
 // Withdrawal is one beacon-chain withdrawal credited in a block.
 type Withdrawal struct {
