@@ -8,7 +8,7 @@
 //     on every node, plus a Distributed table under the original name.
 //     Every read, and every insert, goes through the Distributed names, so
 //     queries, views and BI tools read the same names as on one node.
-//   - Chain tables (blocks, transactions, logs, withdrawals) are sharded by
+//   - Chain tables (blocks, transactions, logs, withdrawals, traces) are sharded by
 //     block number in runs of 10,000 blocks: a batch, and its rewrite after
 //     a reorg, lands on one shard, and FINAL, which merges row versions
 //     within a shard, stays exact.
@@ -91,6 +91,7 @@ var ShardKey = map[string]string{
 	"logs":               fmt.Sprintf("intDiv(block_number, %d)", ShardRun),
 	"withdrawals":        fmt.Sprintf("intDiv(block_number, %d)", ShardRun),
 	"token_transfers":    fmt.Sprintf("intDiv(block_number, %d)", ShardRun),
+	"traces":             fmt.Sprintf("intDiv(block_number, %d)", ShardRun),
 	"address_activity":   "cityHash64(address)",
 	"address_first_seen": "cityHash64(address)",
 	"address_first_role": "cityHash64(address)",

@@ -14,6 +14,10 @@ type StoredBlock struct {
 	Hash                               common.Hash
 	TxCount, LogCount, WithdrawalCount uint64
 	TxRows, LogRows, WithdrawalRows    uint64
+	// TraceCount is the call frames recorded with a block loaded with
+	// traces (nil: loaded without); TraceRows the frames present.
+	TraceCount *uint64
+	TraceRows  uint64
 }
 
 // Auditor reads what is stored for a range of blocks.
@@ -32,7 +36,9 @@ func (p Discrepancy) String() string { return fmt.Sprintf("block %d: %s", p.Bloc
 
 // Verify compares every block of r in the store with the node's canonical
 // block: present, same hash, and exactly as many transaction, log and
-// withdrawal rows as the block has. It returns the problems found; an
+// withdrawal rows as the block has, and, for a block stored with traces,
+// as many call frames as it recorded (and as the node has, when src
+// fetches traces). It returns the problems found; an
 // error means the audit itself could not run.
 func Verify(ctx context.Context, src Source, store Auditor, r Range, batch uint64, progress Progress) ([]Discrepancy, error) {
 	if progress == nil {
@@ -81,5 +87,13 @@ func compare(c *Block, s StoredBlock) []Discrepancy {
 	check("transaction", len(c.Transactions), s.TxCount, s.TxRows)
 	check("log", len(c.Logs), s.LogCount, s.LogRows)
 	check("withdrawal", len(c.Withdrawals), s.WithdrawalCount, s.WithdrawalRows)
+	switch {
+	case s.TraceCount != nil && c.Traced:
+		check("call frame", len(c.Traces), *s.TraceCount, s.TraceRows)
+	case s.TraceCount != nil && s.TraceRows != *s.TraceCount:
+		// Without the node's frames, the block row's own count is the
+		// reference.
+		out = append(out, p("call frame rows stored %d, count recorded %d", s.TraceRows, *s.TraceCount))
+	}
 	return out
 }

@@ -23,7 +23,7 @@ const partitionBlocks = 1_000_000
 // baseTables hold what the node sent; a loss there is repaired by loading
 // the blocks again. The address tables are derived from transactions and
 // repaired by rebuild.
-var baseTables = map[string]bool{"blocks": true, "transactions": true, "logs": true, "withdrawals": true}
+var baseTables = map[string]bool{"blocks": true, "transactions": true, "logs": true, "withdrawals": true, "traces": true}
 
 // Problem is one piece of lost data: a part the engine took out of service,
 // or rows that the block rows say exist and do not.
@@ -181,21 +181,21 @@ func (s *Sink) ledgerShort(ctx context.Context, done indexer.Ranges, found Damag
 	}
 	var d Damage
 	for rows.Next() {
-		var p, blocks, txs, txRows, logs, logRows, ws, wRows, bRows uint64
-		if err := rows.Scan(&p, &blocks, &txs, &txRows, &logs, &logRows, &ws, &wRows, &bRows); err != nil {
+		var p, blocks, txs, txRows, logs, logRows, ws, wRows, bRows, cs, cRows uint64
+		if err := rows.Scan(&p, &blocks, &txs, &txRows, &logs, &logRows, &ws, &wRows, &bRows, &cs, &cRows); err != nil {
 			return nil, fmt.Errorf("comparing rows with the completion ledger: %w", err)
 		}
 		span, _ := within(done, indexer.Range{From: p * partitionBlocks, To: p*partitionBlocks + partitionBlocks - 1})
 		for _, c := range []struct {
 			table      string
 			have, want uint64
-		}{{"blocks", bRows, blocks}, {"transactions", txRows, txs}, {"logs", logRows, logs}, {"withdrawals", wRows, ws}} {
+		}{{"blocks", bRows, blocks}, {"transactions", txRows, txs}, {"logs", logRows, logs}, {"withdrawals", wRows, ws}, {"traces", cRows, cs}} {
 			if c.have >= c.want || seen[c.table+"/"+span.String()] {
 				continue
 			}
 			d = append(d, Problem{Table: c.table, Blocks: span, Known: true,
 				Reason: fmt.Sprintf("%d of the %d rows the completion ledger records for completed ranges are stored", c.have, c.want),
-				Repair: fmt.Sprintf("ethidx backfill --from %d --to %d", span.From, span.To)})
+				Repair: backfillCommand(c.table, span)})
 		}
 	}
 	return d, rows.Err()
@@ -256,6 +256,16 @@ func (s *Sink) detached(ctx context.Context, done indexer.Ranges) (Damage, error
 	return d, nil
 }
 
+// backfillCommand is the command that loads blocks r again, with their
+// call frames when table is the one that lost rows.
+func backfillCommand(table string, r indexer.Range) string {
+	traces := ""
+	if table == "traces" {
+		traces = "--traces "
+	}
+	return fmt.Sprintf("ethidx backfill %s--from %d --to %d", traces, r.From, r.To)
+}
+
 // partProblem is the problem of a part of table lost from service (its
 // partition given), with the blocks it covered when they can be told and
 // the command that restores its rows.
@@ -284,7 +294,7 @@ func (s *Sink) partProblem(ctx context.Context, done indexer.Ranges, tableName, 
 			}
 		}
 		pr.Blocks, pr.Known = got, true
-		pr.Repair = fmt.Sprintf("ethidx backfill --from %d --to %d (reloads the batches whose rows are missing, then drops the detached part)", got.From, got.To)
+		pr.Repair = backfillCommand(table, got) + " (reloads the batches whose rows are missing, then drops the detached part)"
 	case table == "address_activity":
 		m, err := strconv.ParseUint(partition, 10, 32)
 		if err == nil {
@@ -355,15 +365,15 @@ func (s *Sink) shortPartitions(ctx context.Context, done indexer.Ranges) (Damage
 	var d Damage
 	for rows.Next() {
 		var (
-			p, blocks, txs, txRows, logs, logRows, ws, wRows uint64
+			p, blocks, txs, txRows, logs, logRows, ws, wRows, cs, cRows uint64
 		)
-		if err := rows.Scan(&p, &blocks, &txs, &txRows, &logs, &logRows, &ws, &wRows); err != nil {
+		if err := rows.Scan(&p, &blocks, &txs, &txRows, &logs, &logRows, &ws, &wRows, &cs, &cRows); err != nil {
 			return nil, fmt.Errorf("counting rows per partition: %w", err)
 		}
 		stored[p] = true
 		span := indexer.Range{From: p * partitionBlocks, To: p*partitionBlocks + partitionBlocks - 1}
 		doneSpan, _ := within(done, span)
-		repair := fmt.Sprintf("ethidx backfill --from %d --to %d", doneSpan.From, doneSpan.To)
+		repair := backfillCommand("", doneSpan)
 		if want := doneLen(done, span); blocks < want {
 			d = append(d, Problem{Table: "blocks", Reason: fmt.Sprintf("%d of %d block rows of completed ranges are stored", blocks, want),
 				Blocks: doneSpan, Known: true, Repair: repair})
@@ -371,10 +381,10 @@ func (s *Sink) shortPartitions(ctx context.Context, done indexer.Ranges) (Damage
 		for _, c := range []struct {
 			table      string
 			have, want uint64
-		}{{"transactions", txRows, txs}, {"logs", logRows, logs}, {"withdrawals", wRows, ws}} {
+		}{{"transactions", txRows, txs}, {"logs", logRows, logs}, {"withdrawals", wRows, ws}, {"traces", cRows, cs}} {
 			if c.have < c.want {
 				d = append(d, Problem{Table: c.table, Reason: fmt.Sprintf("%d of the %d rows the block rows count are stored", c.have, c.want),
-					Blocks: doneSpan, Known: true, Repair: repair})
+					Blocks: doneSpan, Known: true, Repair: backfillCommand(c.table, doneSpan)})
 			}
 		}
 	}
@@ -434,12 +444,12 @@ func (s *Sink) Incomplete(ctx context.Context, r indexer.Range, batch uint64) ([
 	stored := map[uint64]uint64{} // batch -> block rows, for batches whose child rows agree
 	short := map[uint64]bool{}
 	for rows.Next() {
-		var g, blocks, txs, txRows, logs, logRows, ws, wRows uint64
-		if err := rows.Scan(&g, &blocks, &txs, &txRows, &logs, &logRows, &ws, &wRows); err != nil {
+		var g, blocks, txs, txRows, logs, logRows, ws, wRows, cs, cRows uint64
+		if err := rows.Scan(&g, &blocks, &txs, &txRows, &logs, &logRows, &ws, &wRows, &cs, &cRows); err != nil {
 			return nil, fmt.Errorf("checking stored rows of %s: %w", r, err)
 		}
 		stored[g] = blocks
-		short[g] = txRows < txs || logRows < logs || wRows < ws
+		short[g] = txRows < txs || logRows < logs || wRows < ws || cRows < cs
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("checking stored rows of %s: %w", r, err)

@@ -14,8 +14,8 @@ import (
 )
 
 // columns lists, per table, the columns the append functions fill, in
-// order. They must match schema/0001_core_tables.sql and the columns later
-// migrations add (0006_signatures.sql).
+// order. They must match schema/0001_core_tables.sql and the columns and
+// tables later migrations add (0006_signatures.sql, 0015_traces.sql).
 var columns = map[string]string{
 	"transactions": strings.Join([]string{
 		"block_number", "block_timestamp", "block_hash", "tx_index", "hash", "type",
@@ -36,8 +36,10 @@ var columns = map[string]string{
 		"transactions_root", "receipts_root", "blob_gas_used", "excess_blob_gas",
 		"parent_beacon_block_root", "withdrawals_root", "tx_count", "tx_success_count",
 		"contract_creations", "blob_tx_count", "blob_count", "log_count", "withdrawal_count",
-		"burned_wei", "fees_wei",
+		"burned_wei", "fees_wei", "trace_count",
 	}, ", "),
+	"traces": "block_number, block_timestamp, transaction_index, transaction_hash, frame, trace_address, depth, " +
+		"call_type, from, to, value, gas, gas_used, input_selector, input_size, error, status",
 }
 
 // The transactions and logs of a batch (hundreds of thousands of cells)
@@ -286,13 +288,55 @@ func appendBlocks(b driver.Batch, blocks []*indexer.Block) (int, error) {
 			blk.StateRoot[:], blk.TransactionsRoot[:], blk.ReceiptsRoot[:], blk.BlobGasUsed, blk.ExcessBlobGas,
 			optHash(blk.ParentBeaconRoot), optHash(blk.WithdrawalsRoot),
 			uint32(len(blk.Transactions)), s.Success, s.Creations, s.BlobTxs, s.Blobs,
-			uint32(len(blk.Logs)), uint32(len(blk.Withdrawals)), s.Burned, s.Fees,
+			uint32(len(blk.Logs)), uint32(len(blk.Withdrawals)), s.Burned, s.Fees, traceCount(blk),
 		)
 		if err != nil {
 			return 0, err
 		}
 	}
 	return len(blocks), nil
+}
+
+// traceCount is the block row's trace_count: its frames, or NULL for a
+// block loaded without traces.
+func traceCount(blk *indexer.Block) *uint32 {
+	if !blk.Traced {
+		return nil
+	}
+	n := uint32(len(blk.Traces))
+	return &n
+}
+
+// appendTraces appends the blocks' call frames row by row (only loads
+// with --traces have any). A frame's status is 1 when its effects stand:
+// the frames arrive in execution order, so each frame's parent is the
+// last frame seen one level up, whose status is already known.
+func appendTraces(b driver.Batch, blocks []*indexer.Block) (int, error) {
+	n := 0
+	var stands []bool // per depth, whether the latest frame there stands
+	for _, blk := range blocks {
+		for i := range blk.Traces {
+			t := &blk.Traces[i]
+			d := t.Depth()
+			ok := t.Error == "" && (d == 0 || d <= len(stands) && stands[d-1])
+			stands = append(stands[:min(d, len(stands))], ok)
+			status := uint8(0)
+			if ok {
+				status = 1
+			}
+			value := t.Value
+			if value == nil {
+				value = new(big.Int)
+			}
+			err := b.Append(t.BlockNumber, unix(t.BlockTimestamp), t.TxIndex, t.TxHash[:], t.Frame, t.TraceAddress, uint32(d),
+				t.CallType, t.From[:], optAddrBytes(t.To), value, t.Gas, t.GasUsed, t.Selector[:], t.InputSize, t.Error, status)
+			if err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
 }
 
 // Summary is the per-block rollup stored beside each block.

@@ -48,8 +48,8 @@ type Sink struct {
 
 // blockRows is what one block contributed to each table.
 type blockRows struct {
-	hash                   common.Hash
-	txs, logs, withdrawals uint64
+	hash                           common.Hash
+	txs, logs, withdrawals, traces uint64
 }
 
 var _ indexer.Sink = (*Sink)(nil)
@@ -89,6 +89,7 @@ func (s *Sink) Write(ctx context.Context, blocks []*indexer.Block) error {
 		{table: "transactions", cols: appendTransactions, count: txRows},
 		{table: "logs", cols: appendLogs, count: logRows},
 		{table: "withdrawals", rows: appendWithdrawals},
+		{table: "traces", rows: appendTraces},
 		{table: "blocks", rows: appendBlocks},
 	}
 	// Each run of cluster.ShardRun blocks is one insert per table (on a
@@ -110,7 +111,8 @@ func (s *Sink) Write(ctx context.Context, blocks []*indexer.Block) error {
 			s.written = map[uint64]blockRows{}
 		}
 		for _, b := range run {
-			s.written[b.Number] = blockRows{hash: b.Hash, txs: uint64(len(b.Transactions)), logs: uint64(len(b.Logs)), withdrawals: uint64(len(b.Withdrawals))}
+			s.written[b.Number] = blockRows{hash: b.Hash, txs: uint64(len(b.Transactions)), logs: uint64(len(b.Logs)),
+				withdrawals: uint64(len(b.Withdrawals)), traces: uint64(len(b.Traces))}
 		}
 		s.mu.Unlock()
 	}
@@ -277,7 +279,7 @@ func (s *Sink) MarkDone(ctx context.Context, r indexer.Range) error {
 	for n := r.From; whole && n <= r.To; n++ {
 		b, ok := s.written[n]
 		whole = ok
-		sum.txs, sum.logs, sum.withdrawals = sum.txs+b.txs, sum.logs+b.logs, sum.withdrawals+b.withdrawals
+		sum.txs, sum.logs, sum.withdrawals, sum.traces = sum.txs+b.txs, sum.logs+b.logs, sum.withdrawals+b.withdrawals, sum.traces+b.traces
 		sum.hash = b.hash
 	}
 	if whole {
@@ -293,7 +295,7 @@ func (s *Sink) MarkDone(ctx context.Context, r indexer.Range) error {
 	chainID, genesis := s.chainID, s.genesis
 	s.mu.Unlock()
 	if err := s.conn.Exec(ctx, opQuery("ledger_insert"), r.From, r.To, string(sum.hash[:]), r.Len(), sum.txs, sum.logs, sum.withdrawals,
-		chainID, string(genesis[:])); err != nil {
+		chainID, string(genesis[:]), sum.traces); err != nil {
 		return fmt.Errorf("recording %s in the completion ledger: %w", r, err)
 	}
 	return nil
@@ -421,13 +423,18 @@ func (s *Sink) Audit(ctx context.Context, from, to uint64) (map[uint64]indexer.S
 			hash          string
 			txc, logc, wc uint32
 			txr, logr, wr uint64
+			tc            *uint32
 		)
-		if err := rows.Scan(&b.Number, &hash, &txc, &logc, &wc, &txr, &logr, &wr); err != nil {
+		if err := rows.Scan(&b.Number, &hash, &txc, &logc, &wc, &txr, &logr, &wr, &tc, &b.TraceRows); err != nil {
 			return nil, fmt.Errorf("auditing blocks: %w", err)
 		}
 		b.Hash = common.BytesToHash([]byte(hash))
 		b.TxCount, b.LogCount, b.WithdrawalCount = uint64(txc), uint64(logc), uint64(wc)
 		b.TxRows, b.LogRows, b.WithdrawalRows = txr, logr, wr
+		if tc != nil {
+			n := uint64(*tc)
+			b.TraceCount = &n
+		}
 		out[b.Number] = b
 	}
 	return out, rows.Err()

@@ -17,10 +17,13 @@ var snapshotQueries = map[string]string{
 	"logs":            "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM logs FINAL",
 	"withdrawals":     "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM withdrawals FINAL",
 	"token_transfers": "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM token_transfers FINAL",
+	"traces":          "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM traces FINAL",
 	"address_activity": "SELECT count(), sum(cityHash64(day, address, is_sender, fb)) FROM " +
 		"(SELECT day, address, is_sender, min(first_block) AS fb FROM address_activity GROUP BY day, address, is_sender)",
 	"address_first_seen": "SELECT count(), sum(cityHash64(address, fb, ft)) FROM " +
 		"(SELECT address, min(first_block) AS fb, min(first_time) AS ft FROM address_first_seen GROUP BY address)",
+	"address_first_role": "SELECT count(), sum(cityHash64(address, role, fb, ft)) FROM " +
+		"(SELECT address, role, min(first_block) AS fb, min(first_time) AS ft FROM address_first_role GROUP BY address, role)",
 }
 
 // savedViews are the saved queries' BI views, fingerprinted whole when the

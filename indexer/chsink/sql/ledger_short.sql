@@ -10,7 +10,7 @@
 WITH
     valid AS
     (
-        SELECT r.from_block AS f, r.to_block AS t, r.blocks AS blocks, r.transactions AS txs, r.logs AS logs, r.withdrawals AS ws
+        SELECT r.from_block AS f, r.to_block AS t, r.blocks AS blocks, r.transactions AS txs, r.logs AS logs, r.withdrawals AS ws, r.traces AS cs
         FROM range_ledger AS r FINAL
         INNER JOIN
         (
@@ -26,12 +26,12 @@ WITH
     ),
     received AS
     (
-        SELECT p, sum(blocks) AS blocks, sum(txs) AS txs, sum(logs) AS logs, sum(ws) AS ws
+        SELECT p, sum(blocks) AS blocks, sum(txs) AS txs, sum(logs) AS logs, sum(ws) AS ws, sum(cs) AS cs
         FROM marked
         GROUP BY p
         HAVING NOT max(overlaps) AND NOT max(spans)
     )
-SELECT g.p, g.blocks, g.txs, ifNull(t.n, 0), g.logs, ifNull(l.n, 0), g.ws, ifNull(w.n, 0), ifNull(b.n, 0)
+SELECT g.p, g.blocks, g.txs, ifNull(t.n, 0), g.logs, ifNull(l.n, 0), g.ws, ifNull(w.n, 0), ifNull(b.n, 0), g.cs, ifNull(c.n, 0)
 FROM received AS g
 LEFT JOIN (SELECT toUInt64(partition_id) AS p, sum(rows) AS n FROM system.parts
            WHERE database = currentDatabase() AND table = 'transactions' AND active GROUP BY p) AS t ON t.p = g.p
@@ -41,4 +41,6 @@ LEFT JOIN (SELECT toUInt64(partition_id) AS p, sum(rows) AS n FROM system.parts
            WHERE database = currentDatabase() AND table = 'withdrawals' AND active GROUP BY p) AS w ON w.p = g.p
 LEFT JOIN (SELECT toUInt64(partition_id) AS p, sum(rows) AS n FROM system.parts
            WHERE database = currentDatabase() AND table = 'blocks' AND active GROUP BY p) AS b ON b.p = g.p
+LEFT JOIN (SELECT toUInt64(partition_id) AS p, sum(rows) AS n FROM system.parts
+           WHERE database = currentDatabase() AND table = 'traces' AND active GROUP BY p) AS c ON c.p = g.p
 SETTINGS join_use_nulls = 1;

@@ -8,7 +8,9 @@
 -- materialized views in 0002_address_rollups.sql and
 -- 0013_token_transfers.sql (keep them in step). Inserting the token
 -- transfers again runs 0014_definitions.sql's views on them, which derive
--- the token parties' address rows (role 2) deleted above.
+-- the token parties' address rows (role 2) deleted above; the parties of
+-- internal value transfers (role 2 too) are derived from the stored
+-- traces with 0015_traces.sql's conditions.
 DELETE FROM address_activity WHERE first_block >= {from:UInt64};
 DELETE FROM address_first_seen WHERE first_block >= {from:UInt64};
 DELETE FROM address_first_role WHERE first_block >= {from:UInt64};
@@ -47,6 +49,32 @@ SELECT
     min(block_timestamp) AS first_time
 FROM transactions FINAL
 WHERE block_number >= {from:UInt64}
+GROUP BY address;
+INSERT INTO address_activity (day, address, is_sender, first_block)
+SELECT
+    toDate(block_timestamp) AS day,
+    a AS address,
+    toUInt8(2) AS is_sender,
+    min(block_number) AS first_block
+FROM traces FINAL
+ARRAY JOIN [from, assumeNotNull(to)] AS a
+WHERE block_number >= {from:UInt64}
+  AND depth > 0 AND value > 0 AND status = 1 AND isNotNull(to)
+  AND call_type IN ('CALL', 'CREATE', 'CREATE2', 'SELFDESTRUCT')
+  AND a != toFixedString(unhex('0000000000000000000000000000000000000000'), 20)
+GROUP BY day, address;
+INSERT INTO address_first_role (address, role, first_block, first_time)
+SELECT
+    a AS address,
+    toUInt8(2) AS role,
+    min(block_number) AS first_block,
+    min(block_timestamp) AS first_time
+FROM traces FINAL
+ARRAY JOIN [from, assumeNotNull(to)] AS a
+WHERE block_number >= {from:UInt64}
+  AND depth > 0 AND value > 0 AND status = 1 AND isNotNull(to)
+  AND call_type IN ('CALL', 'CREATE', 'CREATE2', 'SELFDESTRUCT')
+  AND a != toFixedString(unhex('0000000000000000000000000000000000000000'), 20)
 GROUP BY address;
 DELETE FROM token_transfers WHERE block_number >= {from:UInt64};
 INSERT INTO token_transfers (block_number, block_timestamp, transaction_index, log_index, batch_index, standard, token, from, to, token_id, amount)

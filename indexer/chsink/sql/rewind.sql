@@ -15,6 +15,7 @@ DELETE FROM blocks WHERE number >= {from:UInt64};
 DELETE FROM transactions WHERE block_number >= {from:UInt64};
 DELETE FROM logs WHERE block_number >= {from:UInt64};
 DELETE FROM withdrawals WHERE block_number >= {from:UInt64};
+DELETE FROM traces WHERE block_number >= {from:UInt64};
 DELETE FROM token_transfers WHERE block_number >= {from:UInt64};
 DELETE FROM address_activity WHERE first_block >= {from:UInt64};
 DELETE FROM address_first_seen WHERE first_block >= {from:UInt64};

@@ -7,4 +7,5 @@ SELECT
   + (SELECT count() FROM logs WHERE block_number >= {from:UInt64})
   + (SELECT count() FROM withdrawals WHERE block_number >= {from:UInt64})
   + (SELECT count() FROM token_transfers WHERE block_number >= {from:UInt64})
+  + (SELECT count() FROM traces WHERE block_number >= {from:UInt64})
   + (SELECT count() FROM address_first_seen WHERE first_block >= {from:UInt64});
