@@ -35,7 +35,7 @@ func backfillCommand() *cli.Command {
 			"`ethidx status` then shows it as one range with no gap.\n" +
 			"deploy/kubernetes/backfill-job.yaml runs N workers as a Kubernetes Job.",
 		Flags: append(own(
-			fromFlag, toFlag, fromDateFlag, toDateFlag,
+			fromFlag, toFlag, fromDateFlag, toDateFlag, tracesFlag,
 			&cli.StringFlag{Name: "worker", Usage: "i/N: load share i (1-based) of N: batches i, i+N, i+2N, ... of the range; rerun to resume"},
 			&cli.BoolFlag{Name: "repair", Usage: "first check the stored blocks' hashes against the node and reload from the first that differs (the repair `ethidx verify` names)"},
 		), groups(catStorage, catNode, catLoading, catLogging)...),

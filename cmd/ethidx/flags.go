@@ -103,6 +103,8 @@ var (
 	fromDateFlag = &cli.StringFlag{Name: "from-date", Usage: "first UTC day, YYYY-MM-DD"}
 	toDateFlag   = &cli.StringFlag{Name: "to-date", Usage: "last UTC day, YYYY-MM-DD (inclusive)"}
 	formatFlag   = &cli.StringFlag{Name: "format", Usage: "table, csv, json or tsv", Value: "table"}
+	tracesFlag   = &cli.BoolFlag{Name: "traces", Usage: "also load every call frame of every transaction into the traces table " +
+		"(debug_traceBlockByHash with the call tracer, or trace_block; the node must serve one)"}
 )
 
 // checkFormat refuses an unknown --format before the engine starts.

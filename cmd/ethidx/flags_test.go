@@ -94,7 +94,7 @@ func flagSamples(t *testing.T) map[string]string {
 		"table": "blocks", "output": "out",
 		"definition": "senders", "report format": "json",
 		"metrics-addr": "127.0.0.1:9100", "start": "3", "finality": "latest",
-		"confirmations": "2", "once": "", "repair": "", "poll": "2s", "refresh": "2m0s", "ready-lag": "10",
+		"confirmations": "2", "once": "", "repair": "", "traces": "", "poll": "2s", "refresh": "2m0s", "ready-lag": "10",
 		"rpc-addr": "127.0.0.1:18546", "block-time": "2s", "history": "1d",
 		"history-interval": "1h0m0s", "accounts": "5", "seed": "9", "max-blocks": "3",
 		"max-response-size": "16777216", "max-server-memory-usage": "8589934592", "reserved-memory": "1073741824",

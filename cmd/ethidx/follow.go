@@ -26,7 +26,7 @@ func followCommand() *cli.Command {
 			"catches up in parallel when far behind, then loads block by block. Every block's\n" +
 			"parent hash is checked against what is stored; on a mismatch the orphaned blocks'\n" +
 			"rows are removed from every table and the canonical ones loaded.",
-		Flags: append(own(
+		Flags: append(own(tracesFlag,
 			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus /metrics, /healthz and /readyz on host:port (empty = off; no host, as in :9100, = 127.0.0.1; 0.0.0.0:9100 for every interface)"},
 			&cli.StringFlag{Name: "start", Usage: "first block when nothing is stored yet (default: the horizon)"},
 			&cli.StringFlag{Name: "finality", Usage: "finalized, safe or latest", Value: "finalized"},

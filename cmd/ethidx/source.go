@@ -56,6 +56,7 @@ func openSource(c *cli.Context, onError func(error)) (*rpcsource.Source, error) 
 		ChainID: c.Uint64("chain-id"),
 		RPS:     c.Float64("rps"),
 		Verify:  verify,
+		Traces:  c.Bool("traces"),
 		OnError: onError,
 		// Checked by checkResponseSize: 0 or at most 1 TiB.
 		MaxResponseSize: int64(c.Uint64("max-response-size")),

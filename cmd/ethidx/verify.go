@@ -23,7 +23,7 @@ func verifyCommand() *cli.Command {
 			"exactly as many transaction, log and withdrawal rows as the node reports?\n" +
 			"Prints each problem; exits 1 if there is any, naming the repair: a backfill --repair\n" +
 			"of the range, which reloads from the first stored block that is not the node's.",
-		Flags: append(append(own(fromFlag, toFlag),
+		Flags: append(append(own(fromFlag, toFlag, tracesFlag),
 			groups(catStorage, catNode, catLogging)...), shared("batch")...),
 		Action: func(c *cli.Context) error {
 			if !c.IsSet("from") || !c.IsSet("to") {

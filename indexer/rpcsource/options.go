@@ -35,6 +35,9 @@ type Options struct {
 	// Verify says how much of each block is proven against its header
 	// before it is returned; the zero value is VerifyRoots.
 	Verify Verify
+	// Traces says every block is fetched with its call frames
+	// (Block.Traced, Block.Traces).
+	Traces bool
 	// OnError, if set, is called for every failed call attempt, retried or
 	// not, except answers that a block is not there yet (e.g. to count RPC
 	// errors in metrics). It must be cheap and safe for concurrent use.

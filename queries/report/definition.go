@@ -18,7 +18,8 @@ const (
 	// transaction as sender (Artemis' dau and new_users, growthepie).
 	Senders Definition = "senders"
 	// AllParties: participants plus the from and to of token transfers of
-	// non-zero amount, never the zero address.
+	// non-zero amount, and of internal value transfers in blocks loaded
+	// with --traces; never the zero address.
 	AllParties Definition = "all_parties"
 )
 
@@ -28,7 +29,8 @@ func (d Definition) Describe() string {
 	case Senders:
 		return "senders of a top-level transaction; new = first transaction as sender"
 	case AllParties:
-		return "sender, recipient or created contract, plus the from and to of token transfers (non-zero amount, not the zero address)"
+		return "sender, recipient or created contract, plus the from and to of token transfers (non-zero amount) " +
+			"and of internal value transfers (blocks loaded with --traces), never the zero address"
 	default:
 		return "sender, recipient or created contract of a top-level transaction"
 	}

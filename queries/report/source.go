@@ -22,10 +22,17 @@ type Source struct {
 	FirstBlock, LastBlock uint64
 	// Verification is how the blocks were checked against a node.
 	Verification string
+	// Blocks is how many blocks are stored in that range, Traced how many
+	// of them were loaded with --traces (their internal value transfers
+	// count under all_parties).
+	Blocks, Traced uint64
 }
 
 //go:embed sql/verified.sql
 var verifiedSQL string
+
+//go:embed sql/traced.sql
+var tracedSQL string
 
 // LoadSource reads the block range of both months (daily_coverage) and
 // the newest verify run covering it.
@@ -54,6 +61,16 @@ func (r *Report) LoadSource(ctx context.Context, db queries.DB) error {
 	if err := db.Select(qctx, &runs, schema.SplitStatements(verifiedSQL)[0]); err != nil {
 		return fmt.Errorf("reading verify runs: %w", err)
 	}
+	var traced []struct {
+		Blocks uint64 `ch:"blocks"`
+		Traced uint64 `ch:"traced"`
+	}
+	if err := db.Select(qctx, &traced, schema.SplitStatements(tracedSQL)[0]); err != nil {
+		return fmt.Errorf("counting traced blocks: %w", err)
+	}
+	if len(traced) == 1 {
+		r.Source.Blocks, r.Source.Traced = traced[0].Blocks, traced[0].Traced
+	}
 	r.Source.Verification = "not audited by `ethidx verify`; each block was checked at load by the backfill's --verify mode (roots by default)"
 	if len(runs) == 1 {
 		r.Source.Verification = fmt.Sprintf("audited against a node by `ethidx verify` (blocks %d-%d, %d problems, %s)",
@@ -77,6 +94,9 @@ type jsonFigure struct {
 	DaysInMonth  uint8    `json:"days_in_month"`
 	Complete     bool     `json:"complete"`
 	Exact        *bool    `json:"exact,omitempty"`
+	// TracedBlocks is, for all_parties, how many of the blocks were
+	// loaded with --traces: internal value transfers count in those only.
+	TracedBlocks *uint64 `json:"traced_blocks,omitempty"`
 }
 
 // WriteJSON prints the report as JSON: each figure with its definition,
@@ -101,9 +121,13 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	}
 	exact := m.NewExact == 1 && (p.DaysCovered == 0 || p.NewExact == 1)
 	fig := func(name, col, definition string, v, pv float64, g *float64, ex *bool) jsonFigure {
-		return jsonFigure{Name: name, Column: col, Value: v, Previous: prev(pv), GrowthPct: g, Definition: definition,
+		f := jsonFigure{Name: name, Column: col, Value: v, Previous: prev(pv), GrowthPct: g, Definition: definition,
 			FirstBlock: r.Source.FirstBlock, LastBlock: r.Source.LastBlock, Verification: r.Source.Verification,
 			DaysCovered: m.DaysCovered, DaysInMonth: m.DaysInMonth, Complete: m.Partial == 0 && p.Partial == 0 && p.DaysCovered > 0, Exact: ex}
+		if definition == string(AllParties) {
+			f.TracedBlocks = &r.Source.Traced
+		}
+		return f
 	}
 	out := struct {
 		Month      string       `json:"month"`

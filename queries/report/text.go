@@ -33,6 +33,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(bw, "  addresses: %s (%s)\n", def, def.Describe())
 	if r.Source.LastBlock > 0 {
 		fmt.Fprintf(bw, "  blocks %d-%d; %s\n", r.Source.FirstBlock, r.Source.LastBlock, r.Source.Verification)
+		if def == AllParties {
+			fmt.Fprintf(bw, "  internal value transfers counted in %d of %d blocks (those loaded with --traces)\n",
+				r.Source.Traced, r.Source.Blocks)
+		}
 	}
 	if m.Partial == 1 {
 		fmt.Fprintf(bw, "  PARTIAL MONTH: %d of %d days fully indexed; totals cover those days only, compare per day\n",
