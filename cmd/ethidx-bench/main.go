@@ -31,7 +31,7 @@ import (
 )
 
 func main() {
-	phase := flag.String("phase", "", "run one phase in this process: null, engine, latency")
+	phase := flag.String("phase", "", "run one phase in this process: null, engine, latency, traces")
 	rpc := flag.String("rpc", "", "replay server URL for a backfill phase (set by the parent)")
 	blocks := flag.Uint64("blocks", 1500, "blocks to backfill")
 	txs := flag.Int("tx-per-block", 300, "mean transactions per generated block")
@@ -40,7 +40,8 @@ func main() {
 	batch := flag.Uint64("batch", indexer.DefaultBatchSize, "blocks per batch")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of each phase run to FILE.PHASE (FILE.null, FILE.engine, FILE.latency)")
 	memProfile := flag.String("memprofile", "", "write a profile of what each phase run allocates to FILE.PHASE")
-	phases := flag.String("phases", "null,engine,latency", "the phases to run, in order, when -phase is not given")
+	phases := flag.String("phases", "null,engine,latency,traces", "the phases to run, in order, when -phase is not given")
+	traceBlocks := flag.Uint64("trace-blocks", 300, "dev chain blocks the traces phase loads without and with --traces")
 	verify := flag.String("verify", "roots", "what the source proves of each block: roots, structure or senders")
 	serve := flag.String("serve", "", "only serve blocks until SIGTERM, printing the URL: \"generated\" (-blocks, -tx-per-block) or comma-separated fixture folders")
 	flag.Parse()
@@ -81,6 +82,8 @@ func main() {
 		err = benchBackfill(ctx, cfg, true)
 	case *phase == "latency":
 		err = benchLatency(ctx)
+	case *phase == "traces":
+		err = benchTraces(ctx, cfg, *traceBlocks)
 	default:
 		err = fmt.Errorf("unknown phase %q", *phase)
 	}
