@@ -26,12 +26,12 @@ for _ in $(seq 1 300); do
 done
 grep "devnet ready" "$DATA/devnet.log"
 
-echo "==> indexing the chain from genesis into the embedded engine ($DATA/engine)"
-ethidx follow --rpc "http://$RPC" --finality latest --start 0 --once
+echo "==> indexing the chain from genesis, with every call frame, into the embedded engine ($DATA/engine)"
+ethidx follow --rpc "http://$RPC" --finality latest --start 0 --once --traces
 
 echo "==> following the live chain for 6 seconds (websocket newHeads)"
 timeout -s TERM 6 "$BIN" --data-dir "$DATA/engine" --http-addr "$SQL" --log-format json \
-  follow --rpc "ws://$RPC" --finality latest --metrics-addr 127.0.0.1:0 >"$DATA/follow.log" 2>&1 || true
+  follow --rpc "ws://$RPC" --finality latest --traces --metrics-addr 127.0.0.1:0 >"$DATA/follow.log" 2>&1 || true
 grep '"msg":"follow stopped"' "$DATA/follow.log" | sed 's/.*indexed_block":\([0-9]*\).*/    followed live up to block \1/' || true
 
 echo
@@ -43,5 +43,9 @@ ethidx query daily_activity --from-date "$(date -u -d '-6 days' +%F)" --to-date 
 echo
 echo "==> ethidx sql: transactions by type"
 ethidx sql "SELECT type, count() AS txs, countIf(status = 0) AS failed FROM transactions FINAL GROUP BY type ORDER BY type"
+echo
+echo "==> ethidx sql: call frames (--traces) by type, and what moved value below the top level"
+ethidx sql "SELECT call_type, count() AS frames, countIf(depth > 0) AS internal, countIf(status = 0) AS reverted FROM traces FINAL GROUP BY call_type ORDER BY frames DESC"
+ethidx sql "SELECT count() AS internal_transfers, round(sum(value_eth), 3) AS eth FROM internal_transfers"
 echo
 echo "Chart: $DATA/activity.svg. Explore: $BIN --data-dir $DATA/engine serve, then curl 'http://127.0.0.1:8123/?query=SELECT+1'"
