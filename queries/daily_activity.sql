@@ -35,8 +35,10 @@
 --                        indexed history is that day (with active_senders:
 --                        the senders definition)
 --   active_all_parties   distinct active addresses plus the from and to of
---                        the day's token transfers of non-zero amount,
---                        never the zero address
+--                        the day's token transfers of non-zero amount and,
+--                        in blocks loaded with --traces, of its internal
+--                        value transfers (schema/0015_traces.sql), never
+--                        the zero address
 --   new_all_parties      those whose first appearance in any of these roles
 --                        is that day
 -- new_addresses_exact says for every definition whether "new" is exact.
