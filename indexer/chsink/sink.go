@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -89,8 +90,11 @@ func (s *Sink) Write(ctx context.Context, blocks []*indexer.Block) error {
 		{table: "transactions", cols: appendTransactions, count: txRows},
 		{table: "logs", cols: appendLogs, count: logRows},
 		{table: "withdrawals", rows: appendWithdrawals},
-		{table: "traces", rows: appendTraces},
 		{table: "blocks", rows: appendBlocks},
+	}
+	if slices.ContainsFunc(blocks, func(b *indexer.Block) bool { return len(b.Traces) > 0 }) {
+		// Only loads with --traces have frames: without, no statement.
+		steps = slices.Insert(steps, len(steps)-1, step{table: "traces", rows: appendTraces})
 	}
 	// Each run of cluster.ShardRun blocks is one insert per table (on a
 	// cluster, one shard's; see cluster.ShardRun); a batch rarely spans two.
