@@ -37,6 +37,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core"
+	"github.com/ethereum/go-ethereum/core/rawdb"
 	"github.com/ethereum/go-ethereum/core/state"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -155,6 +156,12 @@ func New(cfg Config) (*Chain, error) {
 	ethConf.SyncMode = ethconfig.FullSync
 	ethConf.TxPool.NoLocals = true
 	ethConf.LogNoHistory = true // eth_getLogs scans blocks; no background indexer to race with reorgs
+	// An archive node: every block's state is kept, so debug_traceBlock*
+	// can trace any block, not just the newest 128. Only the hash scheme
+	// keeps whole historical tries (the path scheme's history cannot
+	// re-execute a block); in memory it costs little (see the package doc).
+	ethConf.StateScheme = rawdb.HashScheme
+	ethConf.NoPruning = true
 	backend, err := eth.New(stack, &ethConf)
 	if err != nil {
 		stack.Close()
