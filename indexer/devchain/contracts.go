@@ -1,6 +1,8 @@
 package devchain
 
 import (
+	"encoding/binary"
+
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/holiman/uint256"
@@ -8,7 +10,9 @@ import (
 
 // The contracts below are hand-assembled EVM bytecode so the package needs no
 // Solidity compiler. They do just enough to produce the receipts an indexer
-// must handle: ERC-20 Transfer logs, reverts, and failed deployments.
+// must handle: ERC-20 Transfer logs, reverts, and failed deployments, and
+// the call frames a tracer reports: internal value transfers, reverted inner
+// calls, DELEGATECALL and STATICCALL, and contracts created by contracts.
 
 // transferTopic is keccak256("Transfer(address,address,uint256)"), topic 0 of
 // every ERC-20 transfer log.
@@ -89,6 +93,110 @@ var revertingInitcode = []byte{
 	0x60, 0x00, // PUSH1 0
 	0x80, //       DUP1
 	0xfd, //       REVERT
+}
+
+// relayAddress and factoryAddress are where genesis places the relay and
+// the factory, so internal calls and creations happen from block 1 on.
+var (
+	relayAddress   = common.HexToAddress("0x00000000000000000000000000000000000e1a70")
+	factoryAddress = common.HexToAddress("0x00000000000000000000000000000000000fac70")
+)
+
+// Relay ops: the top byte of the relay's first calldata word.
+const (
+	relayCall         = 0 // CALL, forwarding the transaction's value
+	relayDelegateCall = 1
+	relayStaticCall   = 2
+)
+
+// relayRuntime makes one inner call and succeeds whatever the call did, as
+// a wallet or a router does: calldata is one word, op<<248 | target, then
+// the inner call's input. It CALLs the target with the transaction's value
+// (op 0), DELEGATECALLs it (1) or STATICCALLs it (2, or any other op).
+var relayRuntime = []byte{
+	0x60, 0x20, // 0x00 PUSH1 32
+	0x36,       // 0x02 CALLDATASIZE
+	0x03,       // 0x03 SUB                 [n = size-32]
+	0x80,       // 0x04 DUP1                [n n]
+	0x60, 0x20, // 0x05 PUSH1 32
+	0x60, 0x00, // 0x07 PUSH1 0
+	0x37,       // 0x09 CALLDATACOPY        mem[0:n] = calldata[32:]  [n]
+	0x60, 0x00, // 0x0a PUSH1 0             retSize
+	0x60, 0x00, // 0x0c PUSH1 0             retOffset
+	0x82,       // 0x0e DUP3                argsSize n
+	0x60, 0x00, // 0x0f PUSH1 0             argsOffset
+	0x60, 0x00, // 0x11 PUSH1 0
+	0x35,       // 0x13 CALLDATALOAD        [w 0 n 0 0 n]
+	0x80,       // 0x14 DUP1
+	0x60, 0xf8, // 0x15 PUSH1 248
+	0x1c,       // 0x17 SHR                 [op w ...]
+	0x80,       // 0x18 DUP1
+	0x15,       // 0x19 ISZERO
+	0x60, 0x2a, // 0x1a PUSH1 call
+	0x57,       // 0x1c JUMPI               [op w ...]
+	0x60, 0x01, // 0x1d PUSH1 1
+	0x14,       // 0x1f EQ                  [op==1 w ...]
+	0x60, 0x26, // 0x20 PUSH1 delegate
+	0x57, // 0x22 JUMPI               [w 0 n 0 0 n]
+	0x5a, // 0x23 GAS
+	0xfa, // 0x24 STATICCALL
+	0x00, // 0x25 STOP
+	0x5b, // 0x26 JUMPDEST delegate   [w 0 n 0 0 n]
+	0x5a, // 0x27 GAS
+	0xf4, // 0x28 DELEGATECALL
+	0x00, // 0x29 STOP
+	0x5b, // 0x2a JUMPDEST call       [op w 0 n 0 0 n]
+	0x50, // 0x2b POP
+	0x34, // 0x2c CALLVALUE
+	0x90, // 0x2d SWAP1               [w value 0 n 0 0 n]
+	0x5a, // 0x2e GAS
+	0xf1, // 0x2f CALL
+	0x00, // 0x30 STOP
+}
+
+// factoryRuntime deploys the initcode it is given, as token factories and
+// wallet deployers do: calldata is a salt word, then the initcode; a zero
+// salt deploys with CREATE, any other with CREATE2 and that salt. It
+// succeeds whether or not the creation does.
+var factoryRuntime = []byte{
+	0x60, 0x20, // 0x00 PUSH1 32
+	0x36,       // 0x02 CALLDATASIZE
+	0x03,       // 0x03 SUB                 [n = size-32]
+	0x80,       // 0x04 DUP1
+	0x60, 0x20, // 0x05 PUSH1 32
+	0x60, 0x00, // 0x07 PUSH1 0
+	0x37,       // 0x09 CALLDATACOPY        mem[0:n] = initcode  [n]
+	0x60, 0x00, // 0x0a PUSH1 0
+	0x35,       // 0x0c CALLDATALOAD        [salt n]
+	0x80,       // 0x0d DUP1
+	0x60, 0x17, // 0x0e PUSH1 create2
+	0x57,       // 0x10 JUMPI               [salt n]
+	0x50,       // 0x11 POP                 [n]
+	0x60, 0x00, // 0x12 PUSH1 0             offset
+	0x80,       // 0x14 DUP1                value 0
+	0xf0,       // 0x15 CREATE
+	0x00,       // 0x16 STOP
+	0x5b,       // 0x17 JUMPDEST create2    [salt n]
+	0x90,       // 0x18 SWAP1               [n salt]
+	0x60, 0x00, // 0x19 PUSH1 0             offset
+	0x80, // 0x1b DUP1                value 0
+	0xf5, // 0x1c CREATE2
+	0x00, // 0x1d STOP
+}
+
+// relayCalldata encodes a relay call: op and target in one word, then the
+// inner call's input.
+func relayCalldata(op byte, target common.Address, input []byte) []byte {
+	word := common.LeftPadBytes(target[:], 32)
+	word[0] = op
+	return concat(word, input)
+}
+
+// factoryCalldata encodes a factory call; salt 0 means CREATE.
+func factoryCalldata(salt uint64, initcode []byte) []byte {
+	var word [32]byte
+	binary.BigEndian.PutUint64(word[24:], salt)
+	return concat(word[:], initcode)
 }
 
 // withRuntime appends to ctor the standard tail that copies runtime out of

@@ -9,10 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/eth"
 	"github.com/ethereum/go-ethereum/eth/filters"
+	"github.com/ethereum/go-ethereum/eth/tracers"
+	_ "github.com/ethereum/go-ethereum/eth/tracers/native" // registers callTracer and the other native tracers
 	"github.com/ethereum/go-ethereum/node"
 	"github.com/ethereum/go-ethereum/rpc"
 	"github.com/ethereum/go-ethereum/version"
@@ -33,6 +36,7 @@ func newRPCServer(backend *eth.Ethereum) (*rpc.Server, error) {
 	apis = append(apis,
 		rpc.API{Namespace: "eth", Service: filters.NewFilterAPI(filters.NewFilterSystem(backend.APIBackend, filters.Config{}))},
 		rpc.API{Namespace: "web3", Service: web3API{}},
+		rpc.API{Namespace: "debug", Service: traceAPI{tracers.NewAPI(backend.APIBackend)}},
 	)
 	for _, api := range apis {
 		if !servedNamespaces[api.Namespace] {
@@ -43,6 +47,26 @@ func newRPCServer(backend *eth.Ethereum) (*rpc.Server, error) {
 		}
 	}
 	return srv, nil
+}
+
+// traceAPI serves the block and transaction tracing methods of
+// go-ethereum's tracer API (debug_traceBlockByNumber, debug_traceBlockByHash,
+// debug_traceTransaction) with any registered tracer, e.g. callTracer. The
+// API's other methods are left out: debug_standardTraceBlockToFile writes
+// files on the host, which no client of a dev chain should be able to do.
+// The results are the API's own (its result type is unexported, hence any).
+type traceAPI struct{ api *tracers.API }
+
+func (t traceAPI) TraceBlockByNumber(ctx context.Context, number rpc.BlockNumber, config *tracers.TraceConfig) (any, error) {
+	return t.api.TraceBlockByNumber(ctx, number, config)
+}
+
+func (t traceAPI) TraceBlockByHash(ctx context.Context, hash common.Hash, config *tracers.TraceConfig) (any, error) {
+	return t.api.TraceBlockByHash(ctx, hash, config)
+}
+
+func (t traceAPI) TraceTransaction(ctx context.Context, hash common.Hash, config *tracers.TraceConfig) (any, error) {
+	return t.api.TraceTransaction(ctx, hash, config)
 }
 
 // web3API answers web3_clientVersion, which tools call to identify a node.

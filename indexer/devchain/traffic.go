@@ -36,6 +36,8 @@ const (
 	kindOutOfGas                 // token transfer with too little gas: status 0
 	kindBlob                     // type 3 with one or two blobs
 	kindSetCode                  // type 4 delegating authorities to the token code (EIP-7702)
+	kindInternal                 // a call through the relay: an internal payment, reverted call, DELEGATECALL or STATICCALL
+	kindFactory                  // a contract creating a contract (CREATE or CREATE2), now and then failing
 	numKinds
 )
 
@@ -44,7 +46,7 @@ const (
 var weights = [numKinds]int{
 	kindLegacy: 10, kindAccessList: 4, kindTransfer: 25, kindToFresh: 10, kindFromFresh: 6,
 	kindToken: 25, kindDeploy: 2, kindFailedCall: 2, kindFailedDeploy: 0, kindOutOfGas: 1,
-	kindBlob: 3, kindSetCode: 4,
+	kindBlob: 3, kindSetCode: 4, kindInternal: 6, kindFactory: 2,
 }
 
 // failures are the kinds that end in status 0; a block guarantees only one
@@ -143,6 +145,8 @@ func (g *generator) genesis(cc *params.ChainConfig, timestamp uint64) *core.Gene
 		alloc[crypto.PubkeyToAddress(k.PublicKey)] = types.Account{Balance: new(big.Int).Mul(big.NewInt(10), big.NewInt(ether))}
 	}
 	alloc[tokenAddress] = types.Account{Code: tokenRuntime, Balance: new(big.Int)}
+	alloc[relayAddress] = types.Account{Code: relayRuntime, Balance: new(big.Int)}
+	alloc[factoryAddress] = types.Account{Code: factoryRuntime, Balance: new(big.Int)}
 	return &core.Genesis{
 		Config:     cc,
 		Timestamp:  timestamp,
@@ -312,6 +316,10 @@ func (b *blockTraffic) make(k kind) (*types.Transaction, error) {
 		}
 	case kindSetCode:
 		return b.setCode(from)
+	case kindInternal:
+		return b.internal(from)
+	case kindFactory:
+		return b.factory(from)
 	}
 	return b.dynamic(from, ptr(b.address(b.sender())), params.TxGas, b.amount(ether/1000, ether), nil)
 }
@@ -388,6 +396,50 @@ func (b *blockTraffic) setCode(from *ecdsa.PrivateKey) (*types.Transaction, erro
 		AuthList:  auths,
 	}
 	return b.sign(from, tx, b.signer)
+}
+
+// internal sends a transaction through the relay, so its trace holds an
+// inner call: a payment forwarded to a never-seen or known address (the
+// recipient appears only in the trace), a token transfer that reverts inside
+// a transaction that succeeds, a DELEGATECALL running the token's code in
+// the relay's context, or a STATICCALL.
+func (b *blockTraffic) internal(from *ecdsa.PrivateKey) (*types.Transaction, error) {
+	relay := relayAddress
+	switch r := b.rng.IntN(5); r {
+	case 0, 1:
+		to, value := b.address(b.sender()), b.amount(ether/1000, ether)
+		if r == 0 {
+			// Enough for the new address to send later (fundedFresh).
+			to, value = b.newFresh(), b.amount(ether/20, ether)
+		}
+		return b.dynamic(from, &relay, 100_000, value, relayCalldata(relayCall, to, nil))
+	case 2:
+		failing := new(uint256.Int).Lsh(uint256.NewInt(1+b.rng.Uint64N(255)), 248)
+		return b.dynamic(from, &relay, 100_000, nil, relayCalldata(relayCall, b.token(), transferCalldata(b.recipient(), failing)))
+	case 3:
+		return b.dynamic(from, &relay, 100_000, nil, relayCalldata(relayDelegateCall, tokenAddress, transferCalldata(b.recipient(), b.tokenAmount())))
+	}
+	return b.dynamic(from, &relay, 100_000, nil, relayCalldata(relayStaticCall, b.address(b.sender()), nil))
+}
+
+// factory has the factory deploy a token, with CREATE2 (its address then
+// joins the tokens traffic uses) or CREATE, or a constructor that reverts,
+// so the trace holds a failed creation inside a transaction that succeeds.
+func (b *blockTraffic) factory(from *ecdsa.PrivateKey) (*types.Transaction, error) {
+	factory := factoryAddress
+	supply := new(uint256.Int).Mul(uint256.NewInt(1+b.rng.Uint64N(1e9)), uint256.NewInt(uint64(ether)))
+	code := tokenInitcode(supply)
+	switch b.rng.IntN(4) {
+	case 0:
+		return b.dynamic(from, &factory, 300_000, nil, factoryCalldata(0, revertingInitcode))
+	case 1:
+		return b.dynamic(from, &factory, 300_000, nil, factoryCalldata(0, code))
+	}
+	salt := 1 + b.rng.Uint64N(math.MaxUint64-1)
+	var saltWord [32]byte
+	binary.BigEndian.PutUint64(saltWord[24:], salt)
+	b.tokens = append(b.tokens, crypto.CreateAddress2(factory, saltWord, crypto.Keccak256(code)))
+	return b.dynamic(from, &factory, 300_000, nil, factoryCalldata(salt, code))
 }
 
 func (b *blockTraffic) sign(from *ecdsa.PrivateKey, data types.TxData, signer types.Signer) (*types.Transaction, error) {

@@ -14,6 +14,7 @@ type slot struct {
 	n        uint64
 	block    []byte         // eth_getBlockByNumber result, until decoded
 	receipts []byte         // eth_getBlockReceipts result, until decoded
+	untraced *indexer.Block // decoded and checked, waiting for its traces (Options.Traces)
 	out      *indexer.Block // decoded and checked
 	err      error          // why the last attempt did not finish it
 }
@@ -59,6 +60,9 @@ func (s *Source) fetch(ctx context.Context, ep *endpoint, slots []slot, held *bo
 			continue
 		}
 		sl.err = nil
+		if sl.untraced != nil {
+			continue // only its traces are missing
+		}
 		if sl.block == nil {
 			calls = append(calls, &call{method: "eth_getBlockByNumber", params: []any{hexNumber(sl.n), true}})
 			owners = append(owners, sl)
@@ -124,6 +128,11 @@ func (s *Source) fetch(ctx context.Context, ep *endpoint, slots []slot, held *bo
 			return err
 		}
 	}
+	if s.opts.Traces {
+		if err := s.fetchTraces(ctx, ep, slots, held); err != nil {
+			return err
+		}
+	}
 	checkLinks(slots)
 	done := 0
 	for i := range slots {
@@ -184,7 +193,7 @@ func (sl *slot) fail(err error, ep *endpoint) {
 // drop is fail for an error that names its block already (a broken link
 // between two blocks fails both, naming the child).
 func (sl *slot) drop(err error) {
-	sl.block, sl.receipts, sl.out, sl.err = nil, nil, nil, err
+	sl.block, sl.receipts, sl.untraced, sl.out, sl.err = nil, nil, nil, nil, err
 }
 
 func (sl *slot) finish(p *pending) {

@@ -35,9 +35,14 @@ type Options struct {
 	// Verify says how much of each block is proven against its header
 	// before it is returned; the zero value is VerifyRoots.
 	Verify Verify
-	// Traces says every block is fetched with its call frames
-	// (Block.Traced, Block.Traces).
+	// Traces says every block also gets its call frames (Block.Traced and
+	// Block.Traces), from debug_traceBlockByHash with callTracer or, on
+	// nodes without it, trace_block; New refuses, with an error wrapping
+	// ErrNoTraces, a node that serves neither.
 	Traces bool
+	// traceMethod, if set, is the only trace method asked for: tests use
+	// it to take the trace_block path on nodes that serve both.
+	traceMethod string
 	// OnError, if set, is called for every failed call attempt, retried or
 	// not, except answers that a block is not there yet (e.g. to count RPC
 	// errors in metrics). It must be cheap and safe for concurrent use.

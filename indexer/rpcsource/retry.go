@@ -108,7 +108,7 @@ func classify(err error) errKind {
 	if errors.Is(err, indexer.ErrNotFound) {
 		return notFound
 	}
-	if errors.Is(err, ErrNoChainID) {
+	if errors.Is(err, ErrNoChainID) || errors.Is(err, ErrNoTraces) {
 		return permanent
 	}
 	var tl *ResponseTooLargeError

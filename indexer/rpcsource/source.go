@@ -40,6 +40,9 @@ type endpoint struct {
 	// 0 not known yet, 1 yes, -1 no (use eth_getTransactionReceipt).
 	blockReceipts atomic.Int32
 	chainOK       atomic.Bool // its chain id was checked
+	// traces says which trace method the node serves (traces.go): 0 not
+	// known yet, tracesDebug, tracesParity or tracesNone.
+	traces atomic.Int32
 }
 
 // New dials every URL and checks the nodes serve one chain (opts.ChainID,
@@ -76,6 +79,12 @@ func New(ctx context.Context, opts Options) (*Source, error) {
 	if err := s.checkChains(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if opts.Traces {
+		if err := s.ProbeTraces(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }

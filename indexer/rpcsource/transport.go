@@ -45,8 +45,13 @@ type call struct {
 // Response bodies are kept in held until the caller is done with the raw
 // results, then recycled.
 func (s *Source) batch(ctx context.Context, ep *endpoint, calls []*call, held *bodies) error {
+	return s.batchOf(ctx, ep, calls, held, s.opts.BatchSize)
+}
+
+// batchOf is batch with at most size calls per request.
+func (s *Source) batchOf(ctx context.Context, ep *endpoint, calls []*call, held *bodies, size int) error {
 	for len(calls) > 0 {
-		chunk := calls[:min(len(calls), s.opts.BatchSize)]
+		chunk := calls[:min(len(calls), size)]
 		calls = calls[len(chunk):]
 		if err := s.limiter.wait(ctx, len(chunk)); err != nil {
 			return err
