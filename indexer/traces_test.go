@@ -93,8 +93,11 @@ func TestTracesEqualTheNodesCallTracer(t *testing.T) {
 		var res []struct {
 			Result nodeFrame `json:"result"`
 		}
-		if err := client.CallContext(ctx, &res, "debug_traceBlockByNumber", hexutil.Uint64(n), map[string]string{"tracer": "callTracer"}); err != nil {
-			t.Fatal(err)
+		// Genesis has no transactions, and go-ethereum traces no genesis.
+		if n > 0 {
+			if err := client.CallContext(ctx, &res, "debug_traceBlockByNumber", hexutil.Uint64(n), map[string]string{"tracer": "callTracer"}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		var frames []string
 		for i, r := range res {
@@ -103,7 +106,7 @@ func TestTracesEqualTheNodesCallTracer(t *testing.T) {
 		for _, f := range frames {
 			want = append(want, fmt.Sprintf("%d %s", n, f))
 		}
-		if c := chsinktest.Count(t, conn, "SELECT ifNull(trace_count, 999999) FROM blocks FINAL WHERE number = ?", n); c != uint64(len(frames)) {
+		if c := chsinktest.Count(t, conn, "SELECT toUInt64(ifNull(trace_count, 999999)) FROM blocks FINAL WHERE number = ?", n); c != uint64(len(frames)) {
 			t.Errorf("block %d: trace_count %d, node has %d frames", n, c, len(frames))
 		}
 	}

@@ -329,7 +329,7 @@ func appendTraces(b driver.Batch, blocks []*indexer.Block) (int, error) {
 				value = new(big.Int)
 			}
 			err := b.Append(t.BlockNumber, unix(t.BlockTimestamp), t.TxIndex, t.TxHash[:], t.Frame, t.TraceAddress, uint32(d),
-				t.CallType, t.From[:], optAddrBytes(t.To), value, t.Gas, t.GasUsed, t.Selector[:], t.InputSize, t.Error, status)
+				t.CallType, t.From[:], optAddr(t.To), value, t.Gas, t.GasUsed, t.Selector[:], t.InputSize, t.Error, status)
 			if err != nil {
 				return n, err
 			}
@@ -390,6 +390,14 @@ func optHash(h *common.Hash) any {
 		return nil
 	}
 	return h[:]
+}
+
+// optAddr is optHash for an address.
+func optAddr(a *common.Address) any {
+	if a == nil {
+		return nil
+	}
+	return a[:]
 }
 
 // optAddrBytes is optAddr for a column appended whole: a nil element of

@@ -23,6 +23,7 @@ import (
 //	[2 0]   CALL   0xa3 → 0xa4, 9    succeeded, but its parent reverted
 //	[3]     DELEGATECALL to → 0xa5, 3 wei: moves nothing
 //	[4]     CALL   to → 0x00…, 1 wei  the zero address is no party
+//	[5]     CREATE to → NULL         a failed creation: no address
 func tracedBlock(num uint64) *indexer.Block {
 	b := testBlocks(num, 1, 0)[0]
 	tx := b.Transactions[0]
@@ -43,6 +44,7 @@ func tracedBlock(num uint64) *indexer.Block {
 		{[]uint32{2, 0}, "CALL", *addr(3), addr(4), 9, ""},
 		{[]uint32{3}, "DELEGATECALL", *tx.To, addr(5), 3, ""},
 		{[]uint32{4}, "CALL", *tx.To, &zero, 1, ""},
+		{[]uint32{5}, "CREATE", *tx.To, nil, 0, "out of gas"},
 	}
 	b.Traced = true
 	for i, f := range frames {
@@ -70,16 +72,17 @@ func TestTracesStoredAndDerived(t *testing.T) {
 		t.Fatal(err)
 	}
 	for sql, want := range map[string]uint64{
-		"SELECT count() FROM traces FINAL":                                               7,
+		"SELECT count() FROM traces FINAL":                                               8,
+		"SELECT count() FROM traces FINAL WHERE isNull(to)":                              1,
 		"SELECT count() FROM traces FINAL WHERE status = 1":                              5,
 		"SELECT count() FROM traces FINAL WHERE depth = 2 AND status = 0":                1,
 		"SELECT count() FROM blocks FINAL WHERE isNull(trace_count)":                     1,
-		"SELECT sum(trace_count) FROM blocks FINAL":                                      7,
-		"SELECT traces FROM range_ledger FINAL":                                          7,
+		"SELECT sum(trace_count) FROM blocks FINAL":                                      8,
+		"SELECT traces FROM range_ledger FINAL":                                          8,
 		"SELECT count() FROM internal_transfers":                                         3,
 		"SELECT toUInt64(sum(value_wei)) FROM internal_transfers":                        5 + 7 + 1,
 		"SELECT count() FROM contracts_created_by_contracts WHERE contract LIKE '0xa2%'": 1,
-		"SELECT count() FROM traces_hex WHERE method_id = '0xa9059cbb'":                  7,
+		"SELECT count() FROM traces_hex WHERE method_id = '0xa9059cbb'":                  8,
 		// parties: the contract (tx.To), 0xa1 and 0xa2; not 0xa3/0xa4
 		// (reverted), 0xa5 (delegatecall) or the zero address.
 		"SELECT count() FROM address_first_role WHERE role = 2":                                                                    3,
@@ -93,7 +96,7 @@ func TestTracesStoredAndDerived(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a := audit[100]; a.TraceCount == nil || *a.TraceCount != 7 || a.TraceRows != 7 {
+	if a := audit[100]; a.TraceCount == nil || *a.TraceCount != 8 || a.TraceRows != 8 {
 		t.Errorf("audit of the traced block: %+v", a)
 	}
 	if a := audit[99]; a.TraceCount != nil || a.TraceRows != 0 {
