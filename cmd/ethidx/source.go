@@ -73,10 +73,11 @@ func checkVerify(c *cli.Context, name string) error {
 	return nil
 }
 
-// chainMismatch makes a node of the wrong chain bad input (exit 2): it
-// is a configuration error that retrying cannot mend.
+// chainMismatch makes a node of the wrong chain, or one without call
+// traces for --traces, bad input (exit 2): a configuration error that
+// retrying cannot mend.
 func chainMismatch(err error) error {
-	if errors.Is(err, rpcsource.ErrChainMismatch) {
+	if errors.Is(err, rpcsource.ErrChainMismatch) || errors.Is(err, rpcsource.ErrNoTraces) {
 		return badInput("%v", err)
 	}
 	return err
