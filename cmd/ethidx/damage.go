@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/ethidx/ethidx/indexer"
@@ -200,6 +201,7 @@ func (s *store) recordParts() error {
 	if err != nil {
 		return err
 	}
+	parts = slices.DeleteFunc(parts, func(p chsink.Part) bool { return !p.Settled })
 	return writeJSON(filepath.Join(s.dataDir, partsFile), parts)
 }
 

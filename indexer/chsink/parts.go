@@ -20,10 +20,13 @@ type Part struct {
 	MinBlock  int64  `json:"min_block"` // the engine's insert numbers, not chain blocks
 	MaxBlock  int64  `json:"max_block"`
 	Rows      uint64 `json:"rows"`
+	// Settled says the part may be recorded (sql/active_parts.sql): no
+	// lightweight delete or running mutation may drop it on its own.
+	Settled bool `json:"-"`
 }
 
-// Parts lists the active parts of the database whose disappearance
-// LostParts can judge (see sql/active_parts.sql).
+// Parts lists the active parts of the database; those whose
+// disappearance LostParts can judge are Settled (see sql/active_parts.sql).
 func (s *Sink) Parts(ctx context.Context) ([]Part, error) {
 	rows, err := s.conn.Query(ctx, opQuery("active_parts"))
 	if err != nil {
@@ -33,7 +36,7 @@ func (s *Sink) Parts(ctx context.Context) ([]Part, error) {
 	var out []Part
 	for rows.Next() {
 		var p Part
-		if err := rows.Scan(&p.Table, &p.Partition, &p.Name, &p.MinBlock, &p.MaxBlock, &p.Rows); err != nil {
+		if err := rows.Scan(&p.Table, &p.Partition, &p.Name, &p.MinBlock, &p.MaxBlock, &p.Rows, &p.Settled); err != nil {
 			return nil, fmt.Errorf("listing the tables' parts: %w", err)
 		}
 		out = append(out, p)
@@ -64,7 +67,7 @@ func (s *Sink) SettleMutations(ctx context.Context) error {
 // LostParts returns the parts of recorded that held rows and are neither
 // in current nor covered by a part of current (a merge's or a mutation's
 // result: same table and partition, insert numbers spanning the old
-// part's).
+// part's). current is every active part, settled or not.
 func LostParts(recorded, current []Part) []Part {
 	type key struct{ table, partition string }
 	now := map[key][]Part{}
