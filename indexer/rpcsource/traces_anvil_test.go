@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -145,6 +146,7 @@ func TestTracesAnvil(t *testing.T) {
 		return bs
 	}
 	byHash, flat := fetch(methodDebugTrace), fetch(methodParityTrace)
+	tamperedParity(t, url, uint64(head))
 
 	// What both methods report alike: gas figures and error wording are
 	// each client's own (trace_block's top-level gas leaves out the
@@ -179,5 +181,64 @@ func TestTracesAnvil(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("no frame %q", want)
 		}
+	}
+}
+
+// tamperedParity checks trace_block answers that lie are refused: an entry
+// of another block, a frame whose path has no parent, a transaction left
+// out; and that reward entries, which belong to no transaction, are
+// skipped.
+func tamperedParity(t *testing.T, url string, head uint64) {
+	entry := func(res []any, i int) map[string]any { return res[i].(map[string]any) }
+	cases := []struct {
+		name   string
+		edit   func(res []any) any
+		reason string // "" if the answer is fine
+	}{
+		{"reward entry", func(res []any) any {
+			r := map[string]any{"type": "reward", "blockHash": entry(res, 0)["blockHash"], "blockNumber": entry(res, 0)["blockNumber"],
+				"action":       map[string]any{"author": "0x00000000000000000000000000000000000000aa", "rewardType": "block", "value": "0x1"},
+				"traceAddress": []any{}, "subtraces": 0}
+			return append(res, r)
+		}, ""},
+		{"another block's hash", func(res []any) any {
+			entry(res, 0)["blockHash"] = "0x" + strings.Repeat("ab", 32)
+			return res
+		}, "says block hash"},
+		{"orphan path", func(res []any) any {
+			for i := range res {
+				if p := entry(res, i)["traceAddress"].([]any); len(p) > 0 {
+					entry(res, i)["traceAddress"] = []any{7.0}
+					return res
+				}
+			}
+			return res
+		}, "does not follow its parent"},
+		{"transaction left out", func(res []any) any {
+			entry(res, 0)["transactionPosition"] = 1.0
+			return res
+		}, "position"},
+		{"top-level value", func(res []any) any {
+			entry(res, 0)["action"].(map[string]any)["value"] = "0x7"
+			return res
+		}, "wei, the transaction"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			hs := httptest.NewServer(&traceProxy{upstream: url, method: methodParityTrace, edit: c.edit})
+			defer hs.Close()
+			opts := quick(hs.URL)
+			opts.Traces, opts.traceMethod, opts.MaxRetries = true, methodParityTrace, 1
+			src := open(t, opts)
+			// Block 4: a call whose inner call reverts, then a creation.
+			bs, err := src.Blocks(context.Background(), 4, 4)
+			if c.reason == "" {
+				if err != nil || len(bs[0].Traces) != 3 {
+					t.Fatalf("want 3 frames, got %v", err)
+				}
+				return
+			}
+			mustBlockError(t, err, 4, c.reason)
+		})
 	}
 }
