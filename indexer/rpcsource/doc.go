@@ -1,8 +1,11 @@
 // Package rpcsource reads checked blocks from Ethereum nodes over JSON-RPC:
 // eth_getBlockByNumber with full transactions plus eth_getBlockReceipts,
 // falling back to per-transaction eth_getTransactionReceipt on nodes that
-// lack it. Single calls and ws/IPC endpoints go through go-ethereum's rpc
-// client; bulk block batches over HTTP go through a lean transport that
+// lack it. With Options.Traces it also reads every block's call frames,
+// from debug_traceBlockByHash with callTracer or, on nodes without it,
+// trace_block, flattened and checked against the block and its receipts
+// (traces.go). Single calls and ws/IPC endpoints go through go-ethereum's
+// rpc client; bulk block batches over HTTP go through a lean transport that
 // reads each response once (transport.go says why, with numbers).
 //
 // Nodes lie and fail: they return truncated bodies, the wrong block,

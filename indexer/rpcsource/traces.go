@@ -116,10 +116,12 @@ func noTraces(ep *endpoint) error {
 		ErrNoTraces, redact(ep.url), methodDebugTrace, methodParityTrace)
 }
 
-// traceBatchSize is how many trace calls go in one batch: a block's
-// traces are about twice its JSON (every frame's input and output again),
-// so a batch holds a quarter of BatchSize's calls, keeping one answer
-// under MaxResponseSize and geth's 25 MB batch response limit.
+// traceBatchSize is how many trace calls go in one batch: a quarter of
+// BatchSize's. A block's traces can outweigh its block and receipts
+// (callTracer repeats every frame's input and output; not yet measured on
+// mainnet), so fewer per batch keep one answer under MaxResponseSize and
+// geth's 25 MB batch response limit. An answer over the limit still fails
+// cleanly (ResponseTooLargeError) and moves to the next node.
 func (s *Source) traceBatchSize() int { return max(1, s.opts.BatchSize/4) }
 
 // fetchTraces fetches and checks the traces of every slot whose block is

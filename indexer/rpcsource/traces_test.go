@@ -193,10 +193,11 @@ func TestTracesMatchCallTracer(t *testing.T) {
 }
 
 // traceProxy forwards JSON-RPC to a node and lets edit change the result
-// of every debug_traceBlockByHash call in a batch (decoded as generic
-// JSON); it counts the edits.
+// of every call of method (default debug_traceBlockByHash) in a batch,
+// decoded as generic JSON; it counts the edits.
 type traceProxy struct {
 	upstream string
+	method   string
 	edit     func(result []any) any
 	mu       sync.Mutex
 	edits    int
@@ -224,7 +225,11 @@ func (p *traceProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		for _, a := range answers {
 			id, _ := a["id"].(float64)
 			res, ok := a["result"].([]any)
-			if methods[id] == "debug_traceBlockByHash" && ok && len(res) > 0 {
+			method := p.method
+			if method == "" {
+				method = methodDebugTrace
+			}
+			if methods[id] == method && ok && len(res) > 0 {
 				a["result"] = p.edit(res)
 				p.mu.Lock()
 				p.edits++
