@@ -27,6 +27,9 @@ anvil:
 
 test: engine anvil test-go test-drivers
 
+# -timeout 40m, not go test's 10 minutes per package: on 2 cores shared
+# with other work (load 10-19), cmd/ethidx took 11 minutes or more and
+# the indexer package 9 to over 10 (issue #19, measured December 2026).
 test-go:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...

@@ -155,6 +155,7 @@ func snapshotDir(t *testing.T, dir string) map[string]string {
 // The engine's databases and ethidx's own are refused as --database before
 // anything is written: the data dir is not even created.
 func TestReservedDatabaseExitsTwo(t *testing.T) {
+	t.Parallel()
 	for _, db := range []string{"system", "default", "INFORMATION_SCHEMA", "information_schema", chdb.SandboxDatabase, "_ethidx_system"} {
 		dir := filepath.Join(t.TempDir(), "data")
 		out, code := run(t, time.Minute, "--data-dir", dir, "--database", db, "schema", "migrate")
@@ -170,6 +171,7 @@ func TestReservedDatabaseExitsTwo(t *testing.T) {
 // A FORMAT clause in `ethidx sql` is honoured: the engine's bytes, text or
 // binary, reach stdout as they are.
 func TestSQLFormatClause(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out, code := run(t, time.Minute, "--data-dir", dir, "sql", "SELECT 1 AS a, 'x' AS b FORMAT Vertical")
 	if code != 0 || !strings.Contains(out, "Row 1:") || !strings.Contains(out, "a: 1") || !strings.Contains(out, "b: x") {
@@ -185,6 +187,9 @@ func TestSQLFormatClause(t *testing.T) {
 	if err := os.WriteFile(path, pq, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Released after chdbtest's cleanup has closed the engine.
+	inProcessEngine.Lock()
+	t.Cleanup(inProcessEngine.Unlock)
 	eng := chdbtest.Open(t)
 	got, err := eng.Query(context.Background(), "SELECT count(), sum(n) FROM file({p:String}, Parquet)", "TSV", map[string]string{"p": path})
 	if err != nil || string(got) != "1000\t499500\n" {
@@ -196,6 +201,7 @@ func TestSQLFormatClause(t *testing.T) {
 // statements, which the endpoint's guard does not check, read nothing
 // outside the data directory.
 func TestCommandsAreConfined(t *testing.T) {
+	t.Parallel()
 	secret := filepath.Join(t.TempDir(), "secret.txt")
 	if err := os.WriteFile(secret, []byte("ETHIDX-CONFINED-SECRET\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os/exec"
+	"regexp"
 	"syscall"
 	"testing"
 	"time"
@@ -31,16 +33,42 @@ func killAfter(t *testing.T, d time.Duration, args ...string) bool {
 	}
 }
 
+// killWhen starts ethidx with args and SIGKILLs it as soon as ready
+// reports true (polled every few milliseconds), unless it exits first. It
+// reports whether the kill interrupted the process.
+func killWhen(t *testing.T, ready func() bool, args ...string) bool {
+	t.Helper()
+	cmd := exec.Command(ethidxBin, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	for !ready() {
+		select {
+		case <-exited:
+			return false
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	<-exited
+	return true
+}
+
 // SIGKILL at random points of a backfill, 20 times, each run resuming the
 // last: the final tables equal a clean run's — no gap, no duplicate.
 func TestBackfillSurvivesSIGKILL(t *testing.T) {
 	t.Parallel()
+	const blocks = 600
 	srv := replay.New(replay.Options{})
-	if err := srv.Generate(replay.GenOptions{From: 1, Count: 1500, TxPerBlock: 40, Seed: 3}); err != nil {
+	if err := srv.Generate(replay.GenOptions{From: 1, Count: blocks, TxPerBlock: 40, Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
-	// A little latency per request stretches the load over the trials.
-	srv.AddFault(replay.Fault{Kind: replay.FaultLatency, Delay: 40 * time.Millisecond})
+	// Latency per request holds each answer back, so a kill that follows a
+	// request lands before its batch is written; the batches of earlier
+	// requests may be written, or being written, by then.
+	srv.AddFault(replay.Fault{Kind: replay.FaultLatency, Delay: 100 * time.Millisecond})
 	url, stop, err := srv.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -49,12 +77,18 @@ func TestBackfillSurvivesSIGKILL(t *testing.T) {
 	killed := t.TempDir()
 	args := func(dir string) []string {
 		return []string{"--data-dir", dir, "--http-addr", "127.0.0.1:0", "backfill", "--rpc", url,
-			"--from", "1", "--to", "1500", "--batch", "10", "--workers", "3"}
+			"--from", "1", "--to", fmt.Sprint(blocks), "--batch", "10", "--workers", "3"}
 	}
+	// Each trial is killed once it has asked for the receipts of 1 to 40
+	// more blocks: a point in the load, not in time, so the kills land in
+	// the backfill on a loaded machine too (timed ones all hit the engine's
+	// start there), and the trials load a bounded part of the range (at
+	// most the blocks asked for, and the 30 of the batches in flight).
 	rng := rand.New(rand.NewPCG(1, 2))
 	interrupted := 0
 	for trial := 0; trial < 20; trial++ {
-		if killAfter(t, time.Duration(300+rng.IntN(1200))*time.Millisecond, args(killed)...) {
+		until := srv.Calls("eth_getBlockReceipts") + 1 + rng.IntN(40)
+		if killWhen(t, func() bool { return srv.Calls("eth_getBlockReceipts") >= until }, args(killed)...) {
 			interrupted++
 		}
 	}
@@ -62,8 +96,15 @@ func TestBackfillSurvivesSIGKILL(t *testing.T) {
 	if interrupted < 15 {
 		t.Fatalf("only %d of 20 kills interrupted a running backfill; the test needs a longer load", interrupted)
 	}
-	if out, code := run(t, 5*time.Minute, args(killed)...); code != 0 {
+	// The latency only serves the trials: the runs to compare go at full
+	// speed.
+	srv.ClearFaults()
+	out, code := run(t, 5*time.Minute, args(killed)...)
+	if code != 0 {
 		t.Fatalf("final resume: exit %d\n%s", code, out)
+	}
+	if m := regexp.MustCompile(`skipped_blocks=(\d+)`).FindStringSubmatch(out); m != nil {
+		t.Logf("the trials had loaded %s of the %d blocks", m[1], blocks)
 	}
 	clean := t.TempDir()
 	if out, code := run(t, 5*time.Minute, args(clean)...); code != 0 {
