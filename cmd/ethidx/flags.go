@@ -67,7 +67,7 @@ var sharedFlags = []sharedFlag{
 
 	{flag: &cli.StringSliceFlag{Name: "rpc", Category: catNode,
 		Usage: "Ethereum JSON-RPC URL (http, https, ws, wss); repeat or comma-separate for failover"},
-		env: []string{"ETHIDX_RPC", "ETH_RPC_URL"}, check: checkRPC},
+		env: []string{"ETHIDX_RPC", "ETH_RPC_URL"}, check: checkNode},
 	{flag: &cli.Float64Flag{Name: "rps", Category: catNode,
 		Usage: "max RPC requests per second (0 = unlimited)"}, check: checkRPS},
 	{flag: &cli.Uint64Flag{Name: "chain-id", Category: catNode,
@@ -76,7 +76,7 @@ var sharedFlags = []sharedFlag{
 		Usage: "what to prove of each block before storing it: roots (recompute tx hashes, tx/receipts/withdrawals " +
 			"roots, blooms and the block hash), structure (consistency only, for chains that hash differently), " +
 			"senders (roots, and recover every sender: slower)"},
-		env: []string{"ETHIDX_VERIFY"}, check: checkVerify},
+		env: []string{"ETHIDX_VERIFY"}}, // checked by checkNode, with --rpc
 	{flag: &cli.Uint64Flag{Name: "max-response-size", Category: catNode,
 		Usage: "largest answer read from a node, in bytes; a larger or endless one fails on that node and moves to the next --rpc " +
 			"(0 = 4 MiB per call of a batch, at least 64 MiB: a block full of calldata fits)"},
@@ -204,14 +204,6 @@ func checkPort(port string) error {
 		return fmt.Errorf("port %q: want a number from 0 to 65535", port)
 	}
 	return nil
-}
-
-func checkRPC(c *cli.Context, name string) error {
-	if len(c.StringSlice(name)) == 0 {
-		return nil // the commands that need a node say so
-	}
-	_, err := rpcURLs(c)
-	return err
 }
 
 func checkRPS(c *cli.Context, name string) error {
