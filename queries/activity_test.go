@@ -13,6 +13,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/queries/daycache"
 	"github.com/ethidx/ethidx/queries/querytest"
 )
 
@@ -97,7 +98,7 @@ func cachedDays(t *testing.T, conn driver.Conn) uint64 {
 
 func refresh(t *testing.T, conn driver.Conn) int {
 	t.Helper()
-	n, err := queries.Refresh(context.Background(), conn)
+	n, err := daycache.Refresh(context.Background(), conn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestExactUnderRewritesAndReorgs(t *testing.T) {
 	write(t, conn, canonical[fork:])
 	check(t, "after reorg, stale cache", conn, canonical)
 	// The follower's way: only the recent days.
-	n, err := queries.RefreshRange(context.Background(), conn, time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	n, err := daycache.RefreshRange(context.Background(), conn, time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil || n == 0 {
 		t.Errorf("RefreshRange after a reorg cached %d days, err %v", n, err)
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/queries/daycache"
 	"github.com/ethidx/ethidx/queries/querytest"
 )
 
@@ -43,7 +43,7 @@ func TestCacheRefusesDaysWithLostRows(t *testing.T) {
 		}
 		return out
 	}
-	n, err := queries.Refresh(ctx, conn)
+	n, err := daycache.Refresh(ctx, conn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestCacheRefusesDaysWithLostRows(t *testing.T) {
 		t.Fatalf("no other day cached (%d): the test proves nothing", n)
 	}
 	write(t, conn, chain) // the rows come back, as a repairing backfill brings them
-	if _, err := queries.Refresh(ctx, conn); err != nil {
+	if _, err := daycache.Refresh(ctx, conn); err != nil {
 		t.Fatal(err)
 	}
 	if !cachedDays()[day[0].D] {

@@ -8,9 +8,9 @@
 // query` read the same SQL; Run executes one and renders it as a table,
 // CSV, TSV or JSON.
 //
-// The address figures are the only expensive ones. Refresh caches them per
-// complete day; the views use a cached day only while the blocks it was
-// computed from are unchanged, so every figure stays exact under
-// re-inserts, reorgs and late backfills whether or not Refresh has run
-// (see schema/0008_day_cache.sql).
+// The address figures are the only expensive ones. The day cache (package
+// daycache) keeps them per complete day; the views use a cached day only
+// while the blocks it was computed from are unchanged, so every figure
+// stays exact under re-inserts, reorgs and late backfills whether or not
+// the cache is fresh (see schema/0008_day_cache.sql).
 package queries

@@ -19,6 +19,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/rpcsource"
 	"github.com/ethidx/ethidx/internal/fixtures"
 	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/queries/daycache"
 	"github.com/ethidx/ethidx/queries/report"
 )
 
@@ -144,7 +145,7 @@ func TestEra1FirstDays(t *testing.T) {
 
 	for _, cached := range []bool{false, true} {
 		if cached {
-			if n, err := queries.Refresh(ctx, conn); err != nil || n != 2 {
+			if n, err := daycache.Refresh(ctx, conn); err != nil || n != 2 {
 				t.Fatalf("Refresh cached %d days (%v), want the 2 complete ones", n, err)
 			}
 		}

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-//go:embed *.sql install/*.sql cache/*.sql
+//go:embed *.sql install/*.sql installed/*.sql
 var files embed.FS
 
 // Query is one saved query.

@@ -20,6 +20,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
 	"github.com/ethidx/ethidx/indexer/sqlhttp/sqlhttptest"
 	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/queries/daycache"
 	"github.com/ethidx/ethidx/queries/querytest"
 )
 
@@ -179,7 +180,7 @@ func TestViewsFromAnyDatabase(t *testing.T) {
 	}
 	write(t, a, querytest.Chain(0, 330, 1))
 	write(t, b, querytest.Chain(0, 200, 2))
-	if _, err := queries.Refresh(ctx, a); err != nil { // cached days in a, live ones in b
+	if _, err := daycache.Refresh(ctx, a); err != nil { // cached days in a, live ones in b
 		t.Fatal(err)
 	}
 	def := openDB(t, addr, "default")

@@ -29,6 +29,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/queries/daycache"
 	"github.com/ethidx/ethidx/queries/report"
 	"github.com/ethidx/ethidx/store"
 )
@@ -145,12 +146,12 @@ func run(ctx context.Context, dataDir string, runs int, tsIndex bool, chart stri
 	var cached int
 	measure("Refresh (every complete day)", 1, 0, func() error {
 		var err error
-		cached, err = queries.Refresh(ctx, conn)
+		cached, err = daycache.Refresh(ctx, conn)
 		return err
 	})
 	fmt.Printf("  %-46s %d\n", "days cached", cached)
 	measure("Refresh, nothing to do", runs, 0, func() error {
-		_, err := queries.Refresh(ctx, conn)
+		_, err := daycache.Refresh(ctx, conn)
 		return err
 	})
 

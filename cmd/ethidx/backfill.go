@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -51,7 +52,7 @@ func runBackfill(c *cli.Context) error {
 	if c.Bool("repair") && shards > 1 {
 		return badInput("--repair checks the whole range in one process: give it without --worker")
 	}
-	src, r, err := sourceAndRange(c)
+	src, r, err := sourceAndRange(c, nil)
 	if err != nil {
 		return err
 	}
@@ -118,83 +119,94 @@ func runBackfill(c *cli.Context) error {
 	return st.refreshThen(c.Context, step("caching the daily figures of the loaded days"))
 }
 
-// sourceAndRange checks the range flags, connects to the node and resolves
-// the range to blocks it has.
-func sourceAndRange(c *cli.Context) (*rpcsource.Source, indexer.Range, error) {
-	if err := checkRangeFlags(c); err != nil {
-		return nil, indexer.Range{}, err
-	}
-	src, err := openSource(c, nil)
+// sourceAndRange reads the range and node flags, connects to the node
+// and resolves the range to blocks it has.
+func sourceAndRange(c *cli.Context, onError func(error)) (*rpcsource.Source, indexer.Range, error) {
+	rf, err := parseRange(c)
 	if err != nil {
 		return nil, indexer.Range{}, err
 	}
-	r, err := resolveRange(c, src)
+	opts, err := nodeOptions(c)
+	if err != nil {
+		return nil, indexer.Range{}, err
+	}
+	opts.OnError = onError
+	src, err := openSource(c.Context, opts)
+	if err != nil {
+		return nil, indexer.Range{}, err
+	}
+	r, err := rf.resolve(c.Context, src)
 	return src, r, err
 }
 
-// checkRangeFlags validates the range flags' shape before any network use.
-func checkRangeFlags(c *cli.Context) error {
+// rangeFlags is --from/--to or --from-date/--to-date as given: blocks, or
+// UTC days that the node turns into blocks.
+type rangeFlags struct {
+	blocks   *indexer.Range // --from/--to; nil for days
+	from, to time.Time      // --from-date/--to-date
+}
+
+// parseRange reads the range flags, before any network use.
+func parseRange(c *cli.Context) (rangeFlags, error) {
 	byBlock := c.IsSet("from") || c.IsSet("to")
 	byDate := c.IsSet("from-date") || c.IsSet("to-date")
 	switch {
 	case byBlock && byDate:
-		return badInput("give --from/--to or --from-date/--to-date, not both")
+		return rangeFlags{}, badInput("give --from/--to or --from-date/--to-date, not both")
 	case byBlock:
 		from, err := parseBlock("--from", c.String("from"))
 		if err != nil {
-			return err
+			return rangeFlags{}, err
 		}
 		to, err := parseBlock("--to", c.String("to"))
 		if err != nil {
-			return err
+			return rangeFlags{}, err
 		}
 		if to < from {
-			return badInput("--to %d is before --from %d", to, from)
+			return rangeFlags{}, badInput("--to %d is before --from %d", to, from)
 		}
+		return rangeFlags{blocks: &indexer.Range{From: from, To: to}}, nil
 	case byDate:
 		from, err := parseDate("--from-date", c.String("from-date"))
 		if err != nil {
-			return err
+			return rangeFlags{}, err
 		}
 		to, err := parseDate("--to-date", c.String("to-date"))
 		if err != nil {
-			return err
+			return rangeFlags{}, err
 		}
 		if to.Before(from) {
-			return badInput("--to-date %s is before --from-date %s", c.String("to-date"), c.String("from-date"))
+			return rangeFlags{}, badInput("--to-date %s is before --from-date %s", c.String("to-date"), c.String("from-date"))
 		}
-	default:
-		return badInput("give a range: --from N --to M, or --from-date D --to-date D")
+		return rangeFlags{from: from, to: to}, nil
 	}
-	return nil
+	return rangeFlags{}, badInput("give a range: --from N --to M, or --from-date D --to-date D")
 }
 
-// resolveRange turns the range flags into blocks, checking the node has them.
-func resolveRange(c *cli.Context, src indexer.Source) (indexer.Range, error) {
-	head, err := src.Head(c.Context, indexer.Latest)
+// resolve turns the range into blocks, checking the node has them.
+func (rf rangeFlags) resolve(ctx context.Context, src indexer.Source) (indexer.Range, error) {
+	head, err := src.Head(ctx, indexer.Latest)
 	if err != nil {
 		return indexer.Range{}, fmt.Errorf("reading the node's head: %w", err)
 	}
 	var r indexer.Range
-	if c.IsSet("from") {
-		r.From, _ = parseBlock("--from", c.String("from"))
-		r.To, _ = parseBlock("--to", c.String("to"))
+	if rf.blocks != nil {
+		r = *rf.blocks
 	} else {
-		from, _ := parseDate("--from-date", c.String("from-date"))
-		to, _ := parseDate("--to-date", c.String("to-date"))
-		days, err := indexer.DateRange(c.Context, src, from, to, head.Number)
+		days, err := indexer.DateRange(ctx, src, rf.from, rf.to, head.Number)
 		if err != nil {
 			return r, err
 		}
 		// With the blocks on either side, which make the first and last
 		// days complete.
 		r = days.WithNeighbours(head.Number)
-		slog.Info("dates resolved", "from_date", c.String("from-date"), "to_date", c.String("to-date"), "days_blocks", days.String(), "blocks", r.String())
+		slog.Info("dates resolved", "from_date", rf.from.Format(time.DateOnly), "to_date", rf.to.Format(time.DateOnly),
+			"days_blocks", days.String(), "blocks", r.String())
 	}
 	if r.To > head.Number {
 		return r, fmt.Errorf("block %d is beyond the node's head %d: the node is behind or not synced; wait, or lower --to", r.To, head.Number)
 	}
-	if fin, err := src.Head(c.Context, indexer.Finalized); err == nil && r.To > fin.Number {
+	if fin, err := src.Head(ctx, indexer.Finalized); err == nil && r.To > fin.Number {
 		slog.Warn("range reaches past the finalized block; a reorg could change those blocks later (use follow to track the head)",
 			"to", r.To, "finalized", fin.Number)
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/queries"
 	"github.com/ethidx/ethidx/queries/export"
@@ -101,17 +100,11 @@ func exportRequest(c *cli.Context) (export.Request, error) {
 	if fi, err := os.Stat(req.Dir); err == nil && !fi.IsDir() {
 		return req, badInput("--output %s is a file: give a directory (it is created if missing)", req.Dir)
 	}
-	if err := checkRangeFlags(c); err != nil {
+	rf, err := parseRange(c)
+	if err != nil {
 		return req, err
 	}
-	if c.IsSet("from") || c.IsSet("to") {
-		from, _ := parseBlock("--from", c.String("from"))
-		to, _ := parseBlock("--to", c.String("to"))
-		req.Blocks = &indexer.Range{From: from, To: to}
-	} else {
-		req.From, _ = parseDate("--from-date", c.String("from-date"))
-		req.To, _ = parseDate("--to-date", c.String("to-date"))
-	}
+	req.Blocks, req.From, req.To = rf.blocks, rf.from, rf.to
 	if err := export.Check(req); err != nil {
 		return req, usageError{err}
 	}

@@ -68,7 +68,12 @@ func runFollow(c *cli.Context) error {
 		start = &n
 	}
 	m := newFollowMetrics(c.Uint64("ready-lag"), c.Duration("poll"))
-	src, err := openSource(c, func(error) { m.rpcErrors.Inc() })
+	node, err := nodeOptions(c)
+	if err != nil {
+		return err
+	}
+	node.OnError = func(error) { m.rpcErrors.Inc() }
+	src, err := openSource(c.Context, node)
 	if err != nil {
 		return err
 	}
@@ -98,7 +103,7 @@ func runFollow(c *cli.Context) error {
 	}
 	opts := indexer.FollowOptions{
 		Finality: fin, Confirmations: c.Uint64("confirmations"), Start: start,
-		Once: c.Bool("once"), Poll: c.Duration("poll"), Heads: heads(c),
+		Once: c.Bool("once"), Poll: c.Duration("poll"), Heads: rpcsource.Heads(c.Context, node.URLs, slog.Default()),
 		BatchSize: c.Uint64("batch"), Workers: c.Int("workers"),
 		Progress: newProgress("follow"), Observer: m, Logger: slog.Default(),
 	}
@@ -138,7 +143,7 @@ func runFollow(c *cli.Context) error {
 					// each time, with how long it has lasted.
 					slog.Error("the node keeps sending a block that fails verification; not ready until it changes",
 						"block", be.Number, "attempts", f.times, "since", f.since.UTC().Format(time.RFC3339),
-						"next_attempt_in", wait.String(), "verify", c.String("verify"))
+						"next_attempt_in", wait.String(), "verify", node.Verify.String())
 				}
 			},
 		}
@@ -222,9 +227,4 @@ func logStopped(ctx context.Context, sink *chsink.Sink) {
 		}
 		slog.Info("follow stopped", "indexed_block", tip)
 	}
-}
-
-func heads(c *cli.Context) <-chan struct{} {
-	urls, _ := rpcURLs(c)
-	return rpcsource.Heads(c.Context, urls, slog.Default())
 }

@@ -12,8 +12,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"slices"
-	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -46,61 +44,6 @@ type interrupted struct {
 }
 
 func (e interrupted) Error() string { return "interrupted (" + e.sig.String() + ")" }
-
-// namesLast lets `ethidx query NAME --from-date D` and `ethidx sql "SQL"
-// --format csv` work as documented: urfave/cli stops reading flags at the
-// first argument, so the arguments of those commands move after their
-// flags.
-func namesLast(args []string) []string {
-	app := newApp()
-	takesValue := func(flags []cli.Flag, a string) bool {
-		if strings.Contains(a, "=") {
-			return false
-		}
-		name := strings.TrimLeft(a, "-")
-		for _, f := range flags {
-			if slices.Contains(f.Names(), name) {
-				dg, ok := f.(cli.DocGenerationFlag)
-				return ok && dg.TakesValue()
-			}
-		}
-		return false
-	}
-	out := append([]string(nil), args...)
-	for i := 1; i < len(out); i++ {
-		a := out[i]
-		if a == "--" {
-			break
-		}
-		if strings.HasPrefix(a, "-") {
-			if takesValue(app.Flags, a) {
-				i++ // skip the flag's value
-			}
-			continue
-		}
-		if a != "query" && a != "sql" {
-			break // the first non-flag is the command
-		}
-		cmd := app.Command(a)
-		var flags, positional []string
-		j := i + 1
-		for ; j < len(out) && out[j] != "--"; j++ {
-			switch b := out[j]; {
-			case strings.HasPrefix(b, "-"):
-				flags = append(flags, b)
-				if takesValue(cmd.Flags, b) && j+1 < len(out) {
-					j++
-					flags = append(flags, out[j])
-				}
-			default:
-				positional = append(positional, b)
-			}
-		}
-		rest := append(append(flags, positional...), out[j:]...)
-		return append(out[:i+1], rest...)
-	}
-	return out
-}
 
 // usageError marks bad input (a malformed flag, DSN, date or range): exit 2.
 type usageError struct{ err error }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/chsink"
-	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/queries/daycache"
 )
 
 func rebuildCommand() *cli.Command {
@@ -56,13 +56,13 @@ func rebuildCommand() *cli.Command {
 			// tables are rebuilt) and again after: a refresh by another
 			// process meanwhile could have cached figures read mid-rebuild,
 			// under block fingerprints that the rebuild does not change.
-			if err := queries.Forget(c.Context, st.conn, first); err != nil {
+			if err := daycache.Forget(c.Context, st.conn, first); err != nil {
 				return err
 			}
 			if err := chsink.New(st.conn).RebuildDerived(c.Context, from); err != nil {
 				return err
 			}
-			if err := queries.Forget(c.Context, st.conn, first); err != nil {
+			if err := daycache.Forget(c.Context, st.conn, first); err != nil {
 				return err
 			}
 			slog.Info("derived tables rebuilt", "from_block", from, "from_day", first.UTC().Format(time.DateOnly),

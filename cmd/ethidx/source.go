@@ -16,10 +16,44 @@ import (
 	"github.com/ethidx/ethidx/indexer/rpcsource"
 )
 
-// rpcURLs reads --rpc, which may be repeated or comma-separated.
-func rpcURLs(c *cli.Context) ([]string, error) {
+// nodeOptions reads the NODE group into the source's options: the one
+// reader of --rpc, --verify, --chain-id, --rps, --max-response-size and
+// --traces (false for commands without it).
+// Without --rpc the URLs are empty (status then asks no node; openSource
+// refuses). Bad values are bad input.
+func nodeOptions(c *cli.Context) (rpcsource.Options, error) {
+	urls, err := parseRPC(c.StringSlice("rpc"))
+	if err != nil {
+		return rpcsource.Options{}, err
+	}
+	verify, err := rpcsource.ParseVerify(c.String("verify"))
+	if err != nil {
+		return rpcsource.Options{}, badInput("--%v", err)
+	}
+	return rpcsource.Options{
+		URLs:    urls,
+		ChainID: c.Uint64("chain-id"),
+		RPS:     c.Float64("rps"),
+		Verify:  verify,
+		Traces:  c.Bool("traces"),
+		// Checked by checkResponseSize: 0 or at most 1 TiB.
+		MaxResponseSize: int64(c.Uint64("max-response-size")),
+		Logger:          slog.Default(),
+	}, nil
+}
+
+// checkNode refuses bad node flags before a command does any work; the
+// command reads them with the same nodeOptions.
+func checkNode(c *cli.Context, _ string) error {
+	_, err := nodeOptions(c)
+	return err
+}
+
+// parseRPC reads the values of --rpc, each of which may be a
+// comma-separated list of URLs.
+func parseRPC(vals []string) ([]string, error) {
 	var urls []string
-	for _, v := range c.StringSlice("rpc") {
+	for _, v := range vals {
 		for _, u := range strings.Split(v, ",") {
 			if u = strings.TrimSpace(u); u == "" {
 				continue
@@ -36,41 +70,16 @@ func rpcURLs(c *cli.Context) ([]string, error) {
 			urls = append(urls, u)
 		}
 	}
-	if len(urls) == 0 {
-		return nil, badInput("--rpc URL is required (an Ethereum JSON-RPC endpoint; also read from $ETHIDX_RPC or $ETH_RPC_URL)")
-	}
 	return urls, nil
 }
 
-func openSource(c *cli.Context, onError func(error)) (*rpcsource.Source, error) {
-	urls, err := rpcURLs(c)
-	if err != nil {
-		return nil, err
+// openSource connects to the node: the one place a source is built.
+func openSource(ctx context.Context, opts rpcsource.Options) (*rpcsource.Source, error) {
+	if len(opts.URLs) == 0 {
+		return nil, badInput("--rpc URL is required (an Ethereum JSON-RPC endpoint; also read from $ETHIDX_RPC or $ETH_RPC_URL)")
 	}
-	verify, err := rpcsource.ParseVerify(c.String("verify"))
-	if err != nil {
-		return nil, badInput("--%v", err)
-	}
-	src, err := rpcsource.New(c.Context, rpcsource.Options{
-		URLs:    urls,
-		ChainID: c.Uint64("chain-id"),
-		RPS:     c.Float64("rps"),
-		Verify:  verify,
-		Traces:  c.Bool("traces"),
-		OnError: onError,
-		// Checked by checkResponseSize: 0 or at most 1 TiB.
-		MaxResponseSize: int64(c.Uint64("max-response-size")),
-		Logger:          slog.Default(),
-	})
+	src, err := rpcsource.New(ctx, opts)
 	return src, chainMismatch(err)
-}
-
-// checkVerify checks --verify before any work.
-func checkVerify(c *cli.Context, name string) error {
-	if _, err := rpcsource.ParseVerify(c.String(name)); err != nil {
-		return badInput("--%v", err)
-	}
-	return nil
 }
 
 // chainMismatch makes a node of the wrong chain, or one without call

@@ -60,9 +60,13 @@ func runStatus(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	opts, err := nodeOptions(c)
+	if err != nil {
+		return err
+	}
 	var node *nodeStatus
-	if len(c.StringSlice("rpc")) > 0 {
-		node = readNode(c, ss.ChainID)
+	if len(opts.URLs) > 0 {
+		node = readNode(c.Context, opts, ss.ChainID)
 	}
 	rep := newStatusReport(st.database, ss, st.damage, node, time.Now())
 	if format == "json" {
@@ -101,26 +105,15 @@ type nodeStatus struct {
 // finalized block) is left out, with its error. A node of another chain
 // than the store's is refused (its head says nothing about this store's
 // lag), unless --chain-id names the chain to expect.
-func readNode(c *cli.Context, storedChain uint64) *nodeStatus {
-	ctx, cancel := context.WithTimeout(c.Context, nodeTimeout)
+func readNode(ctx context.Context, opts rpcsource.Options, storedChain uint64) *nodeStatus {
+	ctx, cancel := context.WithTimeout(ctx, nodeTimeout)
 	defer cancel()
-	n := &nodeStatus{}
-	urls, err := rpcURLs(c)
-	if err != nil {
-		n.Err = err
-		return n
+	if opts.ChainID == 0 {
+		opts.ChainID = storedChain
 	}
-	chain := c.Uint64("chain-id")
-	if chain == 0 {
-		chain = storedChain
-	}
-	src, err := rpcsource.New(ctx, rpcsource.Options{
-		URLs: urls, ChainID: chain, RPS: c.Float64("rps"), Logger: slog.Default(),
-		MaxResponseSize: int64(c.Uint64("max-response-size")),
-	})
+	src, err := openSource(ctx, opts)
 	if err != nil {
-		n.Err = err
-		return n
+		return &nodeStatus{Err: err}
 	}
 	defer src.Close()
 	return nodeHeads(ctx, src)

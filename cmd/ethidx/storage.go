@@ -22,6 +22,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
 	"github.com/ethidx/ethidx/internal/confine"
 	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/queries/daycache"
 	"github.com/ethidx/ethidx/sqltext"
 	storage "github.com/ethidx/ethidx/store"
 )
@@ -192,7 +193,7 @@ func (s *store) refresh(ctx context.Context) error { return s.refreshThen(ctx, f
 // refreshThen is refresh, calling then before it logs (a spinner stops).
 func (s *store) refreshThen(ctx context.Context, then func()) error {
 	start := time.Now()
-	n, err := queries.Refresh(ctx, s.conn)
+	n, err := daycache.Refresh(ctx, s.conn)
 	then()
 	if err != nil {
 		if ctx.Err() != nil {

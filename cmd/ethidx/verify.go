@@ -29,7 +29,7 @@ func verifyCommand() *cli.Command {
 			if !c.IsSet("from") || !c.IsSet("to") {
 				return badInput("give the range to verify: --from N --to M")
 			}
-			src, r, err := sourceAndRange(c)
+			src, r, err := sourceAndRange(c, nil)
 			if err != nil {
 				return err
 			}

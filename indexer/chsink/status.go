@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/queries/daycache"
 )
 
 // Status is what the store knows about itself, without a node: what is
@@ -33,7 +34,7 @@ type Status struct {
 	// unknown).
 	Genesis common.Hash
 	Tables  []TableSize
-	Cache   CacheCoverage
+	Cache   daycache.Coverage
 	// LastVerify is the newest recorded verify run, nil if none.
 	LastVerify *VerifyRun
 	// DetachedParts counts the parts the engine took out of service
@@ -71,23 +72,6 @@ type TableSize struct {
 	CompressedBytes   uint64
 	UncompressedBytes uint64
 	Parts             uint64
-}
-
-// CacheCoverage is the state of the day cache (_daily_rollup_v2).
-type CacheCoverage struct {
-	// CachedDays rows are in the cache, for days First through Last.
-	CachedDays  uint64
-	First, Last time.Time
-	// With Validity (see StatusOptions.Validity): the days that have a
-	// stored block, the complete ones, and those whose cached row still
-	// applies, so the views read them from the cache.
-	Validity     bool
-	StoredDays   uint64
-	CompleteDays uint64
-	ValidDays    uint64
-	// Missing is set when the cache table does not exist (the saved
-	// queries were never installed in this database).
-	Missing bool
 }
 
 // VerifyRun is one recorded `ethidx verify` (schema/0007_verify_runs.sql).
@@ -191,26 +175,20 @@ func (s *Sink) tableSizes(ctx context.Context) ([]TableSize, error) {
 	return out, rows.Err()
 }
 
-func (s *Sink) cacheCoverage(ctx context.Context, validity bool) (CacheCoverage, error) {
-	var c CacheCoverage
-	err := s.conn.QueryRow(ctx, opQuery("cache_coverage")).Scan(&c.CachedDays, &c.First, &c.Last)
+// cacheCoverage reads the day cache's state; a store without the cache
+// table (the saved queries never installed) reports it Missing.
+func (s *Sink) cacheCoverage(ctx context.Context, validity bool) (daycache.Coverage, error) {
+	c, err := daycache.ReadCoverage(ctx, s.conn)
 	if err != nil {
 		if optional(err) {
-			return CacheCoverage{Missing: true}, nil
+			return daycache.Coverage{Missing: true}, nil
 		}
-		return c, fmt.Errorf("reading the day cache: %w", err)
-	}
-	if c.CachedDays == 0 {
-		c.First, c.Last = time.Time{}, time.Time{} // min/max of nothing is 1970-01-01
+		return c, err
 	}
 	if !validity {
 		return c, nil
 	}
-	if err := s.conn.QueryRow(ctx, opQuery("cache_valid")).Scan(&c.StoredDays, &c.CompleteDays, &c.ValidDays); err != nil {
-		return c, fmt.Errorf("comparing stored days with the day cache: %w", err)
-	}
-	c.Validity = true
-	return c, nil
+	return c, c.ReadValidity(ctx, s.conn)
 }
 
 func (s *Sink) lastVerify(ctx context.Context) (*VerifyRun, error) {

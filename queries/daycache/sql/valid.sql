@@ -1,4 +1,4 @@
--- name: cache_valid
+-- name: valid
 -- Every stored day against the day cache: days with a stored block, the
 -- complete ones (every block of the day stored), and those whose cached row
 -- still applies (the views read them from the cache instead of the address
