@@ -178,8 +178,11 @@ func TestViewsFromAnyDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write(t, a, querytest.Chain(0, 330, 1))
-	write(t, b, querytest.Chain(0, 200, 2))
+	chainA, chainB := querytest.Chain(0, 330, 1), querytest.Chain(0, 200, 2)
+	querytest.Trace(chainA) // so the trace views have rows to compare
+	querytest.Trace(chainB[100:])
+	write(t, a, chainA)
+	write(t, b, chainB)
 	if _, err := daycache.Refresh(ctx, a); err != nil { // cached days in a, live ones in b
 		t.Fatal(err)
 	}
@@ -195,7 +198,8 @@ func TestViewsFromAnyDatabase(t *testing.T) {
 	for _, want := range []string{"daily_activity", "daily_activity_between", "monthly_growth", "monthly_growth_between",
 		"daily_fees", "daily_fees_between", "daily_blobs", "daily_blobs_between", "daily_coverage", "daily_coverage_between",
 		"top_contracts", "top_contracts_between", "blocks_hex", "transactions_hex", "logs_hex", "withdrawals_hex",
-		"_daily", "_daily_blocks", "_daily_cache"} {
+		"_daily", "_daily_blocks", "_daily_cache",
+		"traces_hex", "internal_transfers", "contracts_created_by_contracts"} {
 		if _, ok := vs[want]; !ok {
 			t.Errorf("no view %s in chain_a", want)
 		}

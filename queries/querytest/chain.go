@@ -421,3 +421,52 @@ func TokenParties(l *indexer.Log) []common.Address {
 	}
 	return nil
 }
+
+// Trace gives blocks call frames, as a source with --traces would: each
+// transaction's top-level frame, and below a successful call to one of the
+// "contracts" an internal value transfer and, now and then, a contract
+// created by that contract. It marks the blocks traced.
+func Trace(blocks []*indexer.Block) {
+	for _, b := range blocks {
+		b.Traced, b.Traces = true, nil
+		for i, t := range b.Transactions {
+			top := indexer.Trace{
+				BlockNumber: b.Number, BlockTimestamp: b.Timestamp,
+				TxIndex: t.Index, TxHash: t.Hash, TraceAddress: []uint32{},
+				CallType: "CALL", From: t.From, To: t.To, Value: t.Value,
+				Gas: t.Gas, GasUsed: t.GasUsed, InputSize: uint32(len(t.Input)),
+			}
+			copy(top.Selector[:], t.Input)
+			if t.To == nil {
+				top.CallType, top.To = "CREATE", t.ContractAddress
+			}
+			ok := t.Status != nil && *t.Status == 1
+			if !ok {
+				top.Error = "execution reverted"
+				if t.To == nil {
+					top.To = nil // a failed creation created nothing
+				}
+			}
+			b.Traces = append(b.Traces, top)
+			if !ok || t.To == nil || len(t.Input) == 0 {
+				continue
+			}
+			payee := addr(20000 + int(b.Number)%7 + i)
+			b.Traces = append(b.Traces, indexer.Trace{
+				BlockNumber: b.Number, BlockTimestamp: b.Timestamp,
+				TxIndex: t.Index, TxHash: t.Hash, Frame: 1, TraceAddress: []uint32{0},
+				CallType: "CALL", From: *t.To, To: &payee, Value: big.NewInt(1 + int64(b.Number)),
+				Gas: 2300,
+			})
+			if b.Number%3 == 0 {
+				made := common.BigToAddress(new(big.Int).SetUint64(2<<40 | b.Number<<8 | uint64(i)))
+				b.Traces = append(b.Traces, indexer.Trace{
+					BlockNumber: b.Number, BlockTimestamp: b.Timestamp,
+					TxIndex: t.Index, TxHash: t.Hash, Frame: 2, TraceAddress: []uint32{1},
+					CallType: "CREATE2", From: *t.To, To: &made, Value: new(big.Int),
+					Gas: 50_000, GasUsed: 32_000,
+				})
+			}
+		}
+	}
+}
