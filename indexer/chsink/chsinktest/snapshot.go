@@ -3,6 +3,8 @@ package chsinktest
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -49,13 +51,38 @@ func Snapshot(t testing.TB, conn driver.Conn) map[string]string {
 			queries["view "+v] = "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM " + v
 		}
 	}
-	out := map[string]string{}
+	// The queries run side by side, as many at once as the engine lets the
+	// process run (4 lanes): the saved views take seconds each to plan and
+	// run even on a small store, and one at a time they made most of a
+	// comparison's cost.
+	type result struct {
+		name, fp string
+		err      error
+	}
+	results := make(chan result, len(queries))
+	lanes := make(chan struct{}, 4)
 	for name, q := range queries {
-		var n, h uint64
-		if err := conn.QueryRow(ctx, q).Scan(&n, &h); err != nil {
-			t.Fatalf("snapshot of %s: %v", name, err)
+		go func() {
+			lanes <- struct{}{}
+			defer func() { <-lanes }()
+			var n, h uint64
+			err := conn.QueryRow(ctx, q).Scan(&n, &h)
+			results <- result{name, fmt.Sprintf("%d rows, hash %016x", n, h), err}
+		}()
+	}
+	out := map[string]string{}
+	var failed []string
+	for range queries {
+		r := <-results
+		if r.err != nil {
+			failed = append(failed, fmt.Sprintf("snapshot of %s: %v", r.name, r.err))
+			continue
 		}
-		out[name] = fmt.Sprintf("%d rows, hash %016x", n, h)
+		out[r.name] = r.fp
+	}
+	if len(failed) > 0 {
+		sort.Strings(failed)
+		t.Fatal(strings.Join(failed, "\n"))
 	}
 	return out
 }
