@@ -79,7 +79,7 @@ func TestBackfillIdempotent(t *testing.T) {
 
 	clean := chsinktest.Database(t, addr, "clean")
 	backfill(t, src, clean, indexer.Range{From: 1, To: 120}, 50)
-	got, ref := chsinktest.Snapshot(t, conn), chsinktest.Snapshot(t, clean)
+	got, ref := chsinktest.Pair(t, conn, clean)
 	chsinktest.Same(t, "after reloads vs a clean load of 1-120", got, ref)
 }
 
@@ -100,7 +100,7 @@ func TestBackfillShards(t *testing.T) {
 	}
 	clean := chsinktest.Database(t, addr, "clean")
 	backfill(t, src, clean, indexer.Range{From: 1, To: 60}, 60)
-	if got, ref := chsinktest.Snapshot(t, conn), chsinktest.Snapshot(t, clean); got["transactions"] != ref["transactions"] || got["blocks"] != ref["blocks"] {
+	if got, ref := chsinktest.Pair(t, conn, clean); got["transactions"] != ref["transactions"] || got["blocks"] != ref["blocks"] {
 		t.Errorf("sharded load %v != single load %v", got, ref)
 	}
 }
@@ -144,5 +144,6 @@ func TestBackfillShardsRepairTheirOwn(t *testing.T) {
 	}
 	clean := chsinktest.Database(t, addr, "clean")
 	backfill(t, src, clean, r, 60)
-	chsinktest.Same(t, "shards after repairing their own batches vs a single load", chsinktest.Snapshot(t, conn), chsinktest.Snapshot(t, clean))
+	got, want := chsinktest.Pair(t, conn, clean)
+	chsinktest.Same(t, "shards after repairing their own batches vs a single load", got, want)
 }

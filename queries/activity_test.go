@@ -2,7 +2,9 @@ package queries_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,15 +46,34 @@ func withRange(from, to string) context.Context {
 
 func daily(t *testing.T, conn driver.Conn) []querytest.DayRow {
 	t.Helper()
-	var got []querytest.DayRow
-	if err := conn.Select(context.Background(), &got, "SELECT * FROM daily_activity"); err != nil {
+	got, _ := readViews(t, conn, false)
+	return got
+}
+
+// readViews reads daily_activity, daily_activity_between over a sub-range
+// (which must agree with the full view) and, with months, monthly_growth.
+// The queries run side by side: the saved views take seconds each to
+// plan, even on a small store.
+func readViews(t *testing.T, conn driver.Conn, months bool) ([]querytest.DayRow, []querytest.MonthRow) {
+	t.Helper()
+	var (
+		got, part []querytest.DayRow
+		monthRows []querytest.MonthRow
+		errs      [3]error
+		wg        sync.WaitGroup
+	)
+	wg.Go(func() { errs[0] = conn.Select(context.Background(), &got, "SELECT * FROM daily_activity") })
+	wg.Go(func() {
+		errs[1] = conn.Select(withRange("2026-01-10", "2026-01-20"), &part, "SELECT * FROM daily_activity_between(from = {from:Date}, to = {to:Date})")
+	})
+	if months {
+		wg.Go(func() { errs[2] = conn.Select(context.Background(), &monthRows, "SELECT * FROM monthly_growth") })
+	}
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
 		t.Fatal(err)
 	}
 	// The parameterized view over a sub-range agrees with the full one.
-	var part []querytest.DayRow
-	if err := conn.Select(withRange("2026-01-10", "2026-01-20"), &part, "SELECT * FROM daily_activity_between(from = {from:Date}, to = {to:Date})"); err != nil {
-		t.Fatal(err)
-	}
 	var want []querytest.DayRow
 	for _, r := range got {
 		if d := r.Day.UTC().Format(time.DateOnly); d >= "2026-01-10" && d <= "2026-01-20" {
@@ -60,7 +81,7 @@ func daily(t *testing.T, conn driver.Conn) []querytest.DayRow {
 		}
 	}
 	checkDaily(t, "daily_activity_between 2026-01-10..20 vs daily_activity", part, want)
-	return got
+	return got, monthRows
 }
 
 func checkDaily(t *testing.T, what string, got, want []querytest.DayRow) {
@@ -82,8 +103,9 @@ func checkDaily(t *testing.T, what string, got, want []querytest.DayRow) {
 func check(t *testing.T, what string, conn driver.Conn, canonical []*indexer.Block) {
 	t.Helper()
 	want := querytest.ExpectDaily(canonical)
-	checkDaily(t, what+": daily_activity", daily(t, conn), want)
-	checkMonthly(t, what+": monthly_growth", monthly(t, conn), querytest.ExpectMonthly(want))
+	days, months := readViews(t, conn, true)
+	checkDaily(t, what+": daily_activity", days, want)
+	checkMonthly(t, what+": monthly_growth", months, querytest.ExpectMonthly(want))
 }
 
 // cachedDays counts the days the views currently read from the cache.

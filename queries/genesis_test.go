@@ -2,7 +2,10 @@ package queries_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +21,12 @@ import (
 // 1971. db is the database, read fully qualified.
 func no1970(t *testing.T, conn driver.Conn, db string) {
 	t.Helper()
+	// Side by side: the saved views take seconds each to plan.
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		failed []error
+	)
 	for _, q := range []string{
 		"SELECT count() FROM " + db + ".daily_activity WHERE day < '1971-01-01'",
 		"SELECT count() FROM " + db + ".daily_coverage WHERE day < '1971-01-01'",
@@ -32,13 +41,21 @@ func no1970(t *testing.T, conn driver.Conn, db string) {
 		"SELECT count() FROM " + db + ".address_activity WHERE day < '1971-01-01'",
 		"SELECT count() FROM " + db + ".address_first_seen WHERE first_time < '1971-01-01'",
 	} {
-		var n uint64
-		if err := conn.QueryRow(context.Background(), q).Scan(&n); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		if n != 0 {
-			t.Errorf("%d rows from 1970: %s", n, q)
-		}
+		wg.Go(func() {
+			var n uint64
+			if err := conn.QueryRow(context.Background(), q).Scan(&n); err != nil {
+				mu.Lock()
+				failed = append(failed, fmt.Errorf("%s: %w", q, err))
+				mu.Unlock()
+			}
+			if n != 0 {
+				t.Errorf("%d rows from 1970: %s", n, q)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(failed...); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -118,17 +135,35 @@ func windowsAgree(t *testing.T, conn driver.Conn) {
 	if len(all) == 0 {
 		t.Fatal("no days")
 	}
+	// Side by side, 4 at a time (the engine's connections).
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		failed []error
+	)
+	lanes := make(chan struct{}, 4)
 	for _, row := range all {
 		day := row[2:12] // toString(tuple(...)) = "('YYYY-MM-DD',..."
 		for _, days := range []int{0, 1} {
-			got, err := dump(t, conn, "SELECT * FROM _daily_blocks(from = '"+day+"', to = toDate('"+day+"') + "+strconv.Itoa(days)+") WHERE day = '"+day+"'")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != 1 || got[0] != row {
-				t.Errorf("_daily_blocks from %s over %d more days:\n got %v\nwant %s", day, days, got, row)
-			}
+			wg.Go(func() {
+				lanes <- struct{}{}
+				defer func() { <-lanes }()
+				got, err := dump(t, conn, "SELECT * FROM _daily_blocks(from = '"+day+"', to = toDate('"+day+"') + "+strconv.Itoa(days)+") WHERE day = '"+day+"'")
+				if err != nil {
+					mu.Lock()
+					failed = append(failed, err)
+					mu.Unlock()
+					return
+				}
+				if len(got) != 1 || got[0] != row {
+					t.Errorf("_daily_blocks from %s over %d more days:\n got %v\nwant %s", day, days, got, row)
+				}
+			})
 		}
+	}
+	wg.Wait()
+	if err := errors.Join(failed...); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -3,6 +3,8 @@ package chsinktest
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -35,29 +37,77 @@ var savedViews = []string{"daily_activity", "monthly_growth", "daily_fees", "dai
 // that is installed; two stores holding the same rows have equal snapshots.
 func Snapshot(t testing.TB, conn driver.Conn) map[string]string {
 	t.Helper()
+	return Snapshots(t, conn)[0]
+}
+
+// Snapshots is Snapshot of each store, taken side by side: the queries of
+// all of them run as many at once as the engine lets the process run (4
+// lanes). The saved views take seconds each to plan even on an empty
+// store, and one query at a time they made most of a comparison's cost.
+func Snapshots(t testing.TB, conns ...driver.Conn) []map[string]string {
+	t.Helper()
 	ctx := context.Background()
-	queries := map[string]string{}
-	for table, q := range snapshotQueries {
-		queries[table] = q
+	type job struct {
+		store   int
+		name, q string
 	}
-	for _, v := range savedViews {
-		var exists uint8
-		if err := conn.QueryRow(ctx, "SELECT count() > 0 FROM system.tables WHERE database = currentDatabase() AND name = ?", v).Scan(&exists); err != nil {
-			t.Fatalf("looking for view %s: %v", v, err)
+	var jobs []job
+	for i, conn := range conns {
+		for table, q := range snapshotQueries {
+			jobs = append(jobs, job{i, table, q})
 		}
-		if exists == 1 {
-			queries["view "+v] = "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM " + v
+		for _, v := range savedViews {
+			var exists uint8
+			if err := conn.QueryRow(ctx, "SELECT count() > 0 FROM system.tables WHERE database = currentDatabase() AND name = ?", v).Scan(&exists); err != nil {
+				t.Fatalf("looking for view %s: %v", v, err)
+			}
+			if exists == 1 {
+				jobs = append(jobs, job{i, "view " + v, "SELECT count(), sum(cityHash64(formatRowNoNewline('TSV', *))) FROM " + v})
+			}
 		}
 	}
-	out := map[string]string{}
-	for name, q := range queries {
-		var n, h uint64
-		if err := conn.QueryRow(ctx, q).Scan(&n, &h); err != nil {
-			t.Fatalf("snapshot of %s: %v", name, err)
+	type result struct {
+		job
+		fp  string
+		err error
+	}
+	results := make(chan result, len(jobs))
+	lanes := make(chan struct{}, 4)
+	for _, j := range jobs {
+		go func() {
+			lanes <- struct{}{}
+			defer func() { <-lanes }()
+			var n, h uint64
+			err := conns[j.store].QueryRow(ctx, j.q).Scan(&n, &h)
+			results <- result{j, fmt.Sprintf("%d rows, hash %016x", n, h), err}
+		}()
+	}
+	out := make([]map[string]string, len(conns))
+	for i := range out {
+		out[i] = map[string]string{}
+	}
+	var failed []string
+	for range jobs {
+		r := <-results
+		if r.err != nil {
+			failed = append(failed, fmt.Sprintf("snapshot %d of %s: %v", r.store, r.name, r.err))
+			continue
 		}
-		out[name] = fmt.Sprintf("%d rows, hash %016x", n, h)
+		out[r.store][r.name] = r.fp
+	}
+	if len(failed) > 0 {
+		sort.Strings(failed)
+		t.Fatal(strings.Join(failed, "\n"))
 	}
 	return out
+}
+
+// Pair is Snapshots of two stores, e.g. a store under test and a clean
+// index to compare it with.
+func Pair(t testing.TB, a, b driver.Conn) (map[string]string, map[string]string) {
+	t.Helper()
+	s := Snapshots(t, a, b)
+	return s[0], s[1]
 }
 
 // Same reports, as test errors, every table or view whose fingerprint in
