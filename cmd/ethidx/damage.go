@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/ethidx/ethidx/indexer"
-	"github.com/ethidx/ethidx/indexer/chsink"
+	"github.com/ethidx/ethidx/store/inspect"
 )
 
 // checkDamage looks for data the store has lost (parts the engine detached
-// as broken, rows missing from completed ranges; see chsink.CheckStore).
+// as broken, rows missing from completed ranges; see inspect.CheckStore).
 // Unless allowed, a damaged store is refused: no command writes to it or
 // computes a figure from it. The commands that repair it (backfill,
 // rebuild) or only inspect it (verify, sql) open it anyway, with a warning
@@ -51,7 +51,7 @@ func (s *store) afterRepair(ctx context.Context, r indexer.Range, derived bool) 
 	if len(s.damage) == 0 {
 		return nil
 	}
-	var repaired chsink.Damage
+	var repaired inspect.Damage
 	for _, p := range s.damage {
 		switch {
 		case p.Part == "":
@@ -61,8 +61,7 @@ func (s *store) afterRepair(ctx context.Context, r indexer.Range, derived bool) 
 			repaired = append(repaired, p)
 		}
 	}
-	sink := chsink.New(s.conn)
-	if err := sink.DropDetached(ctx, repaired, derived); err != nil {
+	if err := inspect.DropDetached(ctx, s.conn, repaired, derived); err != nil {
 		return err
 	}
 	if err := s.forgetLost(repaired); err != nil {
@@ -79,11 +78,10 @@ func (s *store) afterRepair(ctx context.Context, r indexer.Range, derived bool) 
 	return d.Err()
 }
 
-// findDamage is chsink.CheckStore's findings plus the parts lost while the
+// findDamage is inspect.CheckStore's findings plus the parts lost while the
 // data dir was closed (lostParts).
-func (s *store) findDamage(ctx context.Context) (chsink.Damage, error) {
-	sink := chsink.New(s.conn)
-	d, err := sink.CheckStore(ctx)
+func (s *store) findDamage(ctx context.Context) (inspect.Damage, error) {
+	d, err := inspect.CheckStore(ctx, s.conn)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +89,7 @@ func (s *store) findDamage(ctx context.Context) (chsink.Damage, error) {
 	if err != nil {
 		return nil, err
 	}
-	ld, err := sink.LostDamage(ctx, lost)
+	ld, err := inspect.LostDamage(ctx, s.conn, lost)
 	if err != nil {
 		return nil, err
 	}
@@ -112,11 +110,11 @@ const (
 // close with the parts the engine has now, adds what is gone to the lost
 // list, and returns that list. Only the process that owns a data dir does
 // this; a ClickHouse server's parts are its operator's (and its replicas').
-func (s *store) lostParts(ctx context.Context) ([]chsink.Part, error) {
+func (s *store) lostParts(ctx context.Context) ([]inspect.Part, error) {
 	if s.dataDir == "" {
 		return nil, nil
 	}
-	var lost []chsink.Part
+	var lost []inspect.Part
 	if err := readJSON(filepath.Join(s.dataDir, lostFile), &lost); err != nil {
 		return nil, err
 	}
@@ -125,11 +123,11 @@ func (s *store) lostParts(ctx context.Context) ([]chsink.Part, error) {
 	}
 	s.partsCompared = true
 	snap := filepath.Join(s.dataDir, partsFile)
-	var recorded []chsink.Part
+	var recorded []inspect.Part
 	if err := readJSON(snap, &recorded); err != nil || recorded == nil {
 		return lost, err
 	}
-	current, err := chsink.New(s.conn).Parts(ctx)
+	current, err := inspect.Parts(ctx, s.conn)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +135,7 @@ func (s *store) lostParts(ctx context.Context) ([]chsink.Part, error) {
 	for _, p := range lost {
 		seen[p.Table+"/"+p.Name] = true
 	}
-	for _, p := range chsink.LostParts(recorded, current) {
+	for _, p := range inspect.LostParts(recorded, current) {
 		if !seen[p.Table+"/"+p.Name] {
 			lost = append(lost, p)
 		}
@@ -155,7 +153,7 @@ func (s *store) lostParts(ctx context.Context) ([]chsink.Part, error) {
 }
 
 // forgetLost drops the lost parts among repaired from the lost list.
-func (s *store) forgetLost(repaired chsink.Damage) error {
+func (s *store) forgetLost(repaired inspect.Damage) error {
 	if s.dataDir == "" {
 		return nil
 	}
@@ -169,7 +167,7 @@ func (s *store) forgetLost(repaired chsink.Damage) error {
 		return nil
 	}
 	path := filepath.Join(s.dataDir, lostFile)
-	var lost, keep []chsink.Part
+	var lost, keep []inspect.Part
 	if err := readJSON(path, &lost); err != nil {
 		return err
 	}
@@ -191,17 +189,16 @@ func (s *store) forgetLost(repaired chsink.Damage) error {
 func (s *store) recordParts() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	sink := chsink.New(s.conn)
 	// A table whose mutation outlasts the wait is left out of the record
 	// (sql/active_parts.sql), so this wait only sharpens the next look.
 	settle, done := context.WithTimeout(ctx, 5*time.Second)
-	_ = sink.SettleMutations(settle)
+	_ = inspect.SettleMutations(settle, s.conn)
 	done()
-	parts, err := sink.Parts(ctx)
+	parts, err := inspect.Parts(ctx, s.conn)
 	if err != nil {
 		return err
 	}
-	parts = slices.DeleteFunc(parts, func(p chsink.Part) bool { return !p.Settled })
+	parts = slices.DeleteFunc(parts, func(p inspect.Part) bool { return !p.Settled })
 	return writeJSON(filepath.Join(s.dataDir, partsFile), parts)
 }
 

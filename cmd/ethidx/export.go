@@ -10,9 +10,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/queries"
 	"github.com/ethidx/ethidx/queries/export"
+	"github.com/ethidx/ethidx/store/inspect"
 )
 
 func exportCommand() *cli.Command {
@@ -54,7 +54,7 @@ func runExport(c *cli.Context) error {
 	if st.raw == nil {
 		return badInput("export streams the server's own file output over HTTP; give --clickhouse as http://host:8123/db (the native protocol has no such stream)")
 	}
-	done, err := chsink.New(st.conn).Done(c.Context)
+	done, err := inspect.Done(c.Context, st.conn)
 	if err != nil {
 		return fmt.Errorf("reading the completed ranges: %w", err)
 	}

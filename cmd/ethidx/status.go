@@ -17,8 +17,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ethidx/ethidx/indexer"
-	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/rpcsource"
+	"github.com/ethidx/ethidx/store/inspect"
 )
 
 func statusCommand() *cli.Command {
@@ -56,7 +56,7 @@ func runStatus(c *cli.Context) error {
 		return err
 	}
 	defer st.Close()
-	ss, err := chsink.New(st.conn).Status(c.Context, chsink.StatusOptions{Validity: true})
+	ss, err := inspect.ReadStatus(c.Context, st.conn, inspect.StatusOptions{Validity: true})
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func readNode(ctx context.Context, opts rpcsource.Options, storedChain uint64) *
 // follower's own source, and sets the store gauges. A failure is logged
 // and leaves the gauges as they were: metrics never stop the follower.
 func (m *followMetrics) refreshStatus(ctx context.Context, st *store, src indexer.Source) {
-	ss, err := chsink.New(st.conn).Status(ctx, chsink.StatusOptions{})
+	ss, err := inspect.ReadStatus(ctx, st.conn, inspect.StatusOptions{})
 	if err != nil {
 		if ctx.Err() == nil {
 			slog.Warn("reading the store's status for metrics", "err", err)
@@ -168,11 +168,11 @@ type statusReport struct {
 	Tables     []tableReport  `json:"tables"`
 	DayCache   dayCacheReport `json:"day_cache"`
 	LastVerify *verifyReport  `json:"last_verify"`
-	// Problems is the damage check's answer (chsink.CheckStore): lost
+	// Problems is the damage check's answer (inspect.CheckStore): lost
 	// data, each with the command that repairs it. Empty when whole.
 	Problems []string `json:"problems"`
 	// LeftOut names the parts that could not be read (see
-	// chsink.Status.LeftOut); their fields above are empty.
+	// inspect.Status.LeftOut); their fields above are empty.
 	LeftOut []string `json:"left_out,omitempty"`
 }
 
@@ -248,7 +248,7 @@ func ranges(rs []indexer.Range) []blockRange {
 	return out
 }
 
-func newStatusReport(database string, ss chsink.Status, damage chsink.Damage, node *nodeStatus, now time.Time) statusReport {
+func newStatusReport(database string, ss inspect.Status, damage inspect.Damage, node *nodeStatus, now time.Time) statusReport {
 	rep := statusReport{
 		Database: database, ChainID: ss.ChainID,
 		Stored: storedReport{

@@ -18,13 +18,13 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ethidx/ethidx/indexer/chdb"
-	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
 	"github.com/ethidx/ethidx/internal/confine"
 	"github.com/ethidx/ethidx/queries"
 	"github.com/ethidx/ethidx/queries/daycache"
 	"github.com/ethidx/ethidx/sqltext"
 	storage "github.com/ethidx/ethidx/store"
+	"github.com/ethidx/ethidx/store/inspect"
 )
 
 // store is an open ClickHouse connection with ethidx's schema applied,
@@ -39,7 +39,7 @@ type store struct {
 	raw      storage.RawQuerier // nil over the native protocol
 	close    []func() error
 	// damage is the lost data found on opening (see checkDamage).
-	damage chsink.Damage
+	damage inspect.Damage
 	// dataDir is set when this process owns the embedded engine's data
 	// dir: it keeps the parts inventory there (see lostParts).
 	dataDir       string
