@@ -1,4 +1,4 @@
-package main
+package store
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,7 +15,7 @@ import (
 	"github.com/ethidx/ethidx/store/inspect"
 )
 
-// checkDamage looks for data the store has lost (parts the engine detached
+// CheckDamage looks for data the store has lost (parts the engine detached
 // as broken, rows missing from completed ranges; see inspect.CheckStore).
 // Unless allowed, a damaged store is refused: no command writes to it or
 // computes a figure from it. The commands that repair it (backfill,
@@ -26,12 +25,12 @@ import (
 // A follower opens a store whose only problem is rows of unfinished loads
 // (allowUnfinished): at its tip it removes them itself, and elsewhere they
 // wait for a backfill of their range, which every figure asks for.
-func (s *store) checkDamage(ctx context.Context, allow, allowUnfinished bool) error {
+func (s *Store) CheckDamage(ctx context.Context, allow, allowUnfinished bool) error {
 	d, err := s.findDamage(ctx)
 	if err != nil {
 		return err
 	}
-	s.damage = d
+	s.Damage = d
 	if len(d) == 0 {
 		return nil
 	}
@@ -39,20 +38,20 @@ func (s *store) checkDamage(ctx context.Context, allow, allowUnfinished bool) er
 		return d.Err()
 	}
 	for _, p := range d {
-		slog.Warn("store has lost data", "table", p.Table, "part", p.Part, "problem", p.Reason, "repair", p.Repair)
+		s.logger.Warn("store has lost data", "table", p.Table, "part", p.Part, "problem", p.Reason, "repair", p.Repair)
 	}
 	return nil
 }
 
-// afterRepair drops the detached parts whose rows a backfill of r (or a
+// AfterRepair drops the detached parts whose rows a backfill of r (or a
 // rebuild, derived) restored, then checks the store again: what remains is
 // returned as an error, so the command fails until the store is whole.
-func (s *store) afterRepair(ctx context.Context, r indexer.Range, derived bool) error {
-	if len(s.damage) == 0 {
+func (s *Store) AfterRepair(ctx context.Context, r indexer.Range, derived bool) error {
+	if len(s.Damage) == 0 {
 		return nil
 	}
 	var repaired inspect.Damage
-	for _, p := range s.damage {
+	for _, p := range s.Damage {
 		switch {
 		case p.Part == "":
 		case derived && !p.Base() && (r.From == 0 || p.Known && p.Blocks.From >= r.From):
@@ -61,7 +60,7 @@ func (s *store) afterRepair(ctx context.Context, r indexer.Range, derived bool) 
 			repaired = append(repaired, p)
 		}
 	}
-	if err := inspect.DropDetached(ctx, s.conn, repaired, derived); err != nil {
+	if err := inspect.DropDetached(ctx, s.Conn, repaired, derived); err != nil {
 		return err
 	}
 	if err := s.forgetLost(repaired); err != nil {
@@ -71,17 +70,17 @@ func (s *store) afterRepair(ctx context.Context, r indexer.Range, derived bool) 
 	if err != nil {
 		return err
 	}
-	s.damage = d
+	s.Damage = d
 	if len(d) == 0 {
-		slog.Info("store repaired", "problems_fixed", len(repaired))
+		s.logger.Info("store repaired", "problems_fixed", len(repaired))
 	}
 	return d.Err()
 }
 
 // findDamage is inspect.CheckStore's findings plus the parts lost while the
 // data dir was closed (lostParts).
-func (s *store) findDamage(ctx context.Context) (inspect.Damage, error) {
-	d, err := inspect.CheckStore(ctx, s.conn)
+func (s *Store) findDamage(ctx context.Context) (inspect.Damage, error) {
+	d, err := inspect.CheckStore(ctx, s.Conn)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +88,7 @@ func (s *store) findDamage(ctx context.Context) (inspect.Damage, error) {
 	if err != nil {
 		return nil, err
 	}
-	ld, err := inspect.LostDamage(ctx, s.conn, lost)
+	ld, err := inspect.LostDamage(ctx, s.Conn, lost)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +109,7 @@ const (
 // close with the parts the engine has now, adds what is gone to the lost
 // list, and returns that list. Only the process that owns a data dir does
 // this; a ClickHouse server's parts are its operator's (and its replicas').
-func (s *store) lostParts(ctx context.Context) ([]inspect.Part, error) {
+func (s *Store) lostParts(ctx context.Context) ([]inspect.Part, error) {
 	if s.dataDir == "" {
 		return nil, nil
 	}
@@ -127,7 +126,7 @@ func (s *store) lostParts(ctx context.Context) ([]inspect.Part, error) {
 	if err := readJSON(snap, &recorded); err != nil || recorded == nil {
 		return lost, err
 	}
-	current, err := inspect.Parts(ctx, s.conn)
+	current, err := inspect.Parts(ctx, s.Conn)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +152,7 @@ func (s *store) lostParts(ctx context.Context) ([]inspect.Part, error) {
 }
 
 // forgetLost drops the lost parts among repaired from the lost list.
-func (s *store) forgetLost(repaired inspect.Damage) error {
+func (s *Store) forgetLost(repaired inspect.Damage) error {
 	if s.dataDir == "" {
 		return nil
 	}
@@ -186,15 +185,15 @@ func (s *store) forgetLost(repaired inspect.Damage) error {
 }
 
 // recordParts writes the parts inventory as the data dir closes.
-func (s *store) recordParts() error {
+func (s *Store) recordParts() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// A table whose mutation outlasts the wait is left out of the record
 	// (sql/active_parts.sql), so this wait only sharpens the next look.
 	settle, done := context.WithTimeout(ctx, 5*time.Second)
-	_ = inspect.SettleMutations(settle, s.conn)
+	_ = inspect.SettleMutations(settle, s.Conn)
 	done()
-	parts, err := inspect.Parts(ctx, s.conn)
+	parts, err := inspect.Parts(ctx, s.Conn)
 	if err != nil {
 		return err
 	}
