@@ -4,7 +4,9 @@
 // endpoint), with the database created, the schema migrated and whatever
 // the caller installs on top (the CLI: the saved queries' views). The CLI,
 // both bench programs and the test kits open storage through it, so they
-// all take the path users take.
+// all take the path users take. The commands then call Store's own
+// methods: the damage check and its repair (damage.go, over package
+// inspect), and the day cache's refresh (cache.go).
 package store
 
 import (
@@ -30,6 +32,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
 	"github.com/ethidx/ethidx/schema"
 	"github.com/ethidx/ethidx/sqltext"
+	"github.com/ethidx/ethidx/store/inspect"
 )
 
 // Options says what to open. The zero value (plus a DataDir) opens the
@@ -92,7 +95,12 @@ type Options struct {
 	// ReadTimeout bounds one statement on the client side (default
 	// clickhouse-go's); long generation jobs raise it.
 	ReadTimeout time.Duration
-	Logger      *slog.Logger
+	// KeepInventory keeps the parts inventory in the data directory when
+	// this process owns the engine there: recorded on Close, compared on
+	// the next open's CheckDamage (see lostParts). For the CLI, whose data
+	// directory outlives it; test kits sharing one engine leave it off.
+	KeepInventory bool
+	Logger        *slog.Logger
 }
 
 // Store is open storage. Conn is a clickhouse-go connection to Database.
@@ -115,11 +123,19 @@ type Store struct {
 	// Migrated is how many migrations this Open applied (0: the schema
 	// was up to date).
 	Migrated int
+	// Damage is the lost data CheckDamage found, until AfterRepair
+	// checks again.
+	Damage inspect.Damage
 
 	form *cluster.Form   // the cluster form statements are sent in, if any
 	own  *sqlhttp.Server // the endpoint this process serves, if it serves one
 
 	closers []func() error
+	logger  *slog.Logger
+	// dataDir is set when this process owns the embedded engine's data
+	// directory and keeps the parts inventory there (see lostParts).
+	dataDir       string
+	partsCompared bool
 }
 
 // Close releases everything Open took, in reverse order.
@@ -148,7 +164,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Database == "" {
 		o.Database = "eth"
 	}
-	s := &Store{Database: o.Database}
+	s := &Store{Database: o.Database, logger: o.Logger}
 	var client *clickhouse.Options
 	if o.Cluster != "" {
 		if o.Server == nil {
@@ -188,6 +204,19 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err := s.connect(ctx, client, o); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if o.KeepInventory && o.Server == nil && s.Shared == "" {
+		s.dataDir = o.DataDir
+		if s.dataDir == "" && s.Engine != nil {
+			s.dataDir = s.Engine.DataDir()
+		}
+		// Runs before the engine closes (closers run last to first).
+		s.closers = append(s.closers, func() error {
+			if err := s.recordParts(); err != nil {
+				s.logger.Warn("recording the parts inventory; a part lost before the next start may go unnoticed", "err", err)
+			}
+			return nil
+		})
 	}
 	return s, nil
 }

@@ -66,13 +66,13 @@ func runBackfill(c *cli.Context) error {
 	}
 	defer st.Close()
 
-	sink := chsink.New(st.conn)
+	sink := chsink.New(st.Conn)
 	if err := bindChain(c, src, sink); err != nil {
 		return err
 	}
 	// Backfills over one range, and a follower, never write the same
 	// batch at once: each takes the batches no other live writer holds.
-	claims := chsink.NewClaims(st.conn, "backfill")
+	claims := chsink.NewClaims(st.Conn, "backfill")
 	stopClaims := claims.Start(c.Context)
 	defer stopClaims()
 	prog := newProgress("backfill")
@@ -112,11 +112,11 @@ func runBackfill(c *cli.Context) error {
 		return chainMismatch(err)
 	}
 	slog.Info("backfill finished", done...)
-	if err := st.afterRepair(c.Context, r, false); err != nil {
+	if err := st.AfterRepair(c.Context, r, false); err != nil {
 		return err
 	}
 	// The daily figures of a month of mainnet take seconds to cache.
-	return st.refreshThen(c.Context, step("caching the daily figures of the loaded days"))
+	return st.RefreshThen(c.Context, step("caching the daily figures of the loaded days"))
 }
 
 // sourceAndRange reads the range and node flags, connects to the node

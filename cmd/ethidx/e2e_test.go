@@ -14,7 +14,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/chdb"
 	"github.com/ethidx/ethidx/indexer/chdb/chdbtest"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
-	storage "github.com/ethidx/ethidx/store"
+	"github.com/ethidx/ethidx/store"
 )
 
 // Bad input exits 2 with a message naming the problem, before any work.
@@ -144,7 +144,7 @@ func snapshotDir(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	inProcessEngine.Lock()
 	defer inProcessEngine.Unlock()
-	st, err := storage.Open(context.Background(), storage.Options{DataDir: dir, ReadOnly: true, Logger: slog.New(slog.DiscardHandler)})
+	st, err := store.Open(context.Background(), store.Options{DataDir: dir, ReadOnly: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("opening %s: %v", dir, err)
 	}

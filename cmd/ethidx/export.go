@@ -10,9 +10,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/queries"
 	"github.com/ethidx/ethidx/queries/export"
+	"github.com/ethidx/ethidx/store/inspect"
 )
 
 func exportCommand() *cli.Command {
@@ -51,14 +51,14 @@ func runExport(c *cli.Context) error {
 		return err
 	}
 	defer st.Close()
-	if st.raw == nil {
+	if st.Raw == nil {
 		return badInput("export streams the server's own file output over HTTP; give --clickhouse as http://host:8123/db (the native protocol has no such stream)")
 	}
-	done, err := chsink.New(st.conn).Done(c.Context)
+	done, err := inspect.Done(c.Context, st.Conn)
 	if err != nil {
 		return fmt.Errorf("reading the completed ranges: %w", err)
 	}
-	files, err := export.Plan(c.Context, st.conn, done, req)
+	files, err := export.Plan(c.Context, st.Conn, done, req)
 	if errors.Is(err, queries.ErrInput) {
 		return usageError{err}
 	}
@@ -68,7 +68,7 @@ func runExport(c *cli.Context) error {
 	prog := newProgress("export")
 	prog.rows = ""
 	start := time.Now()
-	written, err := export.Write(c.Context, st.conn, st.raw, files, req.Format, req.Dir, prog)
+	written, err := export.Write(c.Context, st.Conn, st.Raw, files, req.Format, req.Dir, prog)
 	prog.Finish()
 	if err != nil {
 		return requestError(err)

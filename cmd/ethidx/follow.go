@@ -83,9 +83,9 @@ func runFollow(c *cli.Context) error {
 		return err
 	}
 	defer st.Close()
-	sink := chsink.New(st.conn)
+	sink := chsink.New(st.Conn)
 	// One follower per store: a second one refuses before writing.
-	claims := chsink.NewClaims(st.conn, "follow")
+	claims := chsink.NewClaims(st.Conn, "follow")
 	if err := claimFollow(c, sink, claims, start); err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func runFollow(c *cli.Context) error {
 				case <-c.Context.Done():
 					return
 				case <-time.After(c.Duration("refresh")):
-					_ = st.refresh(c.Context) // the follower's own steps fail on a lost store
+					_ = st.Refresh(c.Context) // the follower's own steps fail on a lost store
 					// The store gauges follow the day cache's rhythm:
 					// cheap, and fresh right after the cache changed.
 					if metricsOn {
@@ -133,7 +133,7 @@ func runFollow(c *cli.Context) error {
 			Min: time.Second, Max: time.Minute,
 			Permanent: func(err error) bool {
 				var bad usageError
-				return errors.As(chainMismatch(err), &bad) || st.ownerGone(c.Context)
+				return errors.As(chainMismatch(err), &bad) || st.OwnerGone(c.Context)
 			},
 			OnError: func(err error, wait time.Duration) {
 				f := m.stepFailed(err)
@@ -150,13 +150,13 @@ func runFollow(c *cli.Context) error {
 	}
 	err = chainMismatch(indexer.Follow(c.Context, src, sink, opts))
 	if err != nil {
-		if st.ownerGone(c.Context) {
-			return fmt.Errorf("lost the connection to the store%s: %w", st.sharedNote(), err)
+		if st.OwnerGone(c.Context) {
+			return fmt.Errorf("lost the connection to the store%s: %w", st.SharedNote(), err)
 		}
 		return err
 	}
 	if opts.Once && c.Context.Err() == nil {
-		if err := st.refresh(c.Context); err != nil {
+		if err := st.Refresh(c.Context); err != nil {
 			return err
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/store"
 )
 
 func queryCommand() *cli.Command {
@@ -78,7 +79,7 @@ func runQuery(c *cli.Context) error {
 		return err
 	}
 	defer st.Close()
-	err = queries.Run(c.Context, st.conn, c.Args().First(), params, c.String("format"), os.Stdout)
+	err = queries.Run(c.Context, st.Conn, c.Args().First(), params, c.String("format"), os.Stdout)
 	if errors.Is(err, queries.ErrInput) {
 		return usageError{err}
 	}
@@ -88,7 +89,7 @@ func runQuery(c *cli.Context) error {
 // openQueryStore opens storage for the read side (query, sql, report). It
 // keeps the schema and views current when the user may, and otherwise
 // reads what is there: a read-only BI user can run these commands too.
-func openQueryStore(c *cli.Context) (*store, error) {
+func openQueryStore(c *cli.Context) (*store.Store, error) {
 	// query and report compute figures: a store that lost data is refused.
 	// sql is how a user looks into it, so it opens one, with a warning.
 	ep := endpointConfig{allowDamage: c.Command.Name == "sql", mustExist: true}

@@ -39,12 +39,12 @@ func rebuildCommand() *cli.Command {
 				return err
 			}
 			defer st.Close()
-			if st.damage.Base() {
+			if st.Damage.Base() {
 				// Derived tables computed from incomplete transactions
 				// would be wrong: repair the base rows first.
-				return st.damage.Err()
+				return st.Damage.Err()
 			}
-			n, first, err := chsink.New(st.conn).BlocksFrom(c.Context, from)
+			n, first, err := chsink.New(st.Conn).BlocksFrom(c.Context, from)
 			if err != nil {
 				return fmt.Errorf("finding block %d's day: %w", from, err)
 			}
@@ -56,21 +56,21 @@ func rebuildCommand() *cli.Command {
 			// tables are rebuilt) and again after: a refresh by another
 			// process meanwhile could have cached figures read mid-rebuild,
 			// under block fingerprints that the rebuild does not change.
-			if err := daycache.Forget(c.Context, st.conn, first); err != nil {
+			if err := daycache.Forget(c.Context, st.Conn, first); err != nil {
 				return err
 			}
-			if err := chsink.New(st.conn).RebuildDerived(c.Context, from); err != nil {
+			if err := chsink.New(st.Conn).RebuildDerived(c.Context, from); err != nil {
 				return err
 			}
-			if err := daycache.Forget(c.Context, st.conn, first); err != nil {
+			if err := daycache.Forget(c.Context, st.Conn, first); err != nil {
 				return err
 			}
 			slog.Info("derived tables rebuilt", "from_block", from, "from_day", first.UTC().Format(time.DateOnly),
 				"seconds", fmt.Sprintf("%.1f", time.Since(start).Seconds()))
-			if err := st.afterRepair(c.Context, indexer.Range{From: from, To: ^uint64(0)}, true); err != nil {
+			if err := st.AfterRepair(c.Context, indexer.Range{From: from, To: ^uint64(0)}, true); err != nil {
 				return err
 			}
-			return st.refresh(c.Context)
+			return st.Refresh(c.Context)
 		},
 	}
 }

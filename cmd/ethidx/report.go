@@ -79,7 +79,7 @@ func runReport(c *cli.Context) error {
 		return err
 	}
 	defer st.Close()
-	r, err := report.Monthly(c.Context, st.conn, month)
+	r, err := report.Monthly(c.Context, st.Conn, month)
 	if errors.Is(err, report.ErrNotIndexed) {
 		return fmt.Errorf("%w; load it first: %s", err, backfillHint(month, time.Now()))
 	}
@@ -91,7 +91,7 @@ func runReport(c *cli.Context) error {
 	}
 	r.Load = func(from, to time.Time) string { return loadCommand(c, from, to) }
 	r.Use(def)
-	if err := r.LoadSource(c.Context, st.conn); err != nil {
+	if err := r.LoadSource(c.Context, st.Conn); err != nil {
 		return err
 	}
 	if format == "json" {
@@ -103,7 +103,7 @@ func runReport(c *cli.Context) error {
 		return err
 	}
 	if chart != "" {
-		if err := r.LoadDays(c.Context, st.conn); err != nil {
+		if err := r.LoadDays(c.Context, st.Conn); err != nil {
 			return err
 		}
 		if err := r.WriteChart(chart); err != nil {

@@ -44,10 +44,10 @@ func runSchemaMigrate(c *cli.Context) error {
 	}
 	ms := schema.Migrations()
 	version := ms[len(ms)-1].Version
-	if st.migrated == 0 {
-		fmt.Printf("database %s: schema up to date (version %d)\n", st.database, version)
+	if st.Migrated == 0 {
+		fmt.Printf("database %s: schema up to date (version %d)\n", st.Database, version)
 	} else {
-		fmt.Printf("database %s: applied %d migrations (now version %d)\n", st.database, st.migrated, version)
+		fmt.Printf("database %s: applied %d migrations (now version %d)\n", st.Database, st.Migrated, version)
 	}
 	return st.Close()
 }

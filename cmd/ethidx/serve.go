@@ -104,14 +104,14 @@ func runServe(c *cli.Context) error {
 		return err
 	}
 	defer st.Close()
-	if st.fronted {
-		slog.Info("the data dir is in use by another ethidx; serving its engine", "owner", st.shared)
+	if st.Fronted {
+		slog.Info("the data dir is in use by another ethidx; serving its engine", "owner", st.Shared)
 	}
-	if host, _, _ := net.SplitHostPort(st.addr); !net.ParseIP(host).IsLoopback() && len(users) == 0 {
-		slog.Warn("serving on a non-loopback address with no password; give users with --user-file", "addr", st.addr)
+	if host, _, _ := net.SplitHostPort(st.Addr); !net.ParseIP(host).IsLoopback() && len(users) == 0 {
+		slog.Warn("serving on a non-loopback address with no password; give users with --user-file", "addr", st.Addr)
 	}
-	slog.Info("serving SQL", "addr", st.addr, "data_dir", c.String("data-dir"), "database", st.database,
-		"users", len(users), "try", tryCommand(st.addr, users))
+	slog.Info("serving SQL", "addr", st.Addr, "data_dir", c.String("data-dir"), "database", st.Database,
+		"users", len(users), "try", tryCommand(st.Addr, users))
 	<-c.Context.Done()
 	slog.Info("shutting down")
 	return nil

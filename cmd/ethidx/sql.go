@@ -43,12 +43,12 @@ func runSQL(c *cli.Context) error {
 	if f := sqltext.OutputFormat(sql); f != "" {
 		// The statement names its own output: pass the server's bytes on
 		// (a binary format included) rather than decode rows.
-		if st.raw == nil {
+		if st.Raw == nil {
 			return badInput("FORMAT %s in the statement needs ClickHouse's HTTP interface; drop it and use --format, or give --clickhouse http://HOST:8123/DB", f)
 		}
-		return requestError(st.raw.RawQuery(c.Context, sql, os.Stdout))
+		return requestError(st.Raw.RawQuery(c.Context, sql, os.Stdout))
 	}
-	err = queries.RunSQL(c.Context, st.conn, sql, c.String("format"), os.Stdout)
+	err = queries.RunSQL(c.Context, st.Conn, sql, c.String("format"), os.Stdout)
 	if errors.Is(err, queries.ErrInput) {
 		return usageError{err}
 	}

@@ -17,8 +17,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ethidx/ethidx/indexer"
-	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/rpcsource"
+	"github.com/ethidx/ethidx/store"
+	"github.com/ethidx/ethidx/store/inspect"
 )
 
 func statusCommand() *cli.Command {
@@ -56,7 +57,7 @@ func runStatus(c *cli.Context) error {
 		return err
 	}
 	defer st.Close()
-	ss, err := chsink.New(st.conn).Status(c.Context, chsink.StatusOptions{Validity: true})
+	ss, err := inspect.ReadStatus(c.Context, st.Conn, inspect.StatusOptions{Validity: true})
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func runStatus(c *cli.Context) error {
 	if len(opts.URLs) > 0 {
 		node = readNode(c.Context, opts, ss.ChainID)
 	}
-	rep := newStatusReport(st.database, ss, st.damage, node, time.Now())
+	rep := newStatusReport(st.Database, ss, st.Damage, node, time.Now())
 	if format == "json" {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -83,7 +84,7 @@ func runStatus(c *cli.Context) error {
 // the user may, so the verify_runs table exists, and otherwise reads what
 // is there. A damaged store is opened, as these commands are how a user
 // finds out what is wrong.
-func openInspectStore(c *cli.Context) (*store, error) {
+func openInspectStore(c *cli.Context) (*store.Store, error) {
 	ep := endpointConfig{allowDamage: true, mustExist: true}
 	st, err := openStore(c, false, ep)
 	var ex *clickhouse.Exception
@@ -124,8 +125,8 @@ func readNode(ctx context.Context, opts rpcsource.Options, storedChain uint64) *
 // block scan of the damage check) and the node's tags through the
 // follower's own source, and sets the store gauges. A failure is logged
 // and leaves the gauges as they were: metrics never stop the follower.
-func (m *followMetrics) refreshStatus(ctx context.Context, st *store, src indexer.Source) {
-	ss, err := chsink.New(st.conn).Status(ctx, chsink.StatusOptions{})
+func (m *followMetrics) refreshStatus(ctx context.Context, st *store.Store, src indexer.Source) {
+	ss, err := inspect.ReadStatus(ctx, st.Conn, inspect.StatusOptions{})
 	if err != nil {
 		if ctx.Err() == nil {
 			slog.Warn("reading the store's status for metrics", "err", err)
@@ -135,7 +136,7 @@ func (m *followMetrics) refreshStatus(ctx context.Context, st *store, src indexe
 	nctx, cancel := context.WithTimeout(ctx, nodeTimeout)
 	node := nodeHeads(nctx, src)
 	cancel()
-	m.observeStatus(newStatusReport(st.database, ss, nil, node, time.Now()), ss.DetachedParts)
+	m.observeStatus(newStatusReport(st.Database, ss, nil, node, time.Now()), ss.DetachedParts)
 }
 
 // nodeHeads reads the three tags from src, keeping what it could read.
@@ -168,11 +169,11 @@ type statusReport struct {
 	Tables     []tableReport  `json:"tables"`
 	DayCache   dayCacheReport `json:"day_cache"`
 	LastVerify *verifyReport  `json:"last_verify"`
-	// Problems is the damage check's answer (chsink.CheckStore): lost
+	// Problems is the damage check's answer (inspect.CheckStore): lost
 	// data, each with the command that repairs it. Empty when whole.
 	Problems []string `json:"problems"`
 	// LeftOut names the parts that could not be read (see
-	// chsink.Status.LeftOut); their fields above are empty.
+	// inspect.Status.LeftOut); their fields above are empty.
 	LeftOut []string `json:"left_out,omitempty"`
 }
 
@@ -248,7 +249,7 @@ func ranges(rs []indexer.Range) []blockRange {
 	return out
 }
 
-func newStatusReport(database string, ss chsink.Status, damage chsink.Damage, node *nodeStatus, now time.Time) statusReport {
+func newStatusReport(database string, ss inspect.Status, damage inspect.Damage, node *nodeStatus, now time.Time) statusReport {
 	rep := statusReport{
 		Database: database, ChainID: ss.ChainID,
 		Stored: storedReport{

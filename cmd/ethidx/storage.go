@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,41 +17,12 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ethidx/ethidx/indexer/chdb"
-	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/sqlhttp"
 	"github.com/ethidx/ethidx/internal/confine"
 	"github.com/ethidx/ethidx/queries"
-	"github.com/ethidx/ethidx/queries/daycache"
 	"github.com/ethidx/ethidx/sqltext"
-	storage "github.com/ethidx/ethidx/store"
+	"github.com/ethidx/ethidx/store"
 )
-
-// store is an open ClickHouse connection with ethidx's schema applied,
-// plus whatever it took to get one (the embedded engine and its endpoint).
-type store struct {
-	migrated int // migrations applied on opening
-	conn     driver.Conn
-	database string
-	addr     string             // the embedded endpoint, when this process serves one
-	shared   string             // the endpoint of the ethidx that owns the data dir, when another does
-	fronted  bool               // addr serves the engine of the ethidx at shared (serve beside it)
-	raw      storage.RawQuerier // nil over the native protocol
-	close    []func() error
-	// damage is the lost data found on opening (see checkDamage).
-	damage chsink.Damage
-	// dataDir is set when this process owns the embedded engine's data
-	// dir: it keeps the parts inventory there (see lostParts).
-	dataDir       string
-	partsCompared bool
-}
-
-func (s *store) Close() error {
-	var errs []error
-	for i := len(s.close) - 1; i >= 0; i-- {
-		errs = append(errs, s.close[i]())
-	}
-	return errors.Join(errs...)
-}
 
 // confineEngine is false only in tests that run commands inside the test
 // process, which must stay free to read its fixtures and run binaries (the
@@ -94,8 +64,8 @@ var wrapConn func(driver.Conn) driver.Conn
 // (default 127.0.0.1:8123); every other command's is private, on
 // --http-addr if given, else a free loopback port. It applies pending migrations
 // and installs the views unless readOnly, then checks the store for lost
-// data (see checkDamage).
-func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error) {
+// data (see store.Store.CheckDamage).
+func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store.Store, error) {
 	ctx := c.Context
 	database := c.String("database")
 	if !sqltext.ValidIdent(database) {
@@ -108,7 +78,7 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 			listen = sqlhttp.DefaultAddr
 		}
 	}
-	o := storage.Options{
+	o := store.Options{
 		DataDir:  c.String("data-dir"),
 		Listen:   listen,
 		Public:   ep.public,
@@ -116,6 +86,9 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 		ReadOnly: readOnly,
 		// A command that only reads never creates a database (a typo).
 		MustExist: ep.mustExist,
+		// The owner of the data dir keeps its parts inventory there,
+		// which tells a part lost while it was closed (CheckDamage).
+		KeepInventory: true,
 		// The saved queries' views follow this binary's definitions.
 		Install: func(ctx context.Context, conn driver.Conn) error { return queries.Install(ctx, conn) },
 		Logger:  slog.Default(),
@@ -148,88 +121,28 @@ func openStore(c *cli.Context, readOnly bool, ep endpointConfig) (*store, error)
 		o.Cluster = name
 	}
 	o.Wrap = wrapConn
-	st, err := storage.Open(ctx, o)
-	var inUse *storage.AddrInUseError
+	st, err := store.Open(ctx, o)
+	var inUse *store.AddrInUseError
 	if errors.As(err, &inUse) {
 		return nil, badInput("--http-addr %s; pick another, e.g. --http-addr 127.0.0.1:0", inUse)
 	}
-	var noDB *storage.NoDatabaseError
+	var noDB *store.NoDatabaseError
 	if errors.As(err, &noDB) {
 		return nil, badInput("--database: %v", noDB)
 	}
 	if err != nil {
 		return nil, err
 	}
-	s := &store{migrated: st.Migrated, conn: st.Conn, database: st.Database, addr: st.Addr, shared: st.Shared, fronted: st.Fronted, raw: st.Raw, close: []func() error{st.Close}}
-	if o.Server == nil && st.Shared == "" {
-		s.dataDir = o.DataDir
-		// Runs before the engine closes (close runs last to first).
-		s.close = append(s.close, func() error {
-			if err := s.recordParts(); err != nil {
-				slog.Warn("recording the parts inventory; a part lost before the next start may go unnoticed", "err", err)
-			}
-			return nil
-		})
-	}
 	// The ethidx that owns the data dir checked it when it started; from
 	// here, its running writes would look like an unfinished load.
-	if s.shared != "" {
-		return s, nil
+	if st.Shared != "" {
+		return st, nil
 	}
-	if err := s.checkDamage(ctx, ep.allowDamage, ep.allowUnfinished); err != nil {
-		s.Close()
+	if err := st.CheckDamage(ctx, ep.allowDamage, ep.allowUnfinished); err != nil {
+		st.Close()
 		return nil, err
 	}
-	return s, nil
-}
-
-// refresh caches the per-day address figures of days that changed, so the
-// saved queries read them instead of computing them; it never changes a
-// figure, so a failure only costs speed — unless the store is gone (the
-// ethidx whose endpoint this process used has exited): that is returned,
-// so the command fails rather than exit 0 with its work unconfirmed.
-func (s *store) refresh(ctx context.Context) error { return s.refreshThen(ctx, func() {}) }
-
-// refreshThen is refresh, calling then before it logs (a spinner stops).
-func (s *store) refreshThen(ctx context.Context, then func()) error {
-	start := time.Now()
-	n, err := daycache.Refresh(ctx, s.conn)
-	then()
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		if perr := s.conn.Ping(ctx); perr != nil {
-			return fmt.Errorf("lost the connection to the store%s: %w", s.sharedNote(), perr)
-		}
-		slog.Warn("caching daily figures failed; queries stay exact, only slower", "err", err)
-		return nil
-	}
-	if n > 0 {
-		slog.Info("daily figures cached", "days", n, "seconds", fmt.Sprintf("%.1f", time.Since(start).Seconds()))
-	}
-	return nil
-}
-
-// ownerGone reports whether this process used another ethidx's endpoint
-// and that ethidx no longer answers: nothing this process retries can
-// mend that (the owner's next start serves on another port).
-func (s *store) ownerGone(ctx context.Context) bool {
-	if s.shared == "" || ctx.Err() != nil {
-		return false
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	return s.conn.Ping(ctx) != nil
-}
-
-// sharedNote names the ethidx endpoint this process used, if another
-// process owns the data dir.
-func (s *store) sharedNote() string {
-	if s.shared == "" {
-		return ""
-	}
-	return " (the endpoint " + s.shared + " of the ethidx that owns the data dir, which has probably exited; rerun this command)"
+	return st, nil
 }
 
 // parseDSN accepts clickhouse-go's DSN forms: clickhouse:// (native TCP),
@@ -288,10 +201,11 @@ type endpointConfig struct {
 	// 127.0.0.1:8123, with the users given, fronting the data dir's owner
 	// if another ethidx has it.
 	public bool
-	// allowDamage opens a store that has lost data (see checkDamage): for
-	// the commands that repair it or only inspect it.
+	// allowDamage opens a store that has lost data (see
+	// store.Store.CheckDamage): for the commands that repair it or only
+	// inspect it.
 	// mustExist: the command only reads; a database that does not
-	// exist is a typo (see storage.Options.MustExist).
+	// exist is a typo (see store.Options.MustExist).
 	mustExist   bool
 	allowDamage bool
 	// allowUnfinished opens a store whose only damage is rows of

@@ -39,7 +39,7 @@ func verifyCommand() *cli.Command {
 				return err
 			}
 			defer st.Close()
-			sink := chsink.New(st.conn)
+			sink := chsink.New(st.Conn)
 			if err := sameChain(c, src, sink); err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/store/inspect"
 )
 
 // ChainMismatchError says the database already holds another chain: one
@@ -50,13 +51,6 @@ func (UnboundError) Error() string {
 		"load the chain into another --database (or --data-dir)"
 }
 
-// binding is one record of the chain a store belongs to.
-type binding struct {
-	source  string // "chain", "ledger" or "stored"
-	id      uint64
-	genesis common.Hash
-}
-
 // BindChain binds this database to the chain of id chainID whose block 0
 // has hash genesis, before anything is written:
 //
@@ -77,7 +71,7 @@ type binding struct {
 //
 // canon returns the node's hash of a block.
 func (s *Sink) BindChain(ctx context.Context, chainID uint64, genesis common.Hash, canon func(context.Context, uint64) (common.Hash, error)) error {
-	recs, err := s.bindings(ctx)
+	recs, err := inspect.Bindings(ctx, s.conn)
 	if err != nil {
 		return err
 	}
@@ -89,19 +83,19 @@ func (s *Sink) BindChain(ctx context.Context, chainID uint64, genesis common.Has
 	)
 	for _, b := range recs {
 		switch {
-		case b.source == "stored":
-			stored = b.id > 0
+		case b.Source == "stored":
+			stored = b.ID > 0
 			continue
-		case b.id != chainID:
-			return &ChainMismatchError{Stored: b.id, Node: chainID}
-		case b.genesis == (common.Hash{}):
+		case b.ID != chainID:
+			return &ChainMismatchError{Stored: b.ID, Node: chainID}
+		case b.Genesis == (common.Hash{}):
 			legacy = true // an id recorded before genesis hashes were
 			continue
-		case b.genesis != genesis:
-			return &ChainMismatchError{Stored: b.id, Node: chainID, StoredGenesis: b.genesis, NodeGenesis: genesis}
+		case b.Genesis != genesis:
+			return &ChainMismatchError{Stored: b.ID, Node: chainID, StoredGenesis: b.Genesis, NodeGenesis: genesis}
 		}
 		proven = true
-		inTable = inTable || b.source == "chain"
+		inTable = inTable || b.Source == "chain"
 	}
 	if stored {
 		h, err := s.Hashes(ctx, 0, 0)
@@ -137,12 +131,12 @@ func (s *Sink) BindChain(ctx context.Context, chainID uint64, genesis common.Has
 	if err := s.conn.Exec(ctx, opQuery("bind_chain"), chainID, string(genesis[:])); err != nil {
 		return fmt.Errorf("recording chain %d (genesis %s): %w", chainID, genesis.Hex(), err)
 	}
-	if recs, err = s.bindings(ctx); err != nil {
+	if recs, err = inspect.Bindings(ctx, s.conn); err != nil {
 		return err
 	}
 	for _, b := range recs {
-		if b.source == "chain" && (b.id != chainID || b.genesis != genesis && b.genesis != (common.Hash{})) {
-			return &ChainMismatchError{Stored: b.id, Node: chainID, StoredGenesis: b.genesis, NodeGenesis: genesis}
+		if b.Source == "chain" && (b.ID != chainID || b.Genesis != genesis && b.Genesis != (common.Hash{})) {
+			return &ChainMismatchError{Stored: b.ID, Node: chainID, StoredGenesis: b.Genesis, NodeGenesis: genesis}
 		}
 	}
 	return nil
@@ -151,16 +145,16 @@ func (s *Sink) BindChain(ctx context.Context, chainID uint64, genesis common.Has
 // bindID is BindChain for a node that has no block 0 to tell its genesis
 // by (a replay of a stretch of a chain): the chain id alone is checked and,
 // on a store with no record of it, recorded.
-func (s *Sink) bindID(ctx context.Context, chainID uint64, recs []binding) error {
+func (s *Sink) bindID(ctx context.Context, chainID uint64, recs []inspect.Binding) error {
 	recorded := false
 	for _, b := range recs {
-		if b.source == "stored" {
+		if b.Source == "stored" {
 			continue
 		}
-		if b.id != chainID {
-			return &ChainMismatchError{Stored: b.id, Node: chainID}
+		if b.ID != chainID {
+			return &ChainMismatchError{Stored: b.ID, Node: chainID}
 		}
-		recorded = recorded || b.source == "chain"
+		recorded = recorded || b.Source == "chain"
 	}
 	s.mu.Lock()
 	s.chainID = chainID
@@ -176,7 +170,7 @@ func (s *Sink) bindID(ctx context.Context, chainID uint64, recs []binding) error
 
 // proveStored checks that the lowest stored block is the node's.
 func (s *Sink) proveStored(ctx context.Context, chainID uint64, canon func(context.Context, uint64) (common.Hash, error)) error {
-	span, ok, err := s.storedIn(ctx, indexer.Range{From: 0, To: ^uint64(0) - 1})
+	span, ok, err := inspect.StoredIn(ctx, s.conn, indexer.Range{From: 0, To: ^uint64(0) - 1})
 	if err != nil || !ok {
 		return err
 	}
@@ -192,31 +186,6 @@ func (s *Sink) proveStored(ctx context.Context, chainID uint64, canon func(conte
 		return &ChainMismatchError{Stored: chainID, Node: chainID, Block: span.From, StoredHash: got, NodeHash: want}
 	}
 	return nil
-}
-
-// bindings reads every record of the store's chain (sql/chain_bindings.sql).
-func (s *Sink) bindings(ctx context.Context) ([]binding, error) {
-	rows, err := s.conn.Query(ctx, opQuery("chain_bindings"))
-	if err != nil {
-		return nil, fmt.Errorf("reading the store's chain: %w", err)
-	}
-	defer rows.Close()
-	var out []binding
-	for rows.Next() {
-		var (
-			b binding
-			g string
-		)
-		if err := rows.Scan(&b.source, &b.id, &g); err != nil {
-			return nil, fmt.Errorf("reading the store's chain: %w", err)
-		}
-		b.genesis = common.BytesToHash([]byte(g))
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading the store's chain: %w", err)
-	}
-	return out, nil
 }
 
 // Neighbours returns the stored blocks just below and just above r (see
@@ -253,13 +222,13 @@ func (s *Sink) Neighbours(ctx context.Context, r indexer.Range) (map[uint64]inde
 // chain table's, else the completion ledger's); ok is false when none is
 // recorded, and genesis is zero when only the id is.
 func (s *Sink) Chain(ctx context.Context) (id uint64, genesis common.Hash, ok bool, err error) {
-	recs, err := s.bindings(ctx)
+	recs, err := inspect.Bindings(ctx, s.conn)
 	if err != nil {
 		return 0, common.Hash{}, false, err
 	}
 	for _, b := range recs {
-		if b.source != "stored" && (!ok || genesis == (common.Hash{})) {
-			id, genesis, ok = b.id, b.genesis, true
+		if b.Source != "stored" && (!ok || genesis == (common.Hash{})) {
+			id, genesis, ok = b.ID, b.Genesis, true
 		}
 	}
 	return id, genesis, ok, nil

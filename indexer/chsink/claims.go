@@ -10,18 +10,19 @@ import (
 	"os"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/store/inspect"
 )
 
-// ClaimTTL is how long a claim outlives its writer's last heartbeat; the
-// heartbeat is renewed six times as often.
-const ClaimTTL = 30 * time.Second
+// ClaimTTL is how long a claim outlives its writer's last heartbeat
+// (inspect.ClaimTTL, which the damage check reads by); the heartbeat is
+// renewed six times as often.
+const ClaimTTL = inspect.ClaimTTL
 
 // Claims implements indexer.Claims in the writer_claims table
 // (schema/0010_writer_claims.sql), for every writer of one database: the
@@ -45,7 +46,7 @@ var _ indexer.Claims = (*Claims)(nil)
 func NewClaims(conn driver.Conn, kind string) *Claims {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	return &Claims{conn: conn, writer: hex.EncodeToString(b), kind: kind, host: thisHost,
+	return &Claims{conn: conn, writer: hex.EncodeToString(b), kind: kind, host: inspect.Host,
 		pid: uint32(os.Getpid()), held: map[indexer.Range]uint64{}}
 }
 
@@ -123,7 +124,7 @@ func (c *Claims) holders(ctx context.Context, r indexer.Range) (uint64, *indexer
 		if x.writer == c.writer || x.claimed > mine || x.claimed == mine && x.writer > c.writer {
 			continue
 		}
-		if x.host == c.host && !processAlive(int(x.pid)) {
+		if x.host == c.host && !inspect.ProcessAlive(int(x.pid)) {
 			continue // killed on this machine: no need to wait for its claim to expire
 		}
 		since := time.UnixMicro(int64(x.claimed)).UTC().Format(time.RFC3339)
@@ -149,7 +150,7 @@ func (c *Claims) Release(ctx context.Context, r indexer.Range) error {
 
 // Abandon gives r up unfinished (its load failed): the claim is dead at
 // once, so the damage check looks for rows the load left (see
-// CheckStore), instead of after the claim expires.
+// inspect.CheckStore), instead of after the claim expires.
 func (c *Claims) Abandon(ctx context.Context, r indexer.Range) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -217,13 +218,4 @@ func (c *Claims) releaseAll(ctx context.Context) {
 	for r := range c.snapshot() {
 		_ = c.Release(ctx, r) // a claim not released expires
 	}
-}
-
-// thisHost is this machine's name, as claims record it.
-var thisHost, _ = os.Hostname()
-
-// processAlive reports whether a process with this id runs on this machine.
-func processAlive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }

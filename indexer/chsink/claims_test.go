@@ -9,6 +9,7 @@ import (
 	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
+	"github.com/ethidx/ethidx/store/inspect"
 )
 
 // Of two writers claiming overlapping ranges, the first holds them and the
@@ -75,13 +76,13 @@ func TestUnfinishedLoadIsDamage(t *testing.T) {
 	if err := s.Write(ctx, blocks[10:15]); err != nil {
 		t.Fatal(err)
 	}
-	if d, err := s.CheckStore(ctx); err != nil || len(d) != 0 {
+	if d, err := inspect.CheckStore(ctx, conn); err != nil || len(d) != 0 {
 		t.Fatalf("while the writer holds the batch: %v %v", d, err)
 	}
 	if err := w.Abandon(ctx, batch); err != nil {
 		t.Fatal(err)
 	}
-	d, err := s.CheckStore(ctx)
+	d, err := inspect.CheckStore(ctx, conn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func TestUnfinishedLoadIsDamage(t *testing.T) {
 	if err := s.MarkDone(ctx, batch); err != nil {
 		t.Fatal(err)
 	}
-	if d, err := s.CheckStore(ctx); err != nil || len(d) != 0 {
+	if d, err := inspect.CheckStore(ctx, conn); err != nil || len(d) != 0 {
 		t.Fatalf("after the range was loaded again: %v %v", d, err)
 	}
 }
@@ -117,7 +118,7 @@ func TestLedgerFindsRowsLostWithTheirBlocks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if d, err := s.CheckStore(ctx); err != nil || len(d) != 0 {
+	if d, err := inspect.CheckStore(ctx, conn); err != nil || len(d) != 0 {
 		t.Fatalf("whole store: %v %v", d, err)
 	}
 	// The logs of blocks 11-20 lost, and their block rows' counts with them
@@ -130,7 +131,7 @@ func TestLedgerFindsRowsLostWithTheirBlocks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d, err := s.CheckStore(ctx)
+	d, err := inspect.CheckStore(ctx, conn)
 	if err != nil {
 		t.Fatal(err)
 	}

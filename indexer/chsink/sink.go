@@ -24,6 +24,7 @@ import (
 	"github.com/ethidx/ethidx/cluster"
 	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/internal/bufpool"
+	"github.com/ethidx/ethidx/store/inspect"
 )
 
 // Sink implements indexer.Sink over a clickhouse-go connection whose
@@ -305,46 +306,19 @@ func (s *Sink) MarkDone(ctx context.Context, r indexer.Range) error {
 	return nil
 }
 
-// Done returns the completed ranges, merged.
-func (s *Sink) Done(ctx context.Context) (indexer.Ranges, error) {
-	rows, err := s.conn.Query(ctx, opQuery("ranges_done"))
-	if err != nil {
-		return nil, fmt.Errorf("reading completed ranges: %w", err)
-	}
-	defer rows.Close()
-	var rs []indexer.Range
-	for rows.Next() {
-		var r indexer.Range
-		if err := rows.Scan(&r.From, &r.To); err != nil {
-			return nil, fmt.Errorf("reading completed ranges: %w", err)
-		}
-		rs = append(rs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading completed ranges: %w", err)
-	}
-	return indexer.Merge(rs), nil
-}
+// Done returns the completed ranges, merged (inspect.Done).
+func (s *Sink) Done(ctx context.Context) (indexer.Ranges, error) { return inspect.Done(ctx, s.conn) }
 
 // DoneWithin returns the completed ranges overlapping r, merged.
 func (s *Sink) DoneWithin(ctx context.Context, r indexer.Range) (indexer.Ranges, error) {
-	rows, err := s.conn.Query(withParams(ctx, map[string]uint64{"from": r.From, "to": r.To}), opQuery("ranges_done_within"))
-	if err != nil {
-		return nil, fmt.Errorf("reading completed ranges of %s: %w", r, err)
-	}
-	defer rows.Close()
-	var rs []indexer.Range
-	for rows.Next() {
-		var x indexer.Range
-		if err := rows.Scan(&x.From, &x.To); err != nil {
-			return nil, fmt.Errorf("reading completed ranges of %s: %w", r, err)
-		}
-		rs = append(rs, x)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading completed ranges of %s: %w", r, err)
-	}
-	return indexer.Merge(rs), nil
+	return inspect.DoneWithin(ctx, s.conn, r)
+}
+
+// Incomplete returns the batches of size batch (counted from r.From)
+// recorded as complete whose rows are not all stored (inspect.Incomplete).
+// It implements indexer.RowAuditor: Backfill loads these again.
+func (s *Sink) Incomplete(ctx context.Context, r indexer.Range, batch uint64) ([]indexer.Range, error) {
+	return inspect.Incomplete(ctx, s.conn, r, batch)
 }
 
 // Hashes returns stored block hashes in from..to.
@@ -455,4 +429,15 @@ func (s *Sink) BlocksFrom(ctx context.Context, from uint64) (uint64, time.Time, 
 		return 0, time.Time{}, fmt.Errorf("reading blocks from %d: %w", from, err)
 	}
 	return n, first, nil
+}
+
+// RecordVerify records a finished verify run of r that found problems,
+// started at started, for inspect.ReadStatus to report.
+func (s *Sink) RecordVerify(ctx context.Context, r indexer.Range, problems int, started time.Time) error {
+	ctx = withParams(ctx, map[string]uint64{"from": r.From, "to": r.To, "problems": uint64(problems),
+		"started_ms": uint64(started.UnixMilli())})
+	if err := s.conn.Exec(ctx, opQuery("record_verify")); err != nil {
+		return fmt.Errorf("recording the verify run: %w", err)
+	}
+	return nil
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // The sink's own statements — what it writes besides rows, what it reads
-// back (completed ranges, stored hashes, audits, the damage check), and the
+// back as it writes (stored hashes, neighbours, audits), and the
 // rewind and rebuild of derived rows — live in sql/, one file per
 // statement list, each with a header comment. The tables they touch are
 // schema's.

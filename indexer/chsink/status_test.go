@@ -11,6 +11,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	"github.com/ethidx/ethidx/queries"
+	"github.com/ethidx/ethidx/store/inspect"
 )
 
 // Status merges completed ranges and finds the holes between them, reads
@@ -42,7 +43,7 @@ func TestStatusRangesVerifyAndLeftOut(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	st, err := sink.Status(ctx, chsink.StatusOptions{Validity: true})
+	st, err := inspect.ReadStatus(ctx, conn, inspect.StatusOptions{Validity: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func TestStatusRangesVerifyAndLeftOut(t *testing.T) {
 	}
 	// Each block was written once, so the parts' metadata counts exactly
 	// the stored rows.
-	sizes := map[string]chsink.TableSize{}
+	sizes := map[string]inspect.TableSize{}
 	for _, ts := range st.Tables {
 		sizes[ts.Table] = ts
 	}
@@ -82,7 +83,7 @@ func TestStatusRangesVerifyAndLeftOut(t *testing.T) {
 	if err := conn.Exec(ctx, "DROP TABLE verify_runs"); err != nil {
 		t.Fatal(err)
 	}
-	st, err = sink.Status(ctx, chsink.StatusOptions{})
+	st, err = inspect.ReadStatus(ctx, conn, inspect.StatusOptions{})
 	if err != nil {
 		t.Fatalf("status without verify_runs: %v", err)
 	}

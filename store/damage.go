@@ -1,4 +1,4 @@
-package main
+package store
 
 import (
 	"context"
@@ -6,18 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/ethidx/ethidx/indexer"
-	"github.com/ethidx/ethidx/indexer/chsink"
+	"github.com/ethidx/ethidx/store/inspect"
 )
 
-// checkDamage looks for data the store has lost (parts the engine detached
-// as broken, rows missing from completed ranges; see chsink.CheckStore).
+// CheckDamage looks for data the store has lost (parts the engine detached
+// as broken, rows missing from completed ranges; see inspect.CheckStore).
 // Unless allowed, a damaged store is refused: no command writes to it or
 // computes a figure from it. The commands that repair it (backfill,
 // rebuild) or only inspect it (verify, sql) open it anyway, with a warning
@@ -26,12 +25,12 @@ import (
 // A follower opens a store whose only problem is rows of unfinished loads
 // (allowUnfinished): at its tip it removes them itself, and elsewhere they
 // wait for a backfill of their range, which every figure asks for.
-func (s *store) checkDamage(ctx context.Context, allow, allowUnfinished bool) error {
+func (s *Store) CheckDamage(ctx context.Context, allow, allowUnfinished bool) error {
 	d, err := s.findDamage(ctx)
 	if err != nil {
 		return err
 	}
-	s.damage = d
+	s.Damage = d
 	if len(d) == 0 {
 		return nil
 	}
@@ -39,20 +38,20 @@ func (s *store) checkDamage(ctx context.Context, allow, allowUnfinished bool) er
 		return d.Err()
 	}
 	for _, p := range d {
-		slog.Warn("store has lost data", "table", p.Table, "part", p.Part, "problem", p.Reason, "repair", p.Repair)
+		s.logger.Warn("store has lost data", "table", p.Table, "part", p.Part, "problem", p.Reason, "repair", p.Repair)
 	}
 	return nil
 }
 
-// afterRepair drops the detached parts whose rows a backfill of r (or a
+// AfterRepair drops the detached parts whose rows a backfill of r (or a
 // rebuild, derived) restored, then checks the store again: what remains is
 // returned as an error, so the command fails until the store is whole.
-func (s *store) afterRepair(ctx context.Context, r indexer.Range, derived bool) error {
-	if len(s.damage) == 0 {
+func (s *Store) AfterRepair(ctx context.Context, r indexer.Range, derived bool) error {
+	if len(s.Damage) == 0 {
 		return nil
 	}
-	var repaired chsink.Damage
-	for _, p := range s.damage {
+	var repaired inspect.Damage
+	for _, p := range s.Damage {
 		switch {
 		case p.Part == "":
 		case derived && !p.Base() && (r.From == 0 || p.Known && p.Blocks.From >= r.From):
@@ -61,8 +60,7 @@ func (s *store) afterRepair(ctx context.Context, r indexer.Range, derived bool) 
 			repaired = append(repaired, p)
 		}
 	}
-	sink := chsink.New(s.conn)
-	if err := sink.DropDetached(ctx, repaired, derived); err != nil {
+	if err := inspect.DropDetached(ctx, s.Conn, repaired, derived); err != nil {
 		return err
 	}
 	if err := s.forgetLost(repaired); err != nil {
@@ -72,18 +70,17 @@ func (s *store) afterRepair(ctx context.Context, r indexer.Range, derived bool) 
 	if err != nil {
 		return err
 	}
-	s.damage = d
+	s.Damage = d
 	if len(d) == 0 {
-		slog.Info("store repaired", "problems_fixed", len(repaired))
+		s.logger.Info("store repaired", "problems_fixed", len(repaired))
 	}
 	return d.Err()
 }
 
-// findDamage is chsink.CheckStore's findings plus the parts lost while the
+// findDamage is inspect.CheckStore's findings plus the parts lost while the
 // data dir was closed (lostParts).
-func (s *store) findDamage(ctx context.Context) (chsink.Damage, error) {
-	sink := chsink.New(s.conn)
-	d, err := sink.CheckStore(ctx)
+func (s *Store) findDamage(ctx context.Context) (inspect.Damage, error) {
+	d, err := inspect.CheckStore(ctx, s.Conn)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +88,7 @@ func (s *store) findDamage(ctx context.Context) (chsink.Damage, error) {
 	if err != nil {
 		return nil, err
 	}
-	ld, err := sink.LostDamage(ctx, lost)
+	ld, err := inspect.LostDamage(ctx, s.Conn, lost)
 	if err != nil {
 		return nil, err
 	}
@@ -112,11 +109,11 @@ const (
 // close with the parts the engine has now, adds what is gone to the lost
 // list, and returns that list. Only the process that owns a data dir does
 // this; a ClickHouse server's parts are its operator's (and its replicas').
-func (s *store) lostParts(ctx context.Context) ([]chsink.Part, error) {
+func (s *Store) lostParts(ctx context.Context) ([]inspect.Part, error) {
 	if s.dataDir == "" {
 		return nil, nil
 	}
-	var lost []chsink.Part
+	var lost []inspect.Part
 	if err := readJSON(filepath.Join(s.dataDir, lostFile), &lost); err != nil {
 		return nil, err
 	}
@@ -125,11 +122,11 @@ func (s *store) lostParts(ctx context.Context) ([]chsink.Part, error) {
 	}
 	s.partsCompared = true
 	snap := filepath.Join(s.dataDir, partsFile)
-	var recorded []chsink.Part
+	var recorded []inspect.Part
 	if err := readJSON(snap, &recorded); err != nil || recorded == nil {
 		return lost, err
 	}
-	current, err := chsink.New(s.conn).Parts(ctx)
+	current, err := inspect.Parts(ctx, s.Conn)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +134,7 @@ func (s *store) lostParts(ctx context.Context) ([]chsink.Part, error) {
 	for _, p := range lost {
 		seen[p.Table+"/"+p.Name] = true
 	}
-	for _, p := range chsink.LostParts(recorded, current) {
+	for _, p := range inspect.LostParts(recorded, current) {
 		if !seen[p.Table+"/"+p.Name] {
 			lost = append(lost, p)
 		}
@@ -155,7 +152,7 @@ func (s *store) lostParts(ctx context.Context) ([]chsink.Part, error) {
 }
 
 // forgetLost drops the lost parts among repaired from the lost list.
-func (s *store) forgetLost(repaired chsink.Damage) error {
+func (s *Store) forgetLost(repaired inspect.Damage) error {
 	if s.dataDir == "" {
 		return nil
 	}
@@ -169,7 +166,7 @@ func (s *store) forgetLost(repaired chsink.Damage) error {
 		return nil
 	}
 	path := filepath.Join(s.dataDir, lostFile)
-	var lost, keep []chsink.Part
+	var lost, keep []inspect.Part
 	if err := readJSON(path, &lost); err != nil {
 		return err
 	}
@@ -188,20 +185,19 @@ func (s *store) forgetLost(repaired chsink.Damage) error {
 }
 
 // recordParts writes the parts inventory as the data dir closes.
-func (s *store) recordParts() error {
+func (s *Store) recordParts() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	sink := chsink.New(s.conn)
 	// A table whose mutation outlasts the wait is left out of the record
 	// (sql/active_parts.sql), so this wait only sharpens the next look.
 	settle, done := context.WithTimeout(ctx, 5*time.Second)
-	_ = sink.SettleMutations(settle)
+	_ = inspect.SettleMutations(settle, s.Conn)
 	done()
-	parts, err := sink.Parts(ctx)
+	parts, err := inspect.Parts(ctx, s.Conn)
 	if err != nil {
 		return err
 	}
-	parts = slices.DeleteFunc(parts, func(p chsink.Part) bool { return !p.Settled })
+	parts = slices.DeleteFunc(parts, func(p inspect.Part) bool { return !p.Settled })
 	return writeJSON(filepath.Join(s.dataDir, partsFile), parts)
 }
 

@@ -1,4 +1,4 @@
-package chsink
+package inspect
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/ethidx/ethidx/indexer"
@@ -90,13 +91,13 @@ type StatusOptions struct {
 	Validity bool
 }
 
-// Status reads the store's own account of itself. Every part but the
+// ReadStatus reads the store's own account of itself. Every part but the
 // completed ranges is optional: a table an older schema lacks, or a system
 // table a read-only user may not read, leaves its part empty instead of
 // failing the whole answer.
-func (s *Sink) Status(ctx context.Context, opts StatusOptions) (Status, error) {
+func ReadStatus(ctx context.Context, conn driver.Conn, opts StatusOptions) (Status, error) {
 	var st Status
-	done, err := s.Done(ctx)
+	done, err := Done(ctx, conn)
 	if err != nil {
 		return st, err
 	}
@@ -105,7 +106,7 @@ func (s *Sink) Status(ctx context.Context, opts StatusOptions) (Status, error) {
 		st.Gaps = done.Missing(indexer.Range{From: done[0].From, To: done[len(done)-1].To})
 		st.Tip, st.HasTip = done[len(done)-1].To, true
 		var ts, n uint64
-		if err := s.conn.QueryRow(withParams(ctx, map[string]uint64{"n": st.Tip}), opQuery("block_time")).Scan(&ts, &n); err != nil {
+		if err := conn.QueryRow(withParams(ctx, map[string]uint64{"n": st.Tip}), opQuery("block_time")).Scan(&ts, &n); err != nil {
 			return st, fmt.Errorf("reading the stored tip's time: %w", err)
 		}
 		if n > 0 {
@@ -120,28 +121,28 @@ func (s *Sink) Status(ctx context.Context, opts StatusOptions) (Status, error) {
 		st.LeftOut = append(st.LeftOut, part)
 		return true
 	}
-	recs, err := s.bindings(ctx)
+	recs, err := Bindings(ctx, conn)
 	if err != nil && !skip(err, "chain id") {
 		return st, err
 	}
 	for _, b := range recs {
-		if b.source != "stored" && st.ChainID == 0 {
-			st.ChainID = b.id
+		if b.Source != "stored" && st.ChainID == 0 {
+			st.ChainID = b.ID
 		}
-		if b.source != "stored" && st.Genesis == (common.Hash{}) {
-			st.Genesis = b.genesis
+		if b.Source != "stored" && st.Genesis == (common.Hash{}) {
+			st.Genesis = b.Genesis
 		}
 	}
-	if st.Tables, err = s.tableSizes(ctx); err != nil && !skip(err, "table sizes") {
+	if st.Tables, err = tableSizes(ctx, conn); err != nil && !skip(err, "table sizes") {
 		return st, err
 	}
-	if st.Cache, err = s.cacheCoverage(ctx, opts.Validity); err != nil && !skip(err, "day cache") {
+	if st.Cache, err = cacheCoverage(ctx, conn, opts.Validity); err != nil && !skip(err, "day cache") {
 		return st, err
 	}
-	if st.LastVerify, err = s.lastVerify(ctx); err != nil && !skip(err, "last verify run") {
+	if st.LastVerify, err = lastVerify(ctx, conn); err != nil && !skip(err, "last verify run") {
 		return st, err
 	}
-	if st.DetachedParts, err = s.countDetached(ctx); err != nil && !skip(err, "detached parts") {
+	if st.DetachedParts, err = countDetached(ctx, conn); err != nil && !skip(err, "detached parts") {
 		return st, err
 	}
 	return st, nil
@@ -158,8 +159,8 @@ func optional(err error) bool {
 		strings.Contains(err.Error(), "UNKNOWN_TABLE") || strings.Contains(err.Error(), "UNKNOWN_FUNCTION")
 }
 
-func (s *Sink) tableSizes(ctx context.Context) ([]TableSize, error) {
-	rows, err := s.conn.Query(ctx, opQuery("table_sizes"))
+func tableSizes(ctx context.Context, conn driver.Conn) ([]TableSize, error) {
+	rows, err := conn.Query(ctx, opQuery("table_sizes"))
 	if err != nil {
 		return nil, fmt.Errorf("reading table sizes: %w", err)
 	}
@@ -177,8 +178,8 @@ func (s *Sink) tableSizes(ctx context.Context) ([]TableSize, error) {
 
 // cacheCoverage reads the day cache's state; a store without the cache
 // table (the saved queries never installed) reports it Missing.
-func (s *Sink) cacheCoverage(ctx context.Context, validity bool) (daycache.Coverage, error) {
-	c, err := daycache.ReadCoverage(ctx, s.conn)
+func cacheCoverage(ctx context.Context, conn driver.Conn, validity bool) (daycache.Coverage, error) {
+	c, err := daycache.ReadCoverage(ctx, conn)
 	if err != nil {
 		if optional(err) {
 			return daycache.Coverage{Missing: true}, nil
@@ -188,11 +189,11 @@ func (s *Sink) cacheCoverage(ctx context.Context, validity bool) (daycache.Cover
 	if !validity {
 		return c, nil
 	}
-	return c, c.ReadValidity(ctx, s.conn)
+	return c, c.ReadValidity(ctx, conn)
 }
 
-func (s *Sink) lastVerify(ctx context.Context) (*VerifyRun, error) {
-	rows, err := s.conn.Query(ctx, opQuery("last_verify"))
+func lastVerify(ctx context.Context, conn driver.Conn) (*VerifyRun, error) {
+	rows, err := conn.Query(ctx, opQuery("last_verify"))
 	if err != nil {
 		return nil, fmt.Errorf("reading the last verify run: %w", err)
 	}
@@ -207,8 +208,8 @@ func (s *Sink) lastVerify(ctx context.Context) (*VerifyRun, error) {
 	return &v, nil
 }
 
-func (s *Sink) countDetached(ctx context.Context) (int, error) {
-	rows, err := s.conn.Query(ctx, opQuery("detached_parts"))
+func countDetached(ctx context.Context, conn driver.Conn) (int, error) {
+	rows, err := conn.Query(ctx, opQuery("detached_parts"))
 	if err != nil {
 		return 0, fmt.Errorf("reading detached parts: %w", err)
 	}
@@ -218,15 +219,4 @@ func (s *Sink) countDetached(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, rows.Err()
-}
-
-// RecordVerify records a finished verify run of r that found problems,
-// started at started, for Status to report.
-func (s *Sink) RecordVerify(ctx context.Context, r indexer.Range, problems int, started time.Time) error {
-	ctx = withParams(ctx, map[string]uint64{"from": r.From, "to": r.To, "problems": uint64(problems),
-		"started_ms": uint64(started.UnixMilli())})
-	if err := s.conn.Exec(ctx, opQuery("record_verify")); err != nil {
-		return fmt.Errorf("recording the verify run: %w", err)
-	}
-	return nil
 }

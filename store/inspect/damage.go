@@ -1,4 +1,4 @@
-package chsink
+package inspect
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/ethidx/ethidx/cluster"
 	"github.com/ethidx/ethidx/indexer"
@@ -119,12 +120,12 @@ func (e *DamageError) Error() string { return e.text }
 // A user who may not read the system tables (a read-only user of a
 // ClickHouse server) gets no answer rather than an error: the process
 // that owns the data checks it.
-func (s *Sink) CheckStore(ctx context.Context) (Damage, error) {
-	done, err := s.Done(ctx)
+func CheckStore(ctx context.Context, conn driver.Conn) (Damage, error) {
+	done, err := Done(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.detached(ctx, done)
+	d, err := detached(ctx, conn, done)
 	if err != nil {
 		if refusedRead(err) {
 			// A reader of another ethidx's endpoint, or a server user
@@ -134,12 +135,12 @@ func (s *Sink) CheckStore(ctx context.Context) (Damage, error) {
 		}
 		return nil, err
 	}
-	left, err := s.unfinished(ctx, done)
+	left, err := unfinished(ctx, conn, done)
 	if err != nil {
 		return nil, err
 	}
 	d = append(d, left...)
-	distributed, err := s.distributed(ctx)
+	distributed, err := distributed(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
@@ -150,10 +151,10 @@ func (s *Sink) CheckStore(ctx context.Context) (Damage, error) {
 		slog.Debug("damage check: Distributed tables, row comparison left out")
 		return d, nil
 	}
-	short, err := s.shortPartitions(ctx, done)
+	short, err := shortPartitions(ctx, conn, done)
 	if err == nil {
 		var more Damage
-		more, err = s.ledgerShort(ctx, done, short)
+		more, err = ledgerShort(ctx, conn, done, short)
 		short = append(short, more...)
 	}
 	if err != nil {
@@ -169,8 +170,8 @@ func (s *Sink) CheckStore(ctx context.Context) (Damage, error) {
 // ledgerShort compares, per partition, the rows present with what the
 // completion ledger says completed ranges received, and reports each table
 // short that the block rows' own counts did not already (found).
-func (s *Sink) ledgerShort(ctx context.Context, done indexer.Ranges, found Damage) (Damage, error) {
-	rows, err := s.conn.Query(ctx, opQuery("ledger_short"))
+func ledgerShort(ctx context.Context, conn driver.Conn, done indexer.Ranges, found Damage) (Damage, error) {
+	rows, err := conn.Query(ctx, opQuery("ledger_short"))
 	if err != nil {
 		return nil, fmt.Errorf("comparing rows with the completion ledger: %w", err)
 	}
@@ -203,9 +204,9 @@ func (s *Sink) ledgerShort(ctx context.Context, done indexer.Ranges, found Damag
 
 // distributed reports whether the transactions table is a Distributed one
 // (the cluster variant).
-func (s *Sink) distributed(ctx context.Context) (bool, error) {
+func distributed(ctx context.Context, conn driver.Conn) (bool, error) {
 	var engine string
-	err := s.conn.QueryRow(ctx, opQuery("table_engine"), "transactions").Scan(&engine)
+	err := conn.QueryRow(ctx, opQuery("table_engine"), "transactions").Scan(&engine)
 	if err != nil {
 		if refusedRead(err) {
 			return false, nil
@@ -221,8 +222,8 @@ func refusedRead(err error) bool {
 	return errors.As(err, &ex) && (ex.Code == 497 || ex.Code == 164) || strings.Contains(err.Error(), "ACCESS_DENIED")
 }
 
-func (s *Sink) detached(ctx context.Context, done indexer.Ranges) (Damage, error) {
-	rows, err := s.conn.Query(ctx, opQuery("detached_parts"))
+func detached(ctx context.Context, conn driver.Conn, done indexer.Ranges) (Damage, error) {
+	rows, err := conn.Query(ctx, opQuery("detached_parts"))
 	if err != nil {
 		return nil, fmt.Errorf("reading detached parts: %w", err)
 	}
@@ -246,7 +247,7 @@ func (s *Sink) detached(ctx context.Context, done indexer.Ranges) (Damage, error
 		if reason == "" {
 			reason = "detached by hand"
 		}
-		pr, err := s.partProblem(ctx, done, p.table, p.name, p.partition)
+		pr, err := partProblem(ctx, conn, done, p.table, p.name, p.partition)
 		if err != nil {
 			return nil, err
 		}
@@ -269,7 +270,7 @@ func backfillCommand(table string, r indexer.Range) string {
 // partProblem is the problem of a part of table lost from service (its
 // partition given), with the blocks it covered when they can be told and
 // the command that restores its rows.
-func (s *Sink) partProblem(ctx context.Context, done indexer.Ranges, tableName, name, partition string) (Problem, error) {
+func partProblem(ctx context.Context, conn driver.Conn, done indexer.Ranges, tableName, name, partition string) (Problem, error) {
 	pr := Problem{Table: tableName, Part: name}
 	table := schemaTable(tableName)
 	switch {
@@ -285,7 +286,7 @@ func (s *Sink) partProblem(ctx context.Context, done indexer.Ranges, tableName, 
 			// No completed range claims these blocks (its records went
 			// too): name the blocks the store holds there, or else the
 			// whole partition, so a backfill over them clears the part.
-			got, ok, err = s.storedIn(ctx, r)
+			got, ok, err = StoredIn(ctx, conn, r)
 			if err != nil {
 				return pr, err
 			}
@@ -298,7 +299,7 @@ func (s *Sink) partProblem(ctx context.Context, done indexer.Ranges, tableName, 
 	case table == "address_activity":
 		m, err := strconv.ParseUint(partition, 10, 32)
 		if err == nil {
-			if r, ok, err := s.monthBlocks(ctx, uint32(m)); err != nil {
+			if r, ok, err := monthBlocks(ctx, conn, uint32(m)); err != nil {
 				return pr, err
 			} else if ok {
 				pr.Blocks, pr.Known = r, true
@@ -335,19 +336,19 @@ func within(done indexer.Ranges, r indexer.Range) (indexer.Range, bool) {
 	return out, found
 }
 
-// storedIn returns the first and last stored block of r.
-func (s *Sink) storedIn(ctx context.Context, r indexer.Range) (indexer.Range, bool, error) {
+// StoredIn returns the first and last stored block of r.
+func StoredIn(ctx context.Context, conn driver.Conn, r indexer.Range) (indexer.Range, bool, error) {
 	var lo, hi, n uint64
-	if err := s.conn.QueryRow(withParams(ctx, map[string]uint64{"from": r.From, "to": r.To}), opQuery("stored_span")).Scan(&lo, &hi, &n); err != nil {
+	if err := conn.QueryRow(withParams(ctx, map[string]uint64{"from": r.From, "to": r.To}), opQuery("stored_span")).Scan(&lo, &hi, &n); err != nil {
 		return indexer.Range{}, false, fmt.Errorf("reading stored blocks %s: %w", r, err)
 	}
 	return indexer.Range{From: lo, To: hi}, n > 0, nil
 }
 
-func (s *Sink) monthBlocks(ctx context.Context, month uint32) (indexer.Range, bool, error) {
+func monthBlocks(ctx context.Context, conn driver.Conn, month uint32) (indexer.Range, bool, error) {
 	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"month": strconv.FormatUint(uint64(month), 10)}))
 	var lo, hi, n uint64
-	if err := s.conn.QueryRow(ctx, opQuery("month_blocks")).Scan(&lo, &hi, &n); err != nil {
+	if err := conn.QueryRow(ctx, opQuery("month_blocks")).Scan(&lo, &hi, &n); err != nil {
 		return indexer.Range{}, false, fmt.Errorf("reading blocks of month %d: %w", month, err)
 	}
 	return indexer.Range{From: lo, To: hi}, n > 0, nil
@@ -355,8 +356,8 @@ func (s *Sink) monthBlocks(ctx context.Context, month uint32) (indexer.Range, bo
 
 // shortPartitions compares, per million-block partition, the rows present
 // with what the block rows and completed ranges say.
-func (s *Sink) shortPartitions(ctx context.Context, done indexer.Ranges) (Damage, error) {
-	rows, err := s.conn.Query(ctx, opQuery("partition_rows"))
+func shortPartitions(ctx context.Context, conn driver.Conn, done indexer.Ranges) (Damage, error) {
+	rows, err := conn.Query(ctx, opQuery("partition_rows"))
 	if err != nil {
 		return nil, fmt.Errorf("counting rows per partition: %w", err)
 	}
@@ -424,8 +425,8 @@ func doneLen(done indexer.Ranges, r indexer.Range) uint64 {
 // withdrawal rows fall short of what their block rows count (see
 // sql/incomplete_batches.sql). It implements indexer.RowAuditor:
 // Backfill loads these again although they are recorded as complete.
-func (s *Sink) Incomplete(ctx context.Context, r indexer.Range, batch uint64) ([]indexer.Range, error) {
-	done, err := s.Done(ctx)
+func Incomplete(ctx context.Context, conn driver.Conn, r indexer.Range, batch uint64) ([]indexer.Range, error) {
+	done, err := Done(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
@@ -436,7 +437,7 @@ func (s *Sink) Incomplete(ctx context.Context, r indexer.Range, batch uint64) ([
 	span, _ := within(done, r)
 	lo := r.From + (span.From-r.From)/batch*batch
 	qctx := withParams(ctx, map[string]uint64{"from": r.From, "lo": lo, "hi": span.To, "batch": batch})
-	rows, err := s.conn.Query(qctx, opQuery("incomplete_batches"))
+	rows, err := conn.Query(qctx, opQuery("incomplete_batches"))
 	if err != nil {
 		return nil, fmt.Errorf("checking stored rows of %s: %w", r, err)
 	}
@@ -473,13 +474,13 @@ func batchRange(r indexer.Range, batch, g uint64) indexer.Range {
 // restored: those of base tables once the blocks they covered are whole
 // again, and, when derived is set (after a rebuild), those of derived
 // tables. It returns what remains.
-func (s *Sink) DropDetached(ctx context.Context, d Damage, derived bool) error {
+func DropDetached(ctx context.Context, conn driver.Conn, d Damage, derived bool) error {
 	for _, p := range d {
 		if p.Part == "" || p.Lost || (!p.Base() && p.Table != "ranges_done" && !derived) {
 			continue
 		}
 		stmt := strings.NewReplacer("{table}", sqltext.QuoteIdent(p.Table), "{part}", sqltext.QuoteString(p.Part)).Replace(opQuery("drop_detached"))
-		if err := s.conn.Exec(ctx, stmt); err != nil {
+		if err := conn.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("dropping repaired detached part %s of %s: %w", p.Part, p.Table, err)
 		}
 	}
@@ -493,10 +494,10 @@ func (s *Sink) DropDetached(ctx context.Context, d Damage, derived bool) error {
 // writer's claim covers. Figures must not count them, so they are damage
 // until the range is loaded again. Each look is one read bounded by the
 // sorting key per uncovered stretch.
-func (s *Sink) unfinished(ctx context.Context, done indexer.Ranges) (Damage, error) {
+func unfinished(ctx context.Context, conn driver.Conn, done indexer.Ranges) (Damage, error) {
 	qctx := clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{
 		"ttl": strconv.Itoa(int(ClaimTTL / time.Second))}))
-	rows, err := s.conn.Query(qctx, opQuery("dead_claims"))
+	rows, err := conn.Query(qctx, opQuery("dead_claims"))
 	if err != nil {
 		if refusedRead(err) {
 			return nil, nil
@@ -515,7 +516,7 @@ func (s *Sink) unfinished(ctx context.Context, done indexer.Ranges) (Damage, err
 			rows.Close()
 			return nil, fmt.Errorf("reading writers' claims: %w", err)
 		}
-		if isLive == 1 && (host != thisHost || processAlive(int(pid))) {
+		if isLive == 1 && (host != Host || ProcessAlive(int(pid))) {
 			live = append(live, r)
 		} else {
 			dead = append(dead, r)
@@ -530,7 +531,7 @@ func (s *Sink) unfinished(ctx context.Context, done indexer.Ranges) (Damage, err
 	for _, r := range indexer.Merge(dead) {
 		for _, m := range covered.Missing(r) {
 			var lo, hi, n uint64
-			if err := s.conn.QueryRow(withParams(ctx, map[string]uint64{"from": m.From, "to": m.To}), opQuery("rows_in")).Scan(&lo, &hi, &n); err != nil {
+			if err := conn.QueryRow(withParams(ctx, map[string]uint64{"from": m.From, "to": m.To}), opQuery("rows_in")).Scan(&lo, &hi, &n); err != nil {
 				return nil, fmt.Errorf("looking for rows of unfinished loads in %s: %w", m, err)
 			}
 			if n == 0 {

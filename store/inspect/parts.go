@@ -1,10 +1,12 @@
-package chsink
+package inspect
 
 import (
 	"context"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/ethidx/ethidx/indexer"
 )
@@ -27,8 +29,8 @@ type Part struct {
 
 // Parts lists the active parts of the database; those whose
 // disappearance LostParts can judge are Settled (see sql/active_parts.sql).
-func (s *Sink) Parts(ctx context.Context) ([]Part, error) {
-	rows, err := s.conn.Query(ctx, opQuery("active_parts"))
+func Parts(ctx context.Context, conn driver.Conn) ([]Part, error) {
+	rows, err := conn.Query(ctx, opQuery("active_parts"))
 	if err != nil {
 		return nil, fmt.Errorf("listing the tables' parts: %w", err)
 	}
@@ -47,10 +49,10 @@ func (s *Sink) Parts(ctx context.Context) ([]Part, error) {
 // SettleMutations waits, until ctx ends, for the database's running
 // mutations to finish, so that Parts lists what they leave: a rewind's
 // delete that empties a part drops it once applied.
-func (s *Sink) SettleMutations(ctx context.Context) error {
+func SettleMutations(ctx context.Context, conn driver.Conn) error {
 	for {
 		var n uint64
-		if err := s.conn.QueryRow(ctx, opQuery("mutations_running")).Scan(&n); err != nil {
+		if err := conn.QueryRow(ctx, opQuery("mutations_running")).Scan(&n); err != nil {
 			return fmt.Errorf("reading running mutations: %w", err)
 		}
 		if n == 0 {
@@ -97,17 +99,17 @@ func LostParts(recorded, current []Part) []Part {
 // LostDamage describes lost parts as problems, each with the command that
 // restores its rows (a backfill for a base table, a rebuild for a derived
 // one).
-func (s *Sink) LostDamage(ctx context.Context, lost []Part) (Damage, error) {
+func LostDamage(ctx context.Context, conn driver.Conn, lost []Part) (Damage, error) {
 	if len(lost) == 0 {
 		return nil, nil
 	}
-	done, err := s.Done(ctx)
+	done, err := Done(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
 	var d Damage
 	for _, p := range lost {
-		pr, err := s.partProblem(ctx, done, p.Table, p.Name, p.Partition)
+		pr, err := partProblem(ctx, conn, done, p.Table, p.Name, p.Partition)
 		if err != nil {
 			return nil, err
 		}
