@@ -48,7 +48,7 @@ func verifyCommand() *cli.Command {
 			}
 			prog := newProgress("verify")
 			started := time.Now()
-			problems, err := indexer.Verify(c.Context, src, sink, r, c.Uint64("batch"), prog)
+			problems, err := indexer.Verify(c.Context, src, st, r, c.Uint64("batch"), prog)
 			prog.Finish()
 			if err != nil {
 				return err

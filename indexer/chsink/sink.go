@@ -386,38 +386,6 @@ func withParams(ctx context.Context, p map[string]uint64) context.Context {
 
 func unix(ts uint64) time.Time { return time.Unix(int64(ts), 0).UTC() }
 
-// Audit reads what is stored for blocks from..to (see sql/audit.sql).
-func (s *Sink) Audit(ctx context.Context, from, to uint64) (map[uint64]indexer.StoredBlock, error) {
-	ctx = withParams(ctx, map[string]uint64{"from": from, "to": to})
-	rows, err := s.conn.Query(ctx, opQuery("audit"))
-	if err != nil {
-		return nil, fmt.Errorf("auditing blocks %d-%d: %w", from, to, err)
-	}
-	defer rows.Close()
-	out := map[uint64]indexer.StoredBlock{}
-	for rows.Next() {
-		var (
-			b             indexer.StoredBlock
-			hash          string
-			txc, logc, wc uint32
-			txr, logr, wr uint64
-			tc            *uint32
-		)
-		if err := rows.Scan(&b.Number, &hash, &txc, &logc, &wc, &txr, &logr, &wr, &tc, &b.TraceRows); err != nil {
-			return nil, fmt.Errorf("auditing blocks: %w", err)
-		}
-		b.Hash = common.BytesToHash([]byte(hash))
-		b.TxCount, b.LogCount, b.WithdrawalCount = uint64(txc), uint64(logc), uint64(wc)
-		b.TxRows, b.LogRows, b.WithdrawalRows = txr, logr, wr
-		if tc != nil {
-			n := uint64(*tc)
-			b.TraceCount = &n
-		}
-		out[b.Number] = b
-	}
-	return out, rows.Err()
-}
-
 // BlocksFrom reports how many blocks are stored from block from on, and the
 // first one's time (see sql/blocks_from.sql).
 func (s *Sink) BlocksFrom(ctx context.Context, from uint64) (uint64, time.Time, error) {

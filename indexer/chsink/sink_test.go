@@ -14,6 +14,7 @@ import (
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
 	"github.com/ethidx/ethidx/schema"
+	"github.com/ethidx/ethidx/store/inspect"
 )
 
 // testBlocks builds a small chain touching every column kind: nullable
@@ -115,7 +116,7 @@ func TestWriteRewindIdempotent(t *testing.T) {
 	if err != nil || len(hashes) != 10 || hashes[105] != blocks[5].Hash {
 		t.Fatalf("Hashes = %v, %v", hashes, err)
 	}
-	audit, err := sink.Audit(ctx, 100, 109)
+	audit, err := inspect.Audit(ctx, conn, 100, 109)
 	if err != nil || audit[103].TxRows != 3 || audit[103].LogRows != 5 || audit[103].Hash != blocks[3].Hash {
 		t.Fatalf("Audit = %+v, %v", audit[103], err)
 	}

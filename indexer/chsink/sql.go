@@ -9,10 +9,9 @@ import (
 )
 
 // The sink's own statements — what it writes besides rows, what it reads
-// back as it writes (stored hashes, neighbours, audits), and the
-// rewind and rebuild of derived rows — live in sql/, one file per
-// statement list, each with a header comment. The tables they touch are
-// schema's.
+// back as it writes (stored hashes, neighbours), and the rewind and
+// rebuild of derived rows — live in sql/, one file per statement list,
+// each with a header comment. The tables they touch are schema's.
 //
 //go:embed sql/*.sql
 var sqlFiles embed.FS

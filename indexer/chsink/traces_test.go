@@ -10,6 +10,7 @@ import (
 	"github.com/ethidx/ethidx/indexer"
 	"github.com/ethidx/ethidx/indexer/chsink"
 	"github.com/ethidx/ethidx/indexer/chsink/chsinktest"
+	"github.com/ethidx/ethidx/store/inspect"
 )
 
 // tracedBlock is testBlocks' block with call frames for its first
@@ -92,7 +93,7 @@ func TestTracesStoredAndDerived(t *testing.T) {
 			t.Errorf("%s = %d, want %d", sql, got, want)
 		}
 	}
-	audit, err := sink.Audit(ctx, 99, 100)
+	audit, err := inspect.Audit(ctx, conn, 99, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
