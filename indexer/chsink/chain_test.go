@@ -55,7 +55,7 @@ func TestBindingSurvivesLostChainTable(t *testing.T) {
 	if err := sink.BindChain(ctx, 1, g1, noCanon); err != nil {
 		t.Fatal(err)
 	}
-	blocks := testBlocks(1, 5, 0)
+	blocks := chsinktest.Blocks(1, 5, 0)
 	if err := sink.Write(ctx, blocks); err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestIDOnlyBindingIsProvenFromStoredBlocks(t *testing.T) {
 	if err := sink.BindChain(ctx, 1, common.Hash{}, noCanon); err != nil {
 		t.Fatal(err)
 	}
-	blocks := testBlocks(3, 4, 0)
+	blocks := chsinktest.Blocks(3, 4, 0)
 	if err := sink.Write(ctx, blocks); err != nil {
 		t.Fatal(err)
 	}
@@ -125,14 +125,14 @@ func TestLinked(t *testing.T) {
 	ctx := context.Background()
 	conn, _ := chsinktest.Conn(t)
 	sink := chsink.New(conn)
-	if err := sink.Write(ctx, testBlocks(1, 5, 0)); err != nil {
+	if err := sink.Write(ctx, chsinktest.Blocks(1, 5, 0)); err != nil {
 		t.Fatal(err)
 	}
 	r := indexer.Range{From: 1, To: 5}
 	if ok, err := sink.Linked(ctx, r); err != nil || !ok {
 		t.Fatalf("Linked(1-5) = %v, %v; want true", ok, err)
 	}
-	if err := sink.Write(ctx, testBlocks(3, 1, 1)); err != nil {
+	if err := sink.Write(ctx, chsinktest.Blocks(3, 1, 1)); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := sink.Linked(ctx, r); err != nil || ok {

@@ -60,7 +60,7 @@ func TestUnfinishedLoadIsDamage(t *testing.T) {
 	conn, _ := chsinktest.Conn(t)
 	ctx := context.Background()
 	s := chsink.New(conn)
-	blocks := testBlocks(1, 20, 0)
+	blocks := chsinktest.Blocks(1, 20, 0)
 	if err := s.Write(ctx, blocks[:10]); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestLedgerFindsRowsLostWithTheirBlocks(t *testing.T) {
 	conn, _ := chsinktest.Conn(t)
 	ctx := context.Background()
 	s := chsink.New(conn)
-	blocks := testBlocks(1, 20, 0)
+	blocks := chsinktest.Blocks(1, 20, 0)
 	for _, r := range []indexer.Range{{From: 1, To: 10}, {From: 11, To: 20}} {
 		if err := s.Write(ctx, blocks[r.From-1:r.To]); err != nil {
 			t.Fatal(err)

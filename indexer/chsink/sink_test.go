@@ -2,12 +2,9 @@ package chsink_test
 
 import (
 	"context"
-	"math/big"
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/ethidx/ethidx/cluster"
 	"github.com/ethidx/ethidx/indexer"
@@ -16,54 +13,6 @@ import (
 	"github.com/ethidx/ethidx/schema"
 	"github.com/ethidx/ethidx/store/inspect"
 )
-
-// testBlocks builds a small chain touching every column kind: nullable
-// receipt fields, access lists, blob hashes, authorizations, logs with 0–4
-// topics, withdrawals.
-func testBlocks(from, n uint64, salt byte) []*indexer.Block {
-	var out []*indexer.Block
-	parent := common.Hash{0xff, salt}
-	for i := uint64(0); i < n; i++ {
-		num := from + i
-		b := &indexer.Block{
-			Number: num, Hash: common.Hash{byte(num), salt, 1}, ParentHash: parent,
-			Timestamp: 1767225600 + num*12, Miner: common.Address{9}, GasLimit: 30_000_000,
-			GasUsed: 21000 * 3, BaseFeePerGas: big.NewInt(7), Difficulty: new(big.Int),
-		}
-		parent = b.Hash
-		one := uint8(1)
-		zero := uint8(0)
-		to := common.Address{byte(num), 2}
-		created := common.Address{byte(num), 3}
-		bg := uint64(131072)
-		b.Transactions = []indexer.Transaction{
-			{Index: 0, Hash: common.Hash{byte(num), salt, 10}, Type: 2, From: common.Address{1}, To: &to,
-				Value: new(big.Int).Lsh(big.NewInt(1), 200), GasPrice: big.NewInt(10), MaxFeePerGas: big.NewInt(12),
-				MaxPriorityFee: big.NewInt(2), Status: &one, GasUsed: 21000, EffectiveGasPrice: big.NewInt(10),
-				AccessList: []indexer.AccessTuple{{Address: common.Address{5}, StorageKeys: []common.Hash{{1}, {2}}}}},
-			{Index: 1, Hash: common.Hash{byte(num), salt, 11}, Type: 0, From: common.Address{1},
-				Value: big.NewInt(0), GasPrice: big.NewInt(10), Status: &zero, GasUsed: 21000,
-				EffectiveGasPrice: big.NewInt(10), ContractAddress: &created, Input: []byte{0, 1, 0, 2}},
-			{Index: 2, Hash: common.Hash{byte(num), salt, 12}, Type: 3, From: common.Address{4}, To: &to,
-				Value: big.NewInt(1), GasPrice: big.NewInt(10), Status: &one, GasUsed: 21000, EffectiveGasPrice: big.NewInt(10),
-				BlobHashes: []common.Hash{{0x01, 7}}, BlobGasUsed: &bg, BlobGasPrice: big.NewInt(1), MaxFeePerBlob: big.NewInt(3),
-				Authorizations: []indexer.Authorization{{ChainID: big.NewInt(1), Address: common.Address{8}, Nonce: 1, YParity: 1, R: big.NewInt(5), S: big.NewInt(6)}}},
-		}
-		for j := range b.Transactions {
-			t := &b.Transactions[j]
-			t.BlockNumber, t.BlockTimestamp, t.BlockHash = num, b.Timestamp, b.Hash
-		}
-		for j := 0; j < 5; j++ {
-			b.Logs = append(b.Logs, indexer.Log{BlockNumber: num, BlockTimestamp: b.Timestamp, BlockHash: b.Hash,
-				TxIndex: 0, TxHash: b.Transactions[0].Hash, Index: uint32(j), Address: common.Address{7},
-				Topics: make([]common.Hash, j%5), Data: []byte{byte(j), 0}})
-		}
-		b.Transactions[0].LogCount = 5
-		b.Withdrawals = []indexer.Withdrawal{{BlockNumber: num, BlockTimestamp: b.Timestamp, Index: num, ValidatorIndex: 3, Address: common.Address{6}, AmountGwei: 32e9}}
-		out = append(out, b)
-	}
-	return out
-}
 
 func TestWriteRewindIdempotent(t *testing.T) {
 	ctx := context.Background()
@@ -77,7 +26,7 @@ func TestWriteRewindIdempotent(t *testing.T) {
 		}
 		return n
 	}
-	blocks := testBlocks(100, 10, 0)
+	blocks := chsinktest.Blocks(100, 10, 0)
 	for i := 0; i < 2; i++ { // the second write must change nothing visible
 		if err := sink.Write(ctx, blocks); err != nil {
 			t.Fatal(err)
@@ -128,7 +77,7 @@ func TestWriteRewindIdempotent(t *testing.T) {
 	if past, err := sink.RowsPast(ctx, 105); err != nil || past {
 		t.Fatalf("RowsPast after rewind = %v, %v", past, err)
 	}
-	fork := testBlocks(105, 2, 1)
+	fork := chsinktest.Blocks(105, 2, 1)
 	fork[0].Transactions = fork[0].Transactions[:1]
 	if err := sink.Write(ctx, fork); err != nil {
 		t.Fatal(err)
@@ -169,7 +118,7 @@ func TestRebuildDerived(t *testing.T) {
 	ctx := context.Background()
 	conn, _ := chsinktest.Conn(t)
 	sink := chsink.New(conn)
-	if err := sink.Write(ctx, testBlocks(100, 10, 0)); err != nil {
+	if err := sink.Write(ctx, chsinktest.Blocks(100, 10, 0)); err != nil {
 		t.Fatal(err)
 	}
 	want := chsinktest.Snapshot(t, conn)
@@ -221,7 +170,7 @@ func TestWriteSplitsAtShardRuns(t *testing.T) {
 			tokens["transactions"] = append(tokens["transactions"], s.InsertToken)
 		}
 	})
-	blocks := testBlocks(cluster.ShardRun-3, 6, 0)
+	blocks := chsinktest.Blocks(cluster.ShardRun-3, 6, 0)
 	if err := chsink.New(shadow).Write(ctx, blocks); err != nil {
 		t.Fatal(err)
 	}

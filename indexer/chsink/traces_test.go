@@ -13,7 +13,7 @@ import (
 	"github.com/ethidx/ethidx/store/inspect"
 )
 
-// tracedBlock is testBlocks' block with call frames for its first
+// tracedBlock is chsinktest.Blocks' block with call frames for its first
 // transaction: a call tree whose second branch reverts, so a frame that
 // succeeded below it does not stand.
 //
@@ -26,7 +26,7 @@ import (
 //	[4]     CALL   to → 0x00…, 1 wei  the zero address is no party
 //	[5]     CREATE to → NULL         a failed creation: no address
 func tracedBlock(num uint64) *indexer.Block {
-	b := testBlocks(num, 1, 0)[0]
+	b := chsinktest.Blocks(num, 1, 0)[0]
 	tx := b.Transactions[0]
 	addr := func(x byte) *common.Address { a := common.Address{0xa0 | x}; return &a }
 	zero := common.Address{}
@@ -65,7 +65,7 @@ func TestTracesStoredAndDerived(t *testing.T) {
 	ctx := context.Background()
 	conn, _ := chsinktest.Conn(t)
 	sink := chsink.New(conn)
-	plain := testBlocks(99, 1, 0)[0] // loaded without traces
+	plain := chsinktest.Blocks(99, 1, 0)[0] // loaded without traces
 	if err := sink.Write(ctx, []*indexer.Block{plain, tracedBlock(100)}); err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func TestTokenTransferShapes(t *testing.T) {
 		{[]common.Hash{transfer, from, to}, word(0)},                                // ERC-20 of 0: a row
 		{[]common.Hash{transfer, from, to, {31: 9}}, nil},                           // ERC-721: a row
 	}
-	b := testBlocks(100, 1, 0)[0]
+	b := chsinktest.Blocks(100, 1, 0)[0]
 	b.Logs = nil
 	for i, s := range shapes {
 		b.Logs = append(b.Logs, indexer.Log{BlockNumber: b.Number, BlockTimestamp: b.Timestamp, BlockHash: b.Hash,

@@ -27,7 +27,7 @@ func TestEmbeddedTablesTunedForLoading(t *testing.T) {
 			}
 		}
 	}
-	blocks := testBlocks(1, 4, 0)
+	blocks := chsinktest.Blocks(1, 4, 0)
 	for _, b := range blocks {
 		b.Transactions[1].Input = make([]byte, 4<<20)
 		for i := range b.Transactions[1].Input {

@@ -1,4 +1,4 @@
-package chsink_test
+package inspect_test
 
 import (
 	"context"
@@ -27,7 +27,7 @@ func TestStatusRangesVerifyAndLeftOut(t *testing.T) {
 	}
 	sink := chsink.New(conn)
 	for _, r := range []indexer.Range{{From: 1, To: 10}, {From: 11, To: 12}, {From: 21, To: 25}, {From: 40, To: 40}} {
-		if err := sink.Write(ctx, testBlocks(r.From, r.Len(), 0)); err != nil {
+		if err := sink.Write(ctx, chsinktest.Blocks(r.From, r.Len(), 0)); err != nil {
 			t.Fatal(err)
 		}
 		if err := sink.MarkDone(ctx, r); err != nil {
@@ -53,7 +53,7 @@ func TestStatusRangesVerifyAndLeftOut(t *testing.T) {
 	if got, want := fmt.Sprint(st.Gaps), "[13-20 26-39]"; got != want || st.GapBlocks() != 22 || st.DoneBlocks() != 18 {
 		t.Errorf("gaps %s (%d blocks), done %d blocks; want %s (22), 18", got, st.GapBlocks(), st.DoneBlocks(), want)
 	}
-	// testBlocks stamps block n at 1767225600 + 12n.
+	// chsinktest.Blocks stamps block n at 1767225600 + 12n.
 	if !st.HasTip || st.Tip != 40 || !st.TipTime.Equal(time.Unix(1767225600+40*12, 0)) {
 		t.Errorf("tip %d (%v) at %s, want 40 at %s", st.Tip, st.HasTip, st.TipTime, time.Unix(1767225600+40*12, 0).UTC())
 	}
