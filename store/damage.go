@@ -189,7 +189,7 @@ func (s *Store) recordParts() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// A table whose mutation outlasts the wait is left out of the record
-	// (sql/active_parts.sql), so this wait only sharpens the next look.
+	// (inspect's sql/active_parts.sql): this wait only sharpens the next look.
 	settle, done := context.WithTimeout(ctx, 5*time.Second)
 	_ = inspect.SettleMutations(settle, s.Conn)
 	done()
