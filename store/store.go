@@ -5,8 +5,9 @@
 // the caller installs on top (the CLI: the saved queries' views). The CLI,
 // both bench programs and the test kits open storage through it, so they
 // all take the path users take. The commands then call Store's own
-// methods: the damage check and its repair (damage.go, over package
-// inspect), and the day cache's refresh (cache.go).
+// methods: the damage check and its repair (damage.go), verify's audit of
+// what is stored (audit.go), both over package inspect, and the day
+// cache's refresh (cache.go).
 package store
 
 import (

@@ -1,6 +1,11 @@
 // Package chsink stores indexer blocks in ClickHouse through clickhouse-go/v2.
 // The same code writes to a ClickHouse server (native protocol) and to the
-// embedded engine's HTTP endpoint; nothing here knows which.
+// embedded engine's HTTP endpoint; nothing here knows which. It is the
+// write side: the rows, the completion ledger, the chain binding, the
+// claims on ranges, rewinds and the record of verify runs. Reading a
+// store's account of itself (the ledger, damage, verify's audit, status)
+// is package store/inspect's; the sink reads the ledger and the chain
+// binding through it.
 package chsink
 
 import (

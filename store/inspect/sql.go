@@ -2,9 +2,11 @@
 // that judge it rather than write to it: the completed ranges (the
 // ledger), the chain the store is bound to, the damage check (detached or
 // lost parts, rows short of what the block rows and the ledger say, rows
-// of unfinished loads), the parts inventory, and status's figures. Its one
-// write is dropping the detached parts a repair has made obsolete.
-// Package chsink, which writes, reads the ledger through it.
+// of unfinished loads), the parts inventory, what verify audits against
+// the node, and status's figures. Its one write is dropping the detached
+// parts a repair has made obsolete. Package chsink, which writes, reads
+// the ledger and the chain binding through it; inspect imports neither
+// chsink nor store.
 package inspect
 
 import (
