@@ -84,7 +84,7 @@ func TestFixturesEndToEnd(t *testing.T) {
 	}
 	defer stop()
 	ctx := context.Background()
-	src, err := rpcsource.New(ctx, rpcsource.Options{URLs: []string{url}, Verify: rpcsource.VerifyRoots})
+	src, err := rpcsource.New(ctx, rpcsource.Options{URLs: []string{url}, Proof: rpcsource.ProofRoots})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func TestDefinitionsOnMainnetFixtures(t *testing.T) {
 	for _, n := range []uint64{15537393, 15537394, 17034869, 17034870, 19426586, 19426587, 22431083, 22431084, 22869878} {
 		dir := fixtures.Block(t, fixtures.MainnetExtra, n)
 		b, err := rpcsource.DecodeBlock(fixtures.MustRead(t, filepath.Join(dir, "block.json")),
-			fixtures.MustRead(t, filepath.Join(dir, "receipts.json")), rpcsource.VerifyRoots)
+			fixtures.MustRead(t, filepath.Join(dir, "receipts.json")), rpcsource.ProofRoots)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,7 +24,7 @@ type backfillConfig struct {
 	workers    int
 	batch      uint64
 	rpc        string
-	verify     rpcsource.Verify
+	proof      rpcsource.Proof
 }
 
 // serveBlocks starts a replay server with cfg.blocks generated
@@ -53,7 +53,7 @@ func benchBackfill(ctx context.Context, cfg backfillConfig, toEngine bool) error
 		defer stop()
 		url = u
 	}
-	src, err := rpcsource.New(ctx, rpcsource.Options{URLs: []string{url}, Verify: cfg.verify})
+	src, err := rpcsource.New(ctx, rpcsource.Options{URLs: []string{url}, Proof: cfg.proof})
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func benchBackfill(ctx context.Context, cfg backfillConfig, toEngine bool) error
 	if conn != nil {
 		merges = mergeFigures(ctx, conn)
 	}
-	kv := []any{"verify", cfg.verify, "blocks", st.Blocks, "txs", st.Transactions, "logs", st.Logs, "seconds", fmt.Sprintf("%.2f", secs),
+	kv := []any{"verify", cfg.proof, "blocks", st.Blocks, "txs", st.Transactions, "logs", st.Logs, "seconds", fmt.Sprintf("%.2f", secs),
 		"blocks_per_s", fmt.Sprintf("%.0f", float64(st.Blocks)/secs),
 		"tx_per_s", fmt.Sprintf("%.0f", float64(st.Transactions)/secs),
 		"rows_per_s", fmt.Sprintf("%.0f", float64(rows)/secs), "cpu_s", fmt.Sprintf("%.2f", cpu)}

@@ -45,7 +45,7 @@ func main() {
 	verify := flag.String("verify", "roots", "what the source proves of each block: roots, structure or senders")
 	serve := flag.String("serve", "", "only serve blocks until SIGTERM, printing the URL: \"generated\" (-blocks, -tx-per-block) or comma-separated fixture folders")
 	flag.Parse()
-	v, err := rpcsource.ParseVerify(*verify)
+	v, err := rpcsource.ParseProof(*verify)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ethidx-bench:", err)
 		os.Exit(2)
@@ -70,7 +70,7 @@ func main() {
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	ctx := context.Background()
-	cfg := backfillConfig{blocks: *blocks, txPerBlock: *txs, workers: *workers, batch: *batch, rpc: *rpc, verify: v}
+	cfg := backfillConfig{blocks: *blocks, txPerBlock: *txs, workers: *workers, batch: *batch, rpc: *rpc, proof: v}
 	switch {
 	case *serve != "":
 		err = serveOnly(cfg, *serve)
@@ -131,7 +131,7 @@ func runAll(cfg backfillConfig, phases, args []string) error {
 		// The targets (README, Benchmarks): 25,000 tx/s, and twice the
 		// fastest peer's rate on the reference replay (cryo 0.3.2).
 		line := fmt.Sprintf("summary (--verify %s): backfill end-to-end %.0f tx/s (targets >= 25000, and >= %d: twice cryo's %d), %.1fx cryo",
-			cfg.verify, e, 2*cryoTxPerS, cryoTxPerS, e/cryoTxPerS)
+			cfg.proof, e, 2*cryoTxPerS, cryoTxPerS, e/cryoTxPerS)
 		if n > 0 {
 			line += fmt.Sprintf("; null sink %.0f tx/s (end to end is %.0f%% of it)", n, 100*e/n)
 		}

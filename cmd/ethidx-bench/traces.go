@@ -48,7 +48,7 @@ func benchTraces(ctx context.Context, cfg backfillConfig, n uint64) error {
 // loadDevChain backfills blocks 1..n from url into a fresh engine and
 // returns the blocks per second and the bytes stored per block.
 func loadDevChain(ctx context.Context, cfg backfillConfig, url string, n uint64, traces bool) (float64, float64, error) {
-	src, err := rpcsource.New(ctx, rpcsource.Options{URLs: []string{url}, Verify: cfg.verify, Traces: traces})
+	src, err := rpcsource.New(ctx, rpcsource.Options{URLs: []string{url}, Proof: cfg.proof, Traces: traces})
 	if err != nil {
 		return 0, 0, err
 	}

@@ -143,7 +143,7 @@ func runFollow(c *cli.Context) error {
 					// each time, with how long it has lasted.
 					slog.Error("the node keeps sending a block that fails verification; not ready until it changes",
 						"block", be.Number, "attempts", f.times, "since", f.since.UTC().Format(time.RFC3339),
-						"next_attempt_in", wait.String(), "verify", node.Verify.String())
+						"next_attempt_in", wait.String(), "verify", node.Proof.String())
 				}
 			},
 		}

@@ -26,7 +26,7 @@ func nodeOptions(c *cli.Context) (rpcsource.Options, error) {
 	if err != nil {
 		return rpcsource.Options{}, err
 	}
-	verify, err := rpcsource.ParseVerify(c.String("verify"))
+	proof, err := rpcsource.ParseProof(c.String("verify"))
 	if err != nil {
 		return rpcsource.Options{}, badInput("--%v", err)
 	}
@@ -34,7 +34,7 @@ func nodeOptions(c *cli.Context) (rpcsource.Options, error) {
 		URLs:    urls,
 		ChainID: c.Uint64("chain-id"),
 		RPS:     c.Float64("rps"),
-		Verify:  verify,
+		Proof:   proof,
 		Traces:  c.Bool("traces"),
 		// Checked by checkResponseSize: 0 or at most 1 TiB.
 		MaxResponseSize: int64(c.Uint64("max-response-size")),

@@ -28,7 +28,7 @@ func TestFailedCreationCreatesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		var ref []string
-		for _, mode := range []Verify{VerifyRoots, VerifySenders, VerifyStructure} {
+		for _, mode := range []Proof{ProofRoots, ProofSenders, ProofStructure} {
 			for _, rc := range [][]byte{f.receipts, hardhat} {
 				b, err := DecodeBlock(f.block, rc, mode)
 				if err != nil {
@@ -42,7 +42,7 @@ func TestFailedCreationCreatesNothing(t *testing.T) {
 						if tx.ContractAddress != nil {
 							t.Errorf("block %d tx %d (mode %v): failed creation stores %s", f.number, tx.Index, mode, tx.ContractAddress)
 						}
-						if mode == VerifyRoots && !bytes.Equal(rc, hardhat) {
+						if mode == ProofRoots && !bytes.Equal(rc, hardhat) {
 							failedSeen++
 						}
 					case tx.To == nil:

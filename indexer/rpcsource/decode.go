@@ -19,11 +19,11 @@ import (
 // this reader is several times faster and allocates a few large chunks per
 // block instead of several objects per field.
 //
-// v says how much is proven against the block header (see Verify): with
-// VerifyRoots or VerifySenders a block comes back only if every
+// v says how much is proven against the block header (see Proof): with
+// ProofRoots or ProofSenders a block comes back only if every
 // transaction, receipt, log and withdrawal is the one the header commits
 // to.
-func DecodeBlock(block, receipts []byte, v Verify) (*indexer.Block, error) {
+func DecodeBlock(block, receipts []byte, v Proof) (*indexer.Block, error) {
 	d := newBlockDecoder(len(block)+len(receipts), v)
 	b, err := d.block(block)
 	if err != nil {
@@ -42,7 +42,7 @@ func DecodeBlock(block, receipts []byte, v Verify) (*indexer.Block, error) {
 // receipt documents.
 type blockDecoder struct {
 	a        *arena
-	mode     Verify
+	mode     Proof
 	logIndex uint32 // next log index in the block
 	merged   []bool // which transactions got their receipt
 	// What verification needs but ethidx does not store: the header
@@ -52,7 +52,7 @@ type blockDecoder struct {
 	rcs []receiptExtra
 }
 
-func newBlockDecoder(jsonLen int, v Verify) *blockDecoder {
+func newBlockDecoder(jsonLen int, v Proof) *blockDecoder {
 	return &blockDecoder{a: newArena(jsonLen), mode: v}
 }
 

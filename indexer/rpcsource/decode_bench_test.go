@@ -43,21 +43,21 @@ func BenchmarkDecode(b *testing.B) {
 	}
 	decoders := map[string]func(blk, rec []byte) (int, error){
 		"fast": func(blk, rec []byte) (int, error) {
-			bl, err := DecodeBlock(blk, rec, VerifyStructure)
+			bl, err := DecodeBlock(blk, rec, ProofStructure)
 			if err != nil {
 				return 0, err
 			}
 			return len(bl.Transactions), nil
 		},
 		"fast+roots": func(blk, rec []byte) (int, error) {
-			bl, err := DecodeBlock(blk, rec, VerifyRoots)
+			bl, err := DecodeBlock(blk, rec, ProofRoots)
 			if err != nil {
 				return 0, err
 			}
 			return len(bl.Transactions), nil
 		},
 		"fast+senders": func(blk, rec []byte) (int, error) {
-			bl, err := DecodeBlock(blk, rec, VerifySenders)
+			bl, err := DecodeBlock(blk, rec, ProofSenders)
 			if err != nil {
 				return 0, err
 			}

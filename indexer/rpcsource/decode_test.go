@@ -48,7 +48,7 @@ func summary(b *indexer.Block) string {
 func TestGolden(t *testing.T) {
 	var lines []string
 	for _, f := range loadFixtures(t) {
-		b, err := DecodeBlock(f.block, f.receipts, VerifyRoots)
+		b, err := DecodeBlock(f.block, f.receipts, ProofRoots)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func TestGenerated(t *testing.T) {
 	}
 	for n := uint64(500); n < 520; n++ {
 		blk, rec, _ := srv.BlockJSON(n)
-		got, err := DecodeBlock(blk, rec, VerifyRoots)
+		got, err := DecodeBlock(blk, rec, ProofRoots)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +122,7 @@ func mini(t testing.TB, fx fixture) (block, receipts []byte) {
 func FuzzDecodeBlock(f *testing.F) {
 	for _, fx := range loadFixtures(f) {
 		blk, rec := mini(f, fx)
-		if _, err := DecodeBlock(blk, rec, VerifyStructure); err != nil {
+		if _, err := DecodeBlock(blk, rec, ProofStructure); err != nil {
 			f.Fatalf("trimmed fixture %d: %v", fx.number, err)
 		}
 		f.Add(blk, rec)
@@ -137,8 +137,8 @@ func FuzzDecodeBlock(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, block, receipts []byte) {
-		b, err := DecodeBlock(block, receipts, VerifyStructure)
-		v, verr := DecodeBlock(block, receipts, VerifyRoots)
+		b, err := DecodeBlock(block, receipts, ProofStructure)
+		v, verr := DecodeBlock(block, receipts, ProofRoots)
 		if verr == nil {
 			// Verifying only adds checks and fills what the roots prove.
 			if err != nil {

@@ -108,7 +108,7 @@ func (s *Source) fetch(ctx context.Context, ep *endpoint, slots []slot, held *bo
 		if sl.receipts == nil && ep.blockReceipts.Load() >= 0 {
 			continue // receipts failed; sl.err says why
 		}
-		p, err := startBlock(sl, s.opts.Verify, ep)
+		p, err := startBlock(sl, s.opts.Proof, ep)
 		if err != nil {
 			sl.fail(err, ep)
 			continue
@@ -162,7 +162,7 @@ type pending struct {
 	ep *endpoint
 }
 
-func startBlock(sl *slot, v Verify, ep *endpoint) (*pending, error) {
+func startBlock(sl *slot, v Proof, ep *endpoint) (*pending, error) {
 	d := newBlockDecoder(len(sl.block)+len(sl.receipts), v)
 	b, err := d.block(sl.block)
 	if err != nil {

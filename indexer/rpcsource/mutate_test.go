@@ -139,7 +139,7 @@ func TestFieldMutations(t *testing.T) {
 		if !pick[f.number] {
 			continue
 		}
-		base, err := DecodeBlock(f.block, f.receipts, VerifyRoots)
+		base, err := DecodeBlock(f.block, f.receipts, ProofRoots)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +172,7 @@ func TestFieldMutations(t *testing.T) {
 			} else {
 				blk = encodeDoc(t, doc)
 			}
-			return DecodeBlock(blk, rec, VerifyRoots)
+			return DecodeBlock(blk, rec, ProofRoots)
 		}
 		for _, p := range paths {
 			doc := blockDoc
@@ -206,7 +206,7 @@ func TestFieldMutations(t *testing.T) {
 			if blank, ok := unverifiable[p.key()]; ok && len(p.steps) <= 2 {
 				blank(base, max(p.receipt(), 0))
 				want := rowsJSON(t, base)
-				base, _ = DecodeBlock(f.block, f.receipts, VerifyRoots)
+				base, _ = DecodeBlock(f.block, f.receipts, ProofRoots)
 				if rowsJSON(t, removed) != want {
 					t.Errorf("block %d, %s removed: more than its own column changed", f.number, p)
 				}

@@ -32,9 +32,9 @@ type Options struct {
 	// RetryBase is the first retry's backoff (default 250ms); it doubles per
 	// retry up to RetryMax (default 10s), with jitter.
 	RetryBase, RetryMax time.Duration
-	// Verify says how much of each block is proven against its header
-	// before it is returned; the zero value is VerifyRoots.
-	Verify Verify
+	// Proof says how much of each block is proven against its header
+	// before it is returned; the zero value is ProofRoots.
+	Proof Proof
 	// Traces says every block also gets its call frames (Block.Traced and
 	// Block.Traces), from debug_traceBlockByHash with callTracer or, on
 	// nodes without it, trace_block; New refuses, with an error wrapping

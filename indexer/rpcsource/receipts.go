@@ -120,7 +120,7 @@ func (d *blockDecoder) receipt(s *scanner, b *indexer.Block, i int) {
 			// not stored, but the receipts root commits to it.
 			rc.root = s.bytes("root", d.a)
 		case "logsBloom":
-			if d.mode == VerifyStructure {
+			if d.mode == ProofStructure {
 				s.skip() // only verification reads it
 				break
 			}
@@ -307,7 +307,7 @@ func (d *blockDecoder) fill(b *indexer.Block, t *indexer.Transaction) error {
 		// so it is never a contract creation nor an address.
 		t.ContractAddress = nil
 	}
-	if d.mode == VerifyStructure {
+	if d.mode == ProofStructure {
 		if t.From == (common.Address{}) {
 			return errors.New("no sender (from) in the transaction or its receipt")
 		}

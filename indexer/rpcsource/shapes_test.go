@@ -260,7 +260,7 @@ func TestClientShapes(t *testing.T) {
 		t.Run(sh.name, func(t *testing.T) {
 			changed := 0
 			for _, f := range fixtures {
-				want, err := DecodeBlock(f.block, f.receipts, VerifyRoots)
+				want, err := DecodeBlock(f.block, f.receipts, ProofRoots)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -269,7 +269,7 @@ func TestClientShapes(t *testing.T) {
 				if !bytes.Equal(blk, gb) || !bytes.Equal(rec, gr) {
 					changed++
 				}
-				got, err := DecodeBlock(blk, rec, VerifyRoots)
+				got, err := DecodeBlock(blk, rec, ProofRoots)
 				if err != nil {
 					t.Fatalf("block %d: %v", f.number, err)
 				}
@@ -393,7 +393,7 @@ func TestShapeCases(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			want, err := DecodeBlock(c.f.block, c.f.receipts, VerifyRoots)
+			want, err := DecodeBlock(c.f.block, c.f.receipts, ProofRoots)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -403,7 +403,7 @@ func TestShapeCases(t *testing.T) {
 				sh.rcpt = func(r map[string]any) { c.rcpt(i, r); i++ }
 			}
 			blk, rec := reshape(t, sh, c.f.block, c.f.receipts)
-			got, err := DecodeBlock(blk, rec, VerifyRoots)
+			got, err := DecodeBlock(blk, rec, ProofRoots)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -429,7 +429,7 @@ func TestNoSenderWithoutVerification(t *testing.T) {
 			rcpt: func(r map[string]any) { delete(r, "from") },
 		}
 		blk, rec := reshape(t, sh, f.block, f.receipts)
-		_, err := DecodeBlock(blk, rec, VerifyStructure)
+		_, err := DecodeBlock(blk, rec, ProofStructure)
 		var be *indexer.BlockError
 		if !errors.As(err, &be) || !strings.Contains(be.Reason, "no sender") {
 			t.Fatalf("got %v, want a block error about the sender", err)

@@ -19,17 +19,17 @@ import (
 	"github.com/ethidx/ethidx/indexer"
 )
 
-// Verify says how much of a node's answer is proven before a block is
+// Proof says how much of a node's answer is proven before a block is
 // returned. The structural checks (numbers, links, receipts matching
 // transactions, gas adding up) always run; they catch confused nodes but
 // not a changed value or log byte with hashes and counts intact. The
 // header commits to everything ethidx stores, and the chain links the
 // headers, so recomputing the commitments from the node's own answer
 // catches those too.
-type Verify uint8
+type Proof uint8
 
 const (
-	// VerifyRoots, the default, recomputes each transaction's hash, the
+	// ProofRoots, the default, recomputes each transaction's hash, the
 	// transactions root, the receipts root (which proves each receipt's
 	// bloom; a bloom left out is computed from the logs), the header's
 	// bloom as the union of the receipts', the withdrawals root and the
@@ -37,36 +37,36 @@ const (
 	// checks the figures a receipt derives (effective gas price, blob gas,
 	// contract address) against the transaction. It is the zero value, so
 	// a Source is verifying unless told otherwise.
-	VerifyRoots Verify = iota
-	// VerifyStructure keeps only the structural checks: for chains or
+	ProofRoots Proof = iota
+	// ProofStructure keeps only the structural checks: for chains or
 	// nodes whose blocks do not hash like Ethereum mainnet's.
-	VerifyStructure
-	// VerifySenders adds recovering each transaction's sender from its
+	ProofStructure
+	// ProofSenders adds recovering each transaction's sender from its
 	// signature. It costs an elliptic-curve recovery per transaction:
 	// decoding and verifying real mainnet blocks drops from about 30,000
 	// to 12,500 transactions a second per core (BenchmarkDecode, fixtures
 	// set), so it is not the default.
-	VerifySenders
+	ProofSenders
 )
 
-// ParseVerify reads a --verify value.
-func ParseVerify(s string) (Verify, error) {
+// ParseProof reads a --verify value.
+func ParseProof(s string) (Proof, error) {
 	switch s {
 	case "roots", "":
-		return VerifyRoots, nil
+		return ProofRoots, nil
 	case "structure":
-		return VerifyStructure, nil
+		return ProofStructure, nil
 	case "senders":
-		return VerifySenders, nil
+		return ProofSenders, nil
 	}
 	return 0, fmt.Errorf("verify %q: want roots, structure or senders", s)
 }
 
-func (v Verify) String() string {
+func (v Proof) String() string {
 	switch v {
-	case VerifyStructure:
+	case ProofStructure:
 		return "structure"
-	case VerifySenders:
+	case ProofSenders:
 		return "senders"
 	}
 	return "roots"
@@ -125,7 +125,7 @@ const proofHint = "; the node's answer does not prove against its header (asking
 // It runs after the structural checks, so receipts are merged and gas
 // figures add up.
 func (d *blockDecoder) verify(b *indexer.Block) error {
-	if d.mode == VerifyStructure {
+	if d.mode == ProofStructure {
 		return nil
 	}
 	fail := func(check, format string, args ...any) error {
@@ -144,7 +144,7 @@ func (d *blockDecoder) verify(b *indexer.Block) error {
 	n := len(b.Transactions)
 	sc.encs = grow(sc.encs, n)
 	sc.ends = grow(sc.ends, n)
-	if d.mode == VerifySenders {
+	if d.mode == ProofSenders {
 		sc.txs = grow(sc.txs, n)
 	}
 	encs, ends, enc := sc.encs, sc.ends, &sc.enc
@@ -163,7 +163,7 @@ func (d *blockDecoder) verify(b *indexer.Block) error {
 			return fail("transaction hash", "transaction %d hashes to %s, node says %s", i, h, t.Hash)
 		}
 		ends[i] = enc.Len()
-		if d.mode == VerifySenders {
+		if d.mode == ProofSenders {
 			sc.txs[i] = types.NewTx(inner)
 		}
 	}
@@ -213,7 +213,7 @@ func (d *blockDecoder) verify(b *indexer.Block) error {
 		return err
 	}
 
-	if d.mode == VerifySenders {
+	if d.mode == ProofSenders {
 		for i, tx := range sc.txs {
 			from, err := types.Sender(signerFor(tx), tx)
 			if err != nil {

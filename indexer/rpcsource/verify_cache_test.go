@@ -22,7 +22,7 @@ func TestEncodeTxIsMarshalBinary(t *testing.T) {
 	types_ := map[uint8]int{}
 	var buf bytes.Buffer
 	for _, f := range append(fs, gen...) {
-		b, err := DecodeBlock(f.block, f.receipts, VerifyStructure)
+		b, err := DecodeBlock(f.block, f.receipts, ProofStructure)
 		if err != nil {
 			t.Fatalf("block %d: %v", f.number, err)
 		}

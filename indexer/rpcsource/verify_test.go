@@ -23,7 +23,7 @@ func TestVerifyFixtures(t *testing.T) {
 		t.Fatalf("%d fixture blocks, want the 53 of mainnet/ and mainnet-extra/", len(fs))
 	}
 	for _, f := range fs {
-		for _, v := range []Verify{VerifyRoots, VerifySenders} {
+		for _, v := range []Proof{ProofRoots, ProofSenders} {
 			if _, err := DecodeBlock(f.block, f.receipts, v); err != nil {
 				t.Errorf("%s: %v", v, err)
 			}
@@ -52,7 +52,7 @@ func TestVerifyEra1(t *testing.T) {
 		if err := dec.Decode(&line); err != nil {
 			t.Fatal(err)
 		}
-		b, err := DecodeBlock(line.Block, line.Receipts, VerifyRoots)
+		b, err := DecodeBlock(line.Block, line.Receipts, ProofRoots)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func TestVerifyRefusesChangedContent(t *testing.T) {
 	for _, c := range tamperCases {
 		t.Run(c.name, func(t *testing.T) {
 			blk, rec := tamper(t, f, c)
-			for _, v := range []Verify{VerifyRoots, VerifySenders} {
+			for _, v := range []Proof{ProofRoots, ProofSenders} {
 				_, err := DecodeBlock(blk, rec, v)
 				var be *indexer.BlockError
 				if !errors.As(err, &be) || be.Number != f.number || !strings.Contains(be.Reason, c.check) {
@@ -89,7 +89,7 @@ func TestVerifyRefusesChangedContent(t *testing.T) {
 			// Without verification the change goes through: the structure
 			// alone cannot see it (which is why roots is the default).
 			if c.structural == "" {
-				if _, err := DecodeBlock(blk, rec, VerifyStructure); err != nil {
+				if _, err := DecodeBlock(blk, rec, ProofStructure); err != nil {
 					t.Fatalf("structure: %v", err)
 				}
 			}
@@ -119,7 +119,7 @@ func TestVerifyFailsOver(t *testing.T) {
 	if err != nil {
 		t.Fatalf("with an honest node second: %v", err)
 	}
-	want, _ := DecodeBlock(f.block, f.receipts, VerifyRoots)
+	want, _ := DecodeBlock(f.block, f.receipts, ProofRoots)
 	compareBlocks(t, got[0], want)
 
 	_, err = open(t, quick(hs.URL)).Blocks(context.Background(), f.number, f.number)
@@ -139,7 +139,7 @@ func TestVerifyFailsOver(t *testing.T) {
 
 // A changed sender passes the roots (no header commits to it) and is
 // caught by --verify senders, which recovers it from the signature.
-func TestVerifySendersCatchesChangedFrom(t *testing.T) {
+func TestProofSendersCatchesChangedFrom(t *testing.T) {
 	for _, f := range loadFixtures(t) {
 		if f.number != 19433903 {
 			continue
@@ -149,10 +149,10 @@ func TestVerifySendersCatchesChangedFrom(t *testing.T) {
 			tx["from"] = flip(tx["from"])
 			rs[2].(map[string]any)["from"] = tx["from"]
 		}})
-		if _, err := DecodeBlock(blk, rec, VerifyRoots); err != nil {
+		if _, err := DecodeBlock(blk, rec, ProofRoots); err != nil {
 			t.Fatalf("roots: %v", err)
 		}
-		_, err := DecodeBlock(blk, rec, VerifySenders)
+		_, err := DecodeBlock(blk, rec, ProofSenders)
 		var be *indexer.BlockError
 		if !errors.As(err, &be) || !strings.Contains(be.Reason, "verifying sender: transaction 2 is signed by") {
 			t.Fatalf("senders: %v", err)
@@ -181,7 +181,7 @@ func TestVerifySomeBloomsLeftOut(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := DecodeBlock(f.block, rec, VerifyRoots); err != nil {
+		if _, err := DecodeBlock(f.block, rec, ProofRoots); err != nil {
 			t.Errorf("block %d, every other bloom left out: %v", f.number, err)
 		}
 	}
