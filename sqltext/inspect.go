@@ -52,83 +52,75 @@ var ErrAmbiguous = errors.New("ambiguous statement text")
 // knowing what they would have meant.
 func Inspect(sql string) (Facts, error) {
 	f := Facts{}
-	l := lexer{s: sql}
-	var toks []token
-	for {
-		t, ok := l.next()
-		if !ok {
-			break
-		}
-		toks = append(toks, t)
-	}
+	toks := Tokens(sql)
 	if err := checkLexical(sql, toks); err != nil {
 		return Facts{}, err
 	}
 	setting := false // after SET or SETTINGS at this depth
 	for i, t := range toks {
 		name, isName := tokenName(t)
-		if !t.quoted && isWordByte(t.text[0]) {
-			f.Words = append(f.Words, strings.ToLower(t.text))
+		if !t.Quoted && isWordByte(t.Text[0]) {
+			f.Words = append(f.Words, strings.ToLower(t.Text))
 		}
 		if isName {
 			f.Names = append(f.Names, name)
-			if t.quoted {
-				f.Quoted = append(f.Quoted, unquote(t.text))
+			if t.Quoted {
+				f.Quoted = append(f.Quoted, unquote(t.Text))
 			}
 		}
-		if isKeyword(t, "SET") || isKeyword(t, "SETTINGS") || isKeyword(t, "SETTING") {
+		if t.Is("SET") || t.Is("SETTINGS") || t.Is("SETTING") {
 			setting = true
 		}
-		next := func(k int) token {
+		next := func(k int) Token {
 			if i+k < len(toks) {
 				return toks[i+k]
 			}
-			return token{}
+			return Token{}
 		}
 		if !isName {
 			continue
 		}
-		if n := next(1); n.text == "(" && !n.quoted {
+		if n := next(1); n.Text == "(" && !n.Quoted {
 			f.Calls = append(f.Calls, name)
 		}
-		if isKeyword(t, "APPLY") {
+		if t.Is("APPLY") {
 			// SELECT * APPLY f, * APPLY(f): f is called on every column.
 			k := 1
-			if next(k).text == "(" && !next(k).quoted {
+			if next(k).Text == "(" && !next(k).Quoted {
 				k++
 			}
 			if fn, ok := tokenName(next(k)); ok {
 				f.Calls = append(f.Calls, fn)
 			}
 		}
-		if isKeyword(t, "ENGINE") {
+		if t.Is("ENGINE") {
 			k := 1
-			if next(k).text == "=" && !next(k).quoted {
+			if next(k).Text == "=" && !next(k).Quoted {
 				k++
 			}
 			if e, ok := tokenName(next(k)); ok {
 				f.Engines = append(f.Engines, e)
 			}
 		}
-		if n := next(1); n.text == "." && !n.quoted {
+		if n := next(1); n.Text == "." && !n.Quoted {
 			if b, ok := tokenName(next(2)); ok {
 				f.Qualified = append(f.Qualified, [2]string{name, b})
 			}
 		}
 		if setting {
 			// Quoted setting names count: the engine accepts them.
-			if n := next(1); n.text == "=" && !n.quoted {
+			if n := next(1); n.Text == "=" && !n.Quoted {
 				f.Settings = append(f.Settings, name)
 			}
 		}
 		// {name:Type}
-		if prev := tokAt(toks, i-1); prev.text == "{" && !prev.quoted {
-			if n := next(1); n.text == ":" {
+		if prev := tokAt(toks, i-1); prev.Text == "{" && !prev.Quoted {
+			if n := next(1); n.Text == ":" {
 				if typ, ok := tokenName(next(2)); ok {
 					if f.Placeholders == nil {
 						f.Placeholders = map[string]string{}
 					}
-					f.Placeholders[t.text] = typ
+					f.Placeholders[t.Text] = typ
 				}
 			}
 		}
@@ -136,31 +128,17 @@ func Inspect(sql string) (Facts, error) {
 	return f, nil
 }
 
-func tokAt(toks []token, i int) token {
+func tokAt(toks []Token, i int) Token {
 	if i < 0 || i >= len(toks) {
-		return token{}
+		return Token{}
 	}
 	return toks[i]
 }
 
-// tokenName returns t as a name: a bare word, or a quoted identifier
-// ("x" or `x`) with its quotes and escapes removed, in lower case. String
-// literals ('x') are not names.
-func tokenName(t token) (string, bool) {
-	if t.text == "" {
-		return "", false
-	}
-	if !t.quoted {
-		if !isWordByte(t.text[0]) {
-			return "", false
-		}
-		return strings.ToLower(t.text), true
-	}
-	q := t.text[0]
-	if q != '"' && q != '`' {
-		return "", false
-	}
-	return strings.ToLower(unquote(t.text)), true
+// tokenName is t.Name in lower case.
+func tokenName(t Token) (string, bool) {
+	n, ok := t.Name()
+	return strings.ToLower(n), ok
 }
 
 // unquote strips a quoted token's quotes and undoes backslash escapes and
@@ -189,32 +167,32 @@ func unquote(s string) string {
 }
 
 // checkLexical enforces Inspect's refusals (see there).
-func checkLexical(sql string, toks []token) error {
+func checkLexical(sql string, toks []Token) error {
 	// Text between tokens is blanks or comments; an unterminated comment
 	// runs to the end of the input.
 	pos := 0
 	for _, t := range toks {
-		if err := checkGap(sql[pos:t.start]); err != nil {
+		if err := checkGap(sql[pos:t.Start]); err != nil {
 			return err
 		}
-		pos = t.end
-		if t.quoted {
-			q := t.text[0]
-			if len(t.text) < 2 || t.text[len(t.text)-1] != q || endsEscaped(t.text) {
-				return ambiguous("unterminated quoted text at offset %d", t.start)
+		pos = t.End
+		if t.Quoted {
+			q := t.Text[0]
+			if len(t.Text) < 2 || t.Text[len(t.Text)-1] != q || endsEscaped(t.Text) {
+				return ambiguous("unterminated quoted text at offset %d", t.Start)
 			}
-			if q != '\'' && strings.IndexByte(t.text, '\\') >= 0 {
+			if q != '\'' && strings.IndexByte(t.Text, '\\') >= 0 {
 				// The engine decodes escapes in quoted names (`\x66ile` is
 				// file); a name has no need of them.
-				return ambiguous("backslash in a quoted name at offset %d", t.start)
+				return ambiguous("backslash in a quoted name at offset %d", t.Start)
 			}
 			continue
 		}
-		for i := 0; i < len(t.text); i++ {
-			if c := t.text[i]; c >= 0x80 {
-				return ambiguous("non-ASCII character outside quotes at offset %d", t.start+i)
+		for i := 0; i < len(t.Text); i++ {
+			if c := t.Text[i]; c >= 0x80 {
+				return ambiguous("non-ASCII character outside quotes at offset %d", t.Start+i)
 			} else if c == '$' {
-				return ambiguous("'$' outside quotes at offset %d (dollar-quoted strings are not accepted)", t.start+i)
+				return ambiguous("'$' outside quotes at offset %d (dollar-quoted strings are not accepted)", t.Start+i)
 			}
 		}
 	}
@@ -280,17 +258,17 @@ func ambiguous(format string, args ...any) error {
 // Strings, comments and other names are left as they are. The guard uses
 // it to read system tables through views that hide the host's paths.
 func RenameQualifier(sql, from, to string) string {
-	toks := tokens(sql)
+	toks := Tokens(sql)
 	var b strings.Builder
 	pos := 0
 	for i, t := range toks {
 		name, ok := tokenName(t)
-		if !ok || name != strings.ToLower(from) || i+1 >= len(toks) || toks[i+1].text != "." || toks[i+1].quoted {
+		if !ok || name != strings.ToLower(from) || i+1 >= len(toks) || toks[i+1].Text != "." || toks[i+1].Quoted {
 			continue
 		}
-		b.WriteString(sql[pos:t.start])
+		b.WriteString(sql[pos:t.Start])
 		b.WriteString(to)
-		pos = t.end
+		pos = t.End
 	}
 	b.WriteString(sql[pos:])
 	return b.String()

@@ -12,14 +12,14 @@ func Qualify(sql, database string, known func(name string) bool) string {
 	if !ValidIdent(db) {
 		db = QuoteIdent(db)
 	}
-	toks := tokens(sql)
+	toks := Tokens(sql)
 	var b strings.Builder
 	pos := 0
 	for i := 0; i < len(toks); i++ {
 		switch {
-		case isKeyword(toks[i], "FROM"), isKeyword(toks[i], "JOIN"):
-		case isKeyword(toks[i], "TABLE"), isKeyword(toks[i], "VIEW"):
-			if i+3 < len(toks) && isKeyword(toks[i+1], "IF") && isKeyword(toks[i+2], "NOT") && isKeyword(toks[i+3], "EXISTS") {
+		case toks[i].Is("FROM"), toks[i].Is("JOIN"):
+		case toks[i].Is("TABLE"), toks[i].Is("VIEW"):
+			if i+3 < len(toks) && toks[i+1].Is("IF") && toks[i+2].Is("NOT") && toks[i+3].Is("EXISTS") {
 				i += 3
 			}
 		default:
@@ -29,26 +29,13 @@ func Qualify(sql, database string, known func(name string) bool) string {
 			break
 		}
 		name := toks[i+1]
-		if name.quoted || !isWordByte(name.text[0]) || !known(name.text) || i+2 < len(toks) && toks[i+2].text == "." {
+		if name.Quoted || !isWordByte(name.Text[0]) || !known(name.Text) || i+2 < len(toks) && toks[i+2].Text == "." {
 			continue
 		}
-		b.WriteString(sql[pos:name.start])
+		b.WriteString(sql[pos:name.Start])
 		b.WriteString(db + ".")
-		pos = name.start
+		pos = name.Start
 	}
 	b.WriteString(sql[pos:])
 	return b.String()
-}
-
-// tokens is every token of sql, in order.
-func tokens(sql string) []token {
-	l := lexer{s: sql}
-	var toks []token
-	for {
-		t, ok := l.next()
-		if !ok {
-			return toks
-		}
-		toks = append(toks, t)
-	}
 }

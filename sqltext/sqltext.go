@@ -9,19 +9,72 @@
 // streamed, and the HTTP response headers; OutputFormat), and which names
 // it calls, qualifies and assigns (the host guard's policy; Inspect). The
 // same lexer writes the database before the names of ethidx's own tables
-// (Qualify). The engine's parser still decides what the statement means.
+// (Qualify), and its tokens are open to the rewrites that must find a
+// clause without being fooled by one in a string or comment (Tokens and
+// Begins: the cluster form). The engine's parser still decides what the
+// statement means.
 package sqltext
 
 import "strings"
 
-// token is one lexical unit: a word (keyword, name, number) or a single
-// punctuation byte. Strings, quoted identifiers and comments are skipped
-// except that quoted names count as words (so `values` is not VALUES).
-type token struct {
-	text       string
-	start, end int
-	depth      int  // parenthesis depth at the token
-	quoted     bool // quoted identifier or string literal
+// Token is one lexical unit of SQL text: a word (keyword, name, number),
+// a quoted name or string literal, or a single punctuation byte. Blanks
+// and comments lie between tokens and are never part of one, so a word
+// in a string, a quoted name or a comment is never taken for a keyword.
+type Token struct {
+	Text       string // as written, quotes included
+	Start, End int    // the token's span in the text
+	Depth      int    // brackets around the token; a group's "(" and ")" are outside it
+	Quoted     bool   // quoted identifier or string literal
+}
+
+// Tokens returns sql's tokens, in order. It never fails: an unterminated
+// quote or comment runs to the end of the text.
+func Tokens(sql string) []Token {
+	l := lexer{s: sql}
+	var toks []Token
+	for {
+		t, ok := l.next()
+		if !ok {
+			return toks
+		}
+		toks = append(toks, t)
+	}
+}
+
+// Begins reports whether sql begins with the bare words kws (any case),
+// comments and blanks aside. It reads no further than those words.
+func Begins(sql string, kws ...string) bool {
+	l := lexer{s: sql}
+	for _, kw := range kws {
+		if t, ok := l.next(); !ok || !t.Is(kw) {
+			return false
+		}
+	}
+	return true
+}
+
+// Is reports whether t is the bare (unquoted) word kw, in any case.
+func (t Token) Is(kw string) bool {
+	return !t.Quoted && strings.EqualFold(t.Text, kw)
+}
+
+// Name returns t as a name, as the engine reads it: a bare word as
+// written, or a quoted identifier ("x" or `x`) without its quotes and
+// escapes. String literals ('x') and punctuation are not names.
+func (t Token) Name() (string, bool) {
+	switch {
+	case t.Text == "":
+		return "", false
+	case !t.Quoted && isWordByte(t.Text[0]):
+		return t.Text, true
+	case !t.Quoted:
+		return "", false
+	}
+	if q := t.Text[0]; q != '"' && q != '`' {
+		return "", false
+	}
+	return unquote(t.Text), true
 }
 
 // lexer walks s; it never fails: unterminated quotes or comments simply
@@ -40,7 +93,7 @@ func isWordByte(c byte) bool {
 }
 
 // next returns the next token, or ok=false at the end of input.
-func (l *lexer) next() (t token, ok bool) {
+func (l *lexer) next() (t Token, ok bool) {
 	s := l.s
 	for l.pos < len(s) {
 		c := s[l.pos]
@@ -93,38 +146,36 @@ func (l *lexer) next() (t token, ok bool) {
 				}
 			}
 			l.pos = min(l.pos, len(s))
-			return token{text: s[start:l.pos], start: start, end: l.pos, depth: l.depth, quoted: true}, true
+			return Token{Text: s[start:l.pos], Start: start, End: l.pos, Depth: l.depth, Quoted: true}, true
 		case isWordByte(c):
 			start := l.pos
 			for l.pos < len(s) && isWordByte(s[l.pos]) {
 				l.pos++
 			}
-			return token{text: s[start:l.pos], start: start, end: l.pos, depth: l.depth}, true
+			return Token{Text: s[start:l.pos], Start: start, End: l.pos, Depth: l.depth}, true
 		default:
-			t := token{text: s[l.pos : l.pos+1], start: l.pos, end: l.pos + 1, depth: l.depth}
-			switch c {
-			case '(', '[':
+			if (c == ')' || c == ']') && l.depth > 0 {
+				l.depth--
+			}
+			t := Token{Text: s[l.pos : l.pos+1], Start: l.pos, End: l.pos + 1, Depth: l.depth}
+			if c == '(' || c == '[' {
 				l.depth++
-			case ')', ']':
-				if l.depth > 0 {
-					l.depth--
-				}
 			}
 			l.pos++
 			return t, true
 		}
 	}
-	return token{}, false
+	return Token{}, false
 }
 
 // HasPhrase reports whether words occur in sql one after the other as
 // bare words (any case), not in strings, quoted names or comments.
 func HasPhrase(sql string, words ...string) bool {
-	toks := tokens(sql)
+	toks := Tokens(sql)
 	for i := 0; i+len(words) <= len(toks); i++ {
 		match := true
 		for j, w := range words {
-			if !isKeyword(toks[i+j], w) {
+			if !toks[i+j].Is(w) {
 				match = false
 				break
 			}
@@ -142,10 +193,6 @@ func (l *lexer) comment(start int) {
 	}
 }
 
-func isKeyword(t token, kw string) bool {
-	return !t.quoted && strings.EqualFold(t.text, kw)
-}
-
 // Insert is an INSERT statement carrying data, cut where the data begins.
 type Insert struct {
 	Head   string // "INSERT INTO t (a, b) SETTINGS ..." without FORMAT/VALUES
@@ -159,28 +206,28 @@ type Insert struct {
 func SplitInsert(sql string) (ins Insert, ok bool) {
 	l := lexer{s: sql}
 	first, ok := l.next()
-	if !ok || !isKeyword(first, "INSERT") {
+	if !ok || !first.Is("INSERT") {
 		return Insert{}, false
 	}
-	var prev token
+	var prev Token
 	for {
 		t, ok := l.next()
 		if !ok {
 			return Insert{}, false
 		}
-		if t.depth == 0 && !t.quoted {
+		if t.Depth == 0 && !t.Quoted {
 			switch {
-			case isKeyword(t, "SELECT") || isKeyword(t, "WITH"):
+			case t.Is("SELECT") || t.Is("WITH"):
 				// INSERT ... SELECT: data, if any, belongs to input() and
 				// follows a FORMAT at the end; keep looking for it.
-			case isKeyword(t, "VALUES") && !isKeyword(prev, "INTO") && !isKeyword(prev, "TABLE") && prev.text != ".":
-				return Insert{Head: strings.TrimSpace(sql[:t.start]), Format: "Values", Data: t.end}, true
-			case isKeyword(t, "FORMAT"):
+			case t.Is("VALUES") && !prev.Is("INTO") && !prev.Is("TABLE") && prev.Text != ".":
+				return Insert{Head: strings.TrimSpace(sql[:t.Start]), Format: "Values", Data: t.End}, true
+			case t.Is("FORMAT"):
 				f, ok := l.next()
-				if !ok || f.quoted || !isWordByte(f.text[0]) {
+				if !ok || f.Quoted || !isWordByte(f.Text[0]) {
 					return Insert{}, false
 				}
-				return Insert{Head: strings.TrimSpace(sql[:t.start]), Format: f.text, Data: skipToData(sql, f.end)}, true
+				return Insert{Head: strings.TrimSpace(sql[:t.Start]), Format: f.Text, Data: skipToData(sql, f.End)}, true
 			}
 		}
 		prev = t
@@ -209,7 +256,7 @@ func skipToData(s string, i int) int {
 // is not mistaken for it. Known names come back in canonical spelling.
 func OutputFormat(sql string) string {
 	l := lexer{s: sql}
-	var prev token
+	var prev Token
 	format, candidate := "", ""
 	for {
 		t, ok := l.next()
@@ -219,12 +266,12 @@ func OutputFormat(sql string) string {
 			}
 			return format
 		}
-		if candidate != "" && (t.text == ";" || isKeyword(t, "SETTINGS")) {
+		if candidate != "" && (t.Text == ";" || t.Is("SETTINGS")) {
 			format = candidate
 		}
 		candidate = ""
-		if isKeyword(prev, "FORMAT") && prev.depth == 0 && !t.quoted && isWordByte(t.text[0]) {
-			candidate = CanonicalFormat(t.text)
+		if prev.Is("FORMAT") && prev.Depth == 0 && !t.Quoted && isWordByte(t.Text[0]) {
+			candidate = CanonicalFormat(t.Text)
 		}
 		prev = t
 	}

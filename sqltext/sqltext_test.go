@@ -1,6 +1,7 @@
 package sqltext
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -118,6 +119,52 @@ func TestInspectApply(t *testing.T) {
 		}
 		if got := strings.Join(f.Calls, ","); got != want {
 			t.Errorf("Inspect(%q).Calls = %q, want %q", sql, got, want)
+		}
+	}
+}
+
+// Tokens skips blanks and comments, keeps strings and quoted names whole,
+// and gives a group's parentheses the depth outside it.
+func TestTokens(t *testing.T) {
+	sql := "SELECT f(a, 'x)') -- FROM t\nFROM /* ENGINE */ `my t`"
+	var got []string
+	for _, tok := range Tokens(sql) {
+		if sql[tok.Start:tok.End] != tok.Text {
+			t.Errorf("token %q: span %d:%d is %q", tok.Text, tok.Start, tok.End, sql[tok.Start:tok.End])
+		}
+		got = append(got, fmt.Sprintf("%s/%d/%v", tok.Text, tok.Depth, tok.Quoted))
+	}
+	want := "SELECT/0/false f/0/false (/0/false a/1/false ,/1/false 'x)'/1/true )/0/false FROM/0/false `my t`/0/true"
+	if strings.Join(got, " ") != want {
+		t.Errorf("Tokens:\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+}
+
+// Is matches bare words only; Name reads bare and quoted names, not
+// string literals.
+func TestTokenIsAndName(t *testing.T) {
+	toks := Tokens("from `FROM` \"a\"\"b\" 'from' (")
+	if !toks[0].Is("FROM") || toks[1].Is("FROM") || toks[3].Is("from") {
+		t.Error("Is took a quoted word for a keyword, or missed a bare one")
+	}
+	for i, want := range []string{"from", "FROM", `a"b`, "", ""} {
+		if got, ok := toks[i].Name(); got != want || ok != (want != "") {
+			t.Errorf("Name of %q = %q, %v; want %q", toks[i].Text, got, ok, want)
+		}
+	}
+}
+
+func TestBegins(t *testing.T) {
+	for sql, want := range map[string]bool{
+		"INSERT INTO t VALUES (1)":     true,
+		"/* x */ insert -- y\n into t": true,
+		"INSERT t VALUES (1)":          false,
+		"`INSERT` INTO t":              false,
+		"SELECT 'INSERT INTO t'":       false,
+		"INSERT":                       false,
+	} {
+		if got := Begins(sql, "INSERT", "INTO"); got != want {
+			t.Errorf("Begins(%q, INSERT, INTO) = %v", sql, got)
 		}
 	}
 }
