@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"regexp"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/ethidx/ethidx/sqltext"
 )
 
 // Statement is one statement as a program issued it and its cluster form.
@@ -59,8 +60,6 @@ func (c *clusterConn) forms(ctx context.Context, query string) (context.Context,
 	return ctx, out, nil
 }
 
-var insertInto = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\b`)
-
 // insertSettings are an insert's deduplication settings on the cluster.
 // An insert carrying a token (WithInsertToken) is skipped by a replica
 // that has one of that name; any other insert is never taken for a retry
@@ -69,7 +68,7 @@ var insertInto = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\b`)
 // purpose (a rebuild after its delete, a range marked done again after a
 // rewind). Statements other than inserts get none.
 func insertSettings(ctx context.Context, out []string) clickhouse.Settings {
-	if len(out) != 1 || !insertInto.MatchString(out[0]) {
+	if len(out) != 1 || !sqltext.Begins(out[0], "INSERT", "INTO") {
 		return nil
 	}
 	if tok := insertToken(ctx); tok != "" {

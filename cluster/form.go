@@ -28,7 +28,6 @@ package cluster
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -112,111 +111,187 @@ const LocalSuffix = "_local"
 var Tables = sync.OnceValue(func() map[string]bool {
 	out := map[string]bool{}
 	for _, stmt := range schema.Statements() {
-		if m := createTable.FindStringSubmatch(sqltext.StripComments(stmt)); m != nil {
-			out[m[3]] = true
+		p := scan(sqltext.StripComments(stmt))
+		if !p.words("CREATE", "TABLE") {
+			continue
+		}
+		if def, ok := p.tableDef(); ok {
+			out[def.name.table] = true
 		}
 	}
 	return out
 })
 
-var (
-	name        = `((?:\w+\.)?)(\w+)` // an optionally qualified name: the qualifier (with its dot), the name
-	createTable = regexp.MustCompile(`(?is)^CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?` + name + `\s*(\(.*\))\s*ENGINE\s*=\s*(\w+)(\([^)]*\))?(.*)$`)
-	createMV    = regexp.MustCompile(`(?is)^CREATE\s+MATERIALIZED\s+VIEW\s+(IF\s+NOT\s+EXISTS\s+)?` + name + `\s+TO\s+` + name + `\s+AS\b(.*)$`)
-	createView  = regexp.MustCompile(`(?is)^CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:\w+\.)?\w+`)
-	createDB    = regexp.MustCompile(`(?is)^CREATE\s+DATABASE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:\w+|` + "`[^`]*`" + `)`)
-	alterTable  = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+` + name + `\s+(.*)$`)
-	columnOp    = regexp.MustCompile(`(?i)^(ADD|DROP|MODIFY|RENAME|COMMENT|CLEAR)\s+COLUMN\b`)
-	deleteFrom  = regexp.MustCompile(`(?is)^DELETE\s+FROM\s+` + name + `\s+(.*)$`)
-	truncate    = regexp.MustCompile(`(?is)^TRUNCATE\s+(?:TABLE\s+)?(?:IF\s+EXISTS\s+)?` + name + `(.*)$`)
-	optimize    = regexp.MustCompile(`(?is)^OPTIMIZE\s+TABLE\s+` + name + `(.*)$`)
-	dropTable   = regexp.MustCompile(`(?is)^DROP\s+(TABLE|VIEW)\s+(IF\s+EXISTS\s+)?` + name + `(.*)$`)
-	orderBy     = regexp.MustCompile(`(?is)\bORDER\s+BY\s+(.+?)\s*(?:\bSETTINGS\b|\bTTL\b|\bSAMPLE\b|$)`)
-	fromTable   = regexp.MustCompile(`(?i)\b(FROM|JOIN)(\s+)` + name + `\b`)
-	unknownDDL  = regexp.MustCompile(`(?is)^(CREATE|RENAME|EXCHANGE|ATTACH|DETACH|UNDROP)\b|^DROP\s+DATABASE\b`)
-)
-
 // otherOps are the ALTER TABLE operations other than column changes that
 // a column change must not be mixed with.
 var otherOps = []string{"INDEX", "PROJECTION", "PARTITION", "CONSTRAINT", "TTL", "SETTING", "STATISTICS"}
+
+// columnOps begin an ALTER TABLE's column changes (with COLUMN after).
+var columnOps = []string{"ADD", "DROP", "MODIFY", "RENAME", "COMMENT", "CLEAR"}
+
+// unknownDDL begin the statements that create, rename or detach objects
+// that the rewrite does not know (with DROP DATABASE).
+var unknownDDL = []string{"CREATE", "RENAME", "EXCHANGE", "ATTACH", "DETACH", "UNDROP"}
 
 // Rewrite returns stmt's form on the cluster: one statement, or two where
 // the single-node statement becomes a local table and its Distributed
 // front. Statements that read or insert, and statements about objects
 // that are not the schema's tables, are returned as they are.
+//
+// The statement is read with sqltext's lexer, never by pattern: a word in
+// a string, a quoted name or a comment is not a clause, and what the
+// rewrite copies (columns, a view's query) is copied as written.
 func (f *Form) Rewrite(stmt string) ([]string, error) {
 	s := sqltext.StripComments(stmt)
 	if sqltext.HasPhrase(s, "ON", "CLUSTER") {
 		return []string{s}, nil // already in its cluster form
 	}
 	tables := Tables()
-	c := f.name
-	if m := createTable.FindStringSubmatch(s); m != nil {
-		ifNot, db, t, cols, engine, args, rest := m[1], m[2], m[3], m[4], m[5], strings.Trim(m[6], "()"), m[7]
-		if !strings.HasSuffix(engine, "MergeTree") || strings.HasPrefix(engine, "Replicated") {
-			return nil, fmt.Errorf("cluster form of table %s: engine %s has none (want a *MergeTree)", t, engine)
+	c := " ON CLUSTER " + f.name
+	p := scan(s)
+	switch {
+	case p.words("CREATE", "TABLE"):
+		if def, ok := p.tableDef(); ok {
+			return f.table(def)
 		}
-		repl := "'/clickhouse/tables/{shard}/{database}/{table}', '{replica}'"
-		if args != "" {
-			repl += ", " + args
-		}
-		where := "currentDatabase()"
-		if db != "" {
-			where = sqltext.QuoteString(strings.TrimSuffix(db, "."))
-		}
-		return []string{
-			fmt.Sprintf("CREATE TABLE %s%s%s%s ON CLUSTER %s\n%s\nENGINE = Replicated%s(%s)%s",
-				ifNot, db, t, LocalSuffix, c, cols, engine, repl, rest),
-			fmt.Sprintf("CREATE TABLE %s%s%s ON CLUSTER %s AS %s%s%s\nENGINE = Distributed(%s, %s, %s%s, %s)",
-				ifNot, db, t, c, db, t, LocalSuffix, c, where, t, LocalSuffix, shardKey(t, rest)),
-		}, nil
-	}
-	if m := createMV.FindStringSubmatch(s); m != nil {
+	case p.words("CREATE", "MATERIALIZED", "VIEW"):
 		// The view fires on inserts into the shard's local table and
 		// writes through the target's Distributed table, which re-shards
 		// the rows by the target's key.
-		ifNot, db, mv, tdb, target, sel := m[1], m[2], m[3], m[4], m[5], m[6]
-		return []string{fmt.Sprintf("CREATE MATERIALIZED VIEW %s%s%s ON CLUSTER %s TO %s%s AS%s",
-			ifNot, db, mv, c, tdb, target, localReads(sel, tables))}, nil
-	}
-	if loc := createView.FindStringIndex(s); loc != nil {
-		return []string{s[:loc[1]] + " ON CLUSTER " + c + s[loc[1]:]}, nil
-	}
-	if loc := createDB.FindStringIndex(s); loc != nil {
-		return []string{s[:loc[1]] + " ON CLUSTER " + c + s[loc[1]:]}, nil
-	}
-	if m := alterTable.FindStringSubmatch(s); m != nil && tables[m[2]] {
-		db, t, rest := m[1], m[2], m[3]
-		local := fmt.Sprintf("ALTER TABLE %s%s%s ON CLUSTER %s %s", db, t, LocalSuffix, c, rest)
-		if columnOp.MatchString(rest) {
-			if slices.ContainsFunc(otherOps, func(w string) bool { return sqltext.HasPhrase(rest, w) }) {
-				return nil, fmt.Errorf("cluster form of ALTER TABLE %s: give column changes in an ALTER of their own (the Distributed table takes only those)", t)
+		ifNot := p.optional("IF", "NOT", "EXISTS")
+		mv, ok := p.name()
+		if !ok || !p.words("TO") {
+			break
+		}
+		target, ok := p.name()
+		if !ok || !p.words("AS") {
+			break
+		}
+		return []string{fmt.Sprintf("CREATE MATERIALIZED VIEW %s%s%s TO %s AS%s",
+			ifNot, mv.written(), c, target.written(), localReads(s[p.toks[p.i-1].End:], tables))}, nil
+	case p.words("CREATE", "VIEW"), p.words("CREATE", "OR", "REPLACE", "VIEW"):
+		p.optional("IF", "NOT", "EXISTS")
+		if v, ok := p.name(); ok {
+			return []string{s[:v.end] + c + s[v.end:]}, nil
+		}
+	case p.words("CREATE", "DATABASE"):
+		p.optional("IF", "NOT", "EXISTS")
+		if t, ok := p.next(); ok {
+			if _, ok := t.Name(); ok {
+				return []string{s[:t.End] + c + s[t.End:]}, nil
 			}
-			// The Distributed front has the local table's columns.
-			return []string{local, fmt.Sprintf("ALTER TABLE %s%s ON CLUSTER %s %s", db, t, c, rest)}, nil
 		}
-		return []string{local}, nil // a mutation or a partition operation: data lives in the local tables
-	}
-	for _, re := range []*regexp.Regexp{deleteFrom, truncate, optimize} {
-		if m := re.FindStringSubmatchIndex(s); m != nil && tables[s[m[4]:m[5]]] {
-			// <head><name>_local ON CLUSTER c<tail>
-			return []string{s[:m[5]] + LocalSuffix + " ON CLUSTER " + c + " " + strings.TrimLeft(s[m[5]:], " ")}, nil
+	case p.words("ALTER", "TABLE"):
+		if n, ok := p.name(); ok && tables[n.table] {
+			return f.alter(n, p)
 		}
-	}
-	if m := dropTable.FindStringSubmatch(s); m != nil {
-		kind, ifExists, db, t, rest := m[1], m[2], m[3], m[4], m[5]
-		out := []string{fmt.Sprintf("DROP %s %s%s%s ON CLUSTER %s%s", kind, ifExists, db, t, c, rest)}
-		if tables[t] {
-			out = append(out, fmt.Sprintf("DROP TABLE %s%s%s%s ON CLUSTER %s%s", ifExists, db, t, LocalSuffix, c, rest))
+	case p.words("DELETE", "FROM"), p.words("OPTIMIZE", "TABLE"), p.words("TRUNCATE"):
+		if p.toks[0].Is("TRUNCATE") {
+			p.optional("TABLE")
+			p.optional("IF", "EXISTS")
+		}
+		n, ok := p.name()
+		if !ok || !tables[n.table] {
+			break
+		}
+		// <head><name>_local ON CLUSTER c <tail>
+		return []string{s[:n.start] + n.local() + c + " " + strings.TrimLeft(s[n.end:], " ")}, nil
+	case p.words("DROP", "TABLE"), p.words("DROP", "VIEW"):
+		kind := p.toks[1].Text
+		ifExists := p.optional("IF", "EXISTS")
+		n, ok := p.name()
+		if !ok {
+			break
+		}
+		rest := s[n.end:]
+		out := []string{"DROP " + kind + " " + ifExists + n.written() + c + rest}
+		if tables[n.table] {
+			out = append(out, "DROP TABLE "+ifExists+n.qual+n.local()+c+rest)
 		}
 		return out, nil
 	}
-	if m := unknownDDL.FindString(s); m != "" {
+	if slices.ContainsFunc(unknownDDL, func(w string) bool { return sqltext.Begins(s, w) }) || sqltext.Begins(s, "DROP", "DATABASE") {
 		// DDL the rewrite does not know would reach the connected node
 		// only: refused rather than half applied.
 		return nil, fmt.Errorf("no cluster form for %.60q", s)
 	}
 	return []string{stmt}, nil
+}
+
+// table is the cluster form of a table: a replicated local table and its
+// Distributed front.
+func (f *Form) table(def tableDef) ([]string, error) {
+	t, c := def.name.table, " ON CLUSTER "+f.name
+	if !strings.HasSuffix(def.engine, "MergeTree") || strings.HasPrefix(def.engine, "Replicated") {
+		return nil, fmt.Errorf("cluster form of table %s: engine %s has none (want a *MergeTree)", t, def.engine)
+	}
+	repl := "'/clickhouse/tables/{shard}/{database}/{table}', '{replica}'"
+	if def.args != "" {
+		repl += ", " + def.args
+	}
+	where, db, local := "currentDatabase()", def.name.qual, def.name.local()
+	if def.name.db != "" {
+		where = sqltext.QuoteString(def.name.db)
+	}
+	return []string{
+		fmt.Sprintf("CREATE TABLE %s%s%s%s\n%s\nENGINE = Replicated%s(%s)%s",
+			def.ifNot, db, local, c, def.columns, def.engine, repl, def.rest),
+		fmt.Sprintf("CREATE TABLE %s%s%s%s AS %s%s\nENGINE = Distributed(%s, %s, %s, %s)",
+			def.ifNot, db, def.name.text, c, db, local, f.name, where, local, shardKey(t, def.rest)),
+	}, nil
+}
+
+// alter is the cluster form of ALTER TABLE n, p at the operations: a
+// mutation or a partition operation alters the local tables (the data
+// lives there); a column change alters the Distributed front too.
+func (f *Form) alter(n name, p *scanner) ([]string, error) {
+	c := " ON CLUSTER " + f.name
+	rest := p.s[p.offset(p.i):]
+	local := "ALTER TABLE " + n.qual + n.local() + c + " " + rest
+	if !slices.ContainsFunc(columnOps, func(op string) bool { return p.words(op, "COLUMN") }) {
+		return []string{local}, nil
+	}
+	if slices.ContainsFunc(otherOps, func(w string) bool { return sqltext.HasPhrase(rest, w) }) {
+		return nil, fmt.Errorf("cluster form of ALTER TABLE %s: give column changes in an ALTER of their own (the Distributed table takes only those)", n.table)
+	}
+	// The Distributed front has the local table's columns.
+	return []string{local, "ALTER TABLE " + n.written() + c + " " + rest}, nil
+}
+
+// tableDef is a CREATE TABLE statement: its name, columns and engine.
+type tableDef struct {
+	ifNot   string // "IF NOT EXISTS " as written, or ""
+	name    name
+	columns string // "(...)", as written
+	engine  string // the engine's name
+	args    string // the engine's arguments, without parentheses
+	rest    string // the text after the engine (PARTITION BY, ORDER BY, ...)
+}
+
+// tableDef reads the rest of a CREATE TABLE statement: [IF NOT EXISTS]
+// name (columns) ENGINE = Engine[(args)] rest.
+func (p *scanner) tableDef() (ct tableDef, ok bool) {
+	ct.ifNot = p.optional("IF", "NOT", "EXISTS")
+	if ct.name, ok = p.name(); !ok {
+		return ct, false
+	}
+	cols, ok := p.group()
+	if !ok || !p.words("ENGINE") || !p.punct("=") {
+		return ct, false
+	}
+	ct.columns = p.s[cols[0]:cols[1]]
+	engine, ok := p.next()
+	if !ok || engine.Quoted || !sqltext.ValidIdent(engine.Text) {
+		return ct, false
+	}
+	ct.engine = engine.Text
+	end := engine.End
+	if args, ok := p.group(); ok {
+		ct.args = p.s[args[0]+1 : args[1]-1]
+		end = args[1]
+	}
+	ct.rest = p.s[end:]
+	return ct, true
 }
 
 // shardKey is table t's sharding expression: ShardKey's, or a hash of its
@@ -225,13 +300,9 @@ func shardKey(t, rest string) string {
 	if k, ok := ShardKey[t]; ok {
 		return k
 	}
-	m := orderBy.FindStringSubmatch(rest)
-	if m == nil {
+	key, ok := orderBy(rest)
+	if !ok {
 		return "rand()"
-	}
-	key := strings.TrimSpace(m[1])
-	if strings.HasPrefix(key, "(") && strings.HasSuffix(key, ")") {
-		key = key[1 : len(key)-1]
 	}
 	if key == "" || strings.EqualFold(key, "tuple()") {
 		return "rand()"
@@ -239,14 +310,56 @@ func shardKey(t, rest string) string {
 	return "cityHash64(" + key + ")"
 }
 
-// localReads points a materialized view's reads of the schema's tables at
-// the shard-local tables.
-func localReads(sel string, tables map[string]bool) string {
-	return fromTable.ReplaceAllStringFunc(sel, func(m string) string {
-		sub := fromTable.FindStringSubmatch(m)
-		if !tables[sub[4]] {
-			return m
+// orderBy returns the expression of the table's ORDER BY clause (the
+// top-level one, up to the next clause), without the parentheses of a
+// tuple.
+func orderBy(rest string) (string, bool) {
+	p := scan(rest)
+	for ; p.i < len(p.toks); p.i++ {
+		if p.toks[p.i].Depth == 0 && p.words("ORDER", "BY") {
+			break
 		}
-		return sub[1] + sub[2] + sub[3] + sub[4] + LocalSuffix
-	})
+	}
+	from := p.i
+	for ; p.i < len(p.toks); p.i++ {
+		t := p.toks[p.i]
+		if t.Depth == 0 && slices.ContainsFunc([]string{"SETTINGS", "TTL", "SAMPLE", "PARTITION", "PRIMARY", "COMMENT"}, t.Is) {
+			break
+		}
+	}
+	if from == len(p.toks) {
+		return "", false
+	}
+	if from == p.i {
+		return "", true
+	}
+	to := p.i
+	if p.i = from; p.toks[from].Text == "(" && !p.toks[from].Quoted {
+		if g, ok := p.group(); ok && p.i == to {
+			return strings.TrimSpace(rest[g[0]+1 : g[1]-1]), true
+		}
+	}
+	return rest[p.toks[from].Start:p.toks[to-1].End], true
+}
+
+// localReads points a materialized view's reads of the schema's tables at
+// the shard-local tables: every table name after FROM or JOIN, at any
+// depth.
+func localReads(sel string, tables map[string]bool) string {
+	p := scan(sel)
+	var b strings.Builder
+	pos := 0
+	for p.i < len(p.toks) {
+		if !p.words("FROM") && !p.words("JOIN") {
+			p.i++
+			continue
+		}
+		if n, ok := p.name(); ok && tables[n.table] {
+			b.WriteString(sel[pos:n.start])
+			b.WriteString(n.local())
+			pos = n.end
+		}
+	}
+	b.WriteString(sel[pos:])
+	return b.String()
 }

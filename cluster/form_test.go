@@ -176,3 +176,45 @@ func TestWithSettingsKeepsCallerSettings(t *testing.T) {
 		t.Errorf("without caller settings: %v", own)
 	}
 }
+
+// The rewrite reads tokens, not text: a clause's words in a string, a
+// quoted name or a comment are not the clause, and a quoted table name is
+// the table.
+func TestRewriteReadsTokensNotText(t *testing.T) {
+	f, _ := New("c1")
+	for _, c := range []struct{ in, want string }{
+		// A table's comment that reads like an engine clause.
+		{"CREATE TABLE t (k String) ENGINE = MergeTree ORDER BY k COMMENT 'was (x) ENGINE = Log'",
+			"CREATE TABLE t_local ON CLUSTER c1\n(k String)\nENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}') ORDER BY k COMMENT 'was (x) ENGINE = Log'\n" +
+				"CREATE TABLE t ON CLUSTER c1 AS t_local\nENGINE = Distributed(c1, currentDatabase(), t_local, cityHash64(k))"},
+		// A string after the sorting key that names a clause.
+		{"CREATE TABLE t (k String, v String DEFAULT 'ORDER BY v') ENGINE = MergeTree ORDER BY (k) COMMENT 'SETTINGS x'",
+			"CREATE TABLE t_local ON CLUSTER c1\n(k String, v String DEFAULT 'ORDER BY v')\nENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}') ORDER BY (k) COMMENT 'SETTINGS x'\n" +
+				"CREATE TABLE t ON CLUSTER c1 AS t_local\nENGINE = Distributed(c1, currentDatabase(), t_local, cityHash64(k))"},
+		// A view's string, quoted name and comment that read like reads.
+		{"CREATE MATERIALIZED VIEW m TO address_activity AS SELECT 'FROM blocks' AS a, 1 AS `JOIN logs` /* FROM logs */ FROM transactions",
+			"CREATE MATERIALIZED VIEW m ON CLUSTER c1 TO address_activity AS SELECT 'FROM blocks' AS a, 1 AS `JOIN logs`   FROM transactions_local"},
+		{"CREATE VIEW v AS SELECT 'ENGINE = Memory' AS e", "CREATE VIEW v ON CLUSTER c1 AS SELECT 'ENGINE = Memory' AS e"},
+		// Quoted table names are the tables.
+		{"ALTER TABLE `logs` DELETE WHERE data = 'FROM blocks'", "ALTER TABLE `logs_local` ON CLUSTER c1 DELETE WHERE data = 'FROM blocks'"},
+		{`DELETE FROM eth."blocks" WHERE 1`, "DELETE FROM eth.`blocks_local` ON CLUSTER c1 WHERE 1"},
+		// A name in a string is not the name.
+		{"DELETE FROM other WHERE x = 'blocks'", "DELETE FROM other WHERE x = 'blocks'"},
+	} {
+		out, err := f.Rewrite(c.in)
+		if err != nil {
+			t.Errorf("%q: %v", c.in, err)
+			continue
+		}
+		if got := strings.Join(out, "\n"); got != c.want {
+			t.Errorf("%q:\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+	// An insert is an insert with a comment before it.
+	var seen []Statement
+	shadow := Shadow(&recordConn{}, f, func(s Statement) { seen = append(seen, s) })
+	_ = shadow.Exec(WithInsertToken(context.Background(), "tok"), "/* batch */ INSERT INTO blocks (number) VALUES (1)")
+	if len(seen) != 1 || seen[0].Settings["insert_deduplication_token"] != "tok" {
+		t.Errorf("insert after a comment: %+v", seen)
+	}
+}
