@@ -67,10 +67,11 @@ func TestFollowSurvivesSIGKILL(t *testing.T) {
 		}
 	}()
 	dir := t.TempDir()
-	args := func(dir string, extra ...string) []string {
+	argsBatch := func(dir, batch string, extra ...string) []string {
 		return append([]string{"--data-dir", dir, "--http-addr", "127.0.0.1:0", "follow", "--rpc", rpc,
-			"--finality", "latest", "--start", "0", "--batch", "8", "--poll", "100ms"}, extra...)
+			"--finality", "latest", "--start", "0", "--batch", batch, "--poll", "100ms"}, extra...)
 	}
+	args := func(dir string, extra ...string) []string { return argsBatch(dir, "8", extra...) }
 	rng := rand.New(rand.NewPCG(7, 8))
 	interrupted := 0
 	for trial := 0; trial < 20; trial++ {
@@ -87,8 +88,11 @@ func TestFollowSurvivesSIGKILL(t *testing.T) {
 	if out, code := run(t, 3*time.Minute, args(dir, "--once")...); code != 0 {
 		t.Fatalf("catch-up after kills: exit %d\n%s", code, out)
 	}
+	// The reference indexes the chain in one go; its batches are larger,
+	// as they change no row (the tables are compared as readers see them)
+	// and fewer batches cost the engine less.
 	clean := t.TempDir()
-	if out, code := run(t, 3*time.Minute, args(clean, "--once")...); code != 0 {
+	if out, code := run(t, 3*time.Minute, argsBatch(clean, "64", "--once")...); code != 0 {
 		t.Fatalf("clean index: exit %d\n%s", code, out)
 	}
 	chsinktest.Same(t, "follower after 20 SIGKILLs and reorgs vs a clean run", snapshotDir(t, dir), snapshotDir(t, clean))
@@ -107,10 +111,10 @@ func TestFollowOnceMetricsAndSIGTERM(t *testing.T) {
 		t.Fatalf("follow --once: exit %d\n%s", code, out)
 	}
 	head := chain.Head().Number.Uint64()
-	var rows uint64
-	snap := snapshotDir(t, dir)
-	if _, err := fmt.Sscanf(snap["blocks"], "%d rows", &rows); err != nil || rows != head+1 {
-		t.Fatalf("after --once blocks = %s, want %d rows (0..%d)", snap["blocks"], head+1, head)
+	// The blocks as a reader sees them (FINAL), as a snapshot counts them;
+	// the snapshot's saved views cost seconds and tell nothing here.
+	if got := engineQuery(t, dir, "SELECT count() FROM eth.blocks FINAL"); got != fmt.Sprint(head+1) {
+		t.Fatalf("after --once blocks = %s, want %d rows (0..%d)", got, head+1, head)
 	}
 
 	metrics := freeAddr(t)

@@ -30,17 +30,18 @@ import (
 func TestWorkersShareOneServer(t *testing.T) {
 	t.Parallel()
 	const (
-		first, last = 1, 800
+		first, last = 1, 480
 		batch       = 10
 		shards      = 4
 		perShard    = (last - first + 1) / batch / shards // batches per worker
 	)
-	// One block an hour from 2024-01-01: January whole and the first days
-	// of February, so monthly_growth has two months to compare. The node's
-	// head is past the range, as a real one's is (and asking for the head
-	// never touches a stalled block, below).
+	// One block every two hours from 2024-01-01: January whole (372
+	// blocks) and the first days of February, so monthly_growth has two
+	// months to compare; each worker has 12 batches, enough for the kills
+	// below. The node's head is past the range, as a real one's is (and
+	// asking for the head never touches a stalled block, below).
 	srv := replay.New(replay.Options{})
-	if err := srv.Generate(replay.GenOptions{From: first, Count: last - first + 21, TxPerBlock: 30, TxPerBlockEnd: 40, Seed: 5, BlockTime: 3600}); err != nil {
+	if err := srv.Generate(replay.GenOptions{From: first, Count: last - first + 21, TxPerBlock: 30, TxPerBlockEnd: 40, Seed: 5, BlockTime: 7200}); err != nil {
 		t.Fatal(err)
 	}
 	// The two workers to kill are held up by the node, so each is still
@@ -88,9 +89,12 @@ func TestWorkersShareOneServer(t *testing.T) {
 	}
 	killAt := map[int]uint64{2: 10, 4: 5} // worker -> batches done when it is killed
 	killed := map[int]uint64{}
+	// Each poll is a query of the server the workers load through; a
+	// worker cannot finish its share before the kill (its stalled batches
+	// wait for it), so polling a few times a second is soon enough.
 	for _, i := range []int{2, 4} {
 		p := procs[i]
-		for deadline := time.Now().Add(2 * time.Minute); doneBatches(i-1) < killAt[i]; time.Sleep(20 * time.Millisecond) {
+		for deadline := time.Now().Add(2 * time.Minute); doneBatches(i-1) < killAt[i]; time.Sleep(250 * time.Millisecond) {
 			if p.exited() {
 				t.Fatalf("worker %d/%d exited before it was killed: %v\n%s", i, shards, p.err, p.out.String())
 			}
