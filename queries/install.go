@@ -96,9 +96,26 @@ func viewsCurrent(ctx context.Context, db DB, hash string, names []string) (bool
 // use any view of a query sorted before it). Every statement is passed
 // through Qualify.
 func InstallStatements(database string) []string {
+	stmts := installSQL()
+	bodies := map[string]string{}
+	for _, stmt := range stmts {
+		if name, query, ok := sqltext.ViewQuery(stmt); ok && sqltext.HasParams(query) {
+			bodies[name] = query
+		}
+	}
 	var out []string
-	for _, stmt := range installSQL() {
-		out = append(out, Qualify(stmt, database))
+	for _, stmt := range stmts {
+		// Each view is installed with the views it calls written out in
+		// it (sqltext.Inline says why); the .sql files keep one home for
+		// each view's text.
+		inlined, err := sqltext.Inline(stmt, func(name string) (string, bool) {
+			body, ok := bodies[name]
+			return body, ok
+		})
+		if err != nil {
+			panic(err) // the embedded statements are constant; a test installs them
+		}
+		out = append(out, Qualify(inlined, database))
 	}
 	return out
 }
