@@ -21,7 +21,7 @@ engine: build
 	@./$(BIN) engine install
 
 # anvil (Foundry's dev node) from the npm registry, cached under the user
-# cache dir: the tests run ethidx against it (cmd/ethidx/anvil_test.go).
+# cache dir: the tests run ethidx against it (internal/anvil starts it).
 anvil:
 	@sh scripts/anvil.sh
 

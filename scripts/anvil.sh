@@ -1,8 +1,8 @@
 #!/bin/sh
 # Installs anvil (Foundry's local Ethereum node), as published on the npm
 # registry, into the user cache once, and prints the path of its binary.
-# The tests run ethidx against it as a real third-party node
-# (cmd/ethidx/anvil_test.go); `make anvil` runs this. Needs node and npm.
+# The tests run ethidx against it as a real third-party node, starting it
+# through internal/anvil; `make anvil` runs this. Needs node and npm.
 set -eu
 version="${ANVIL_VERSION:-1.7.1}"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/ethidx/anvil-$version"

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"net"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,47 +9,9 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/rpc"
-)
 
-// startAnvil installs anvil from the npm registry once (scripts/anvil.sh,
-// cached in the user cache dir) and runs it on a free port until the test
-// ends.
-func startAnvil(t *testing.T) (string, *rpc.Client) {
-	t.Helper()
-	script, err := filepath.Abs("../../scripts/anvil.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("sh", script).Output()
-	if err != nil {
-		t.Fatalf("installing anvil (scripts/anvil.sh; needs node and npm): %v", err)
-	}
-	bin := strings.TrimSpace(string(out))
-	addr := freeAddr(t)
-	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(bin, "--port", port, "--host", "127.0.0.1", "--silent", "--chain-id", "31337")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := rpc.Dial(url)
-		if err == nil {
-			var id hexutil.Uint64
-			if err = c.Call(&id, "eth_chainId"); err == nil {
-				t.Cleanup(c.Close)
-				return url, c
-			}
-			c.Close()
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("anvil did not answer: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
+	"github.com/ethidx/ethidx/internal/anvil"
+)
 
 // anvilTraffic sends n transactions through anvil from its funded
 // accounts, which it signs itself (eth_sendTransaction): value transfers of
@@ -105,7 +64,7 @@ func anvilHead(t *testing.T, c *rpc.Client) uint64 {
 // chain, equal to a clean backfill of it.
 func TestAnvil(t *testing.T) {
 	t.Parallel()
-	url, c := startAnvil(t)
+	url, c := anvil.Start(t)
 	sent := anvilTraffic(t, c, 12)
 	var snap hexutil.Big
 	if err := c.Call(&snap, "evm_snapshot"); err != nil {

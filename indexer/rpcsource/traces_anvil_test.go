@@ -3,62 +3,17 @@ package rpcsource
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http/httptest"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
-	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/ethidx/ethidx/indexer"
+	"github.com/ethidx/ethidx/internal/anvil"
 )
-
-// startAnvil runs anvil (Foundry's node; scripts/anvil.sh installs it from
-// npm) on a free port, as cmd/ethidx's tests do, and returns its URL.
-func startAnvil(t *testing.T) (string, *rpc.Client) {
-	t.Helper()
-	script, err := filepath.Abs("../../scripts/anvil.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("sh", script).Output()
-	if err != nil {
-		t.Fatalf("installing anvil (scripts/anvil.sh; needs node and npm): %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close()
-	cmd := exec.Command(strings.TrimSpace(string(out)), "--port", port, "--host", "127.0.0.1", "--silent", "--chain-id", "31337")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := "http://127.0.0.1:" + port
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := rpc.Dial(url)
-		if err == nil {
-			var id hexutil.Uint64
-			if err = c.Call(&id, "eth_chainId"); err == nil {
-				t.Cleanup(c.Close)
-				return url, c
-			}
-			c.Close()
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("anvil did not answer: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
 
 // deployCode is init code that deploys runtime (at most 255 bytes).
 func deployCode(runtime []byte) []byte {
@@ -86,7 +41,7 @@ var (
 // internal value transfers, a reverted inner call and a failed
 // transaction.
 func TestTracesAnvil(t *testing.T) {
-	url, c := startAnvil(t)
+	url, c := anvil.Start(t)
 	var accounts []common.Address
 	if err := c.Call(&accounts, "eth_accounts"); err != nil || len(accounts) < 2 {
 		t.Fatalf("eth_accounts: %v %v", accounts, err)
