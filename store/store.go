@@ -419,12 +419,17 @@ func (s *Store) wrap(conn driver.Conn, o Options) driver.Conn {
 	return conn
 }
 
+// httpOptions are the client options for the engine's loopback endpoint.
+// clickhouse-go waits at most DialTimeout for a pooled connection too, not
+// only for a dial: with every connection busy in a long insert or audit, 10
+// seconds failed a statement that only had to queue. A dial to a loopback
+// port that nothing serves fails at once whatever the timeout.
 func httpOptions(addr string) *clickhouse.Options {
 	return &clickhouse.Options{
 		Protocol:    clickhouse.HTTP,
 		Addr:        []string{addr},
 		Auth:        clickhouse.Auth{Username: "default"},
-		DialTimeout: 10 * time.Second,
+		DialTimeout: 2 * time.Minute,
 	}
 }
 

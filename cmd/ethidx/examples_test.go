@@ -288,9 +288,19 @@ func TestDocumentedExamples(t *testing.T) {
 	// The examples that use the store run in order in one data dir (a
 	// backfill, then its queries); the devnet ones touch no store, so they
 	// run beside them instead of after them (about 40 s of mining).
+	// A line shown in several places (the README and --help, or twice in
+	// the README) runs once, where it first appears: each run of a
+	// command starts the engine, about half a second of CPU.
 	var store, devnet []example
+	seen := map[string]string{}
 	for _, ex := range append(readme, help...) {
 		ex = substitute(ex, rpcAddr, head, users)
+		key := strings.Join(ex.env, " ") + " ethidx " + strings.Join(ex.args, " ")
+		if first, ok := seen[key]; ok {
+			t.Logf("%s: %s: run as at %s", ex.where, key, first)
+			continue
+		}
+		seen[key] = ex.where
 		switch {
 		case ex.server || slices.Contains(ex.args, "--clickhouse"):
 			continue // TestDocumentedServerExamplesParse
