@@ -7,7 +7,7 @@ BIN       := bin/ethidx
 GOFLAGS   ?=
 export GOFLAGS
 
-.PHONY: all build engine anvil test test-go drivers-deps test-drivers demo bench fuzz lint clean image
+.PHONY: all build engine anvil test test-go test-drivers demo bench fuzz lint clean image
 
 all: build
 
@@ -25,13 +25,12 @@ engine: build
 anvil:
 	@sh scripts/anvil.sh
 
-# The drivers' installs (venvs, Maven, node_modules, Chromium: mostly
-# network) run beside the Go tests (mostly CPU); their suites run after,
-# finding the installs cached. On a fresh 2-core machine that saves about
-# a minute.
+# The drivers' suites run beside the Go tests: their installs (venvs,
+# Maven, node_modules, Chromium) wait mostly on the network and their
+# suites on their clients, while the Go tests keep both cores busy; after
+# the Go tests they left a core idle for a minute.
 test:
-	@$(MAKE) --no-print-directory -j2 test-go drivers-deps
-	@$(MAKE) --no-print-directory test-drivers
+	@$(MAKE) --no-print-directory -j2 test-go test-drivers
 
 # -timeout 40m, not go test's 10 minutes per package: on 2 cores shared
 # with other work (load 10-19), cmd/ethidx took 11 minutes or more and
@@ -45,14 +44,10 @@ test-go: engine anvil
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m $(SLOW_PKGS) ./...
 
-# The drivers' installs alone (cached), without running their suites.
-drivers-deps:
-	-@indexer/sqlhttp/testdata/drivers/run --install-only
-
 # Real third-party ClickHouse clients (the drivers BI tools use) against the
 # embedded endpoint.
-test-drivers: build
-	indexer/sqlhttp/testdata/drivers/run
+test-drivers: engine
+	ETHIDX_BIN=$(abspath $(BIN)) indexer/sqlhttp/testdata/drivers/run
 
 # The container image (Dockerfile, the engine inside), with docker, podman
 # or buildah, whichever is installed. IMAGE names it; IMAGE_FLAGS passes
