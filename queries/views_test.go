@@ -227,6 +227,9 @@ func TestViewsFromAnyDatabase(t *testing.T) {
 					db   string
 					conn driver.Conn
 				}{{"default", def}, {"chain_a", a}, {"chain_b", b}} {
+					if from.db == own.db {
+						continue // want was read there, unqualified
+					}
 					got, err := dump(t, from.conn, "SELECT * FROM "+call(own.db, name, params))
 					if err != nil {
 						t.Errorf("%s.%s from database %s: %v", own.db, name, from.db, err)
