@@ -32,9 +32,10 @@ anvil:
 test:
 	@$(MAKE) --no-print-directory -j2 test-go test-drivers
 
-# -timeout 40m, not go test's 10 minutes per package: on 2 cores shared
-# with other work (load 10-19), cmd/ethidx took 11 minutes or more and
-# the indexer package 9 to over 10 (issue #19, measured December 2026).
+# Every package passes within go test's default 10 minutes: in make test
+# on 2 cores the slowest, cmd/ethidx, takes about 5 (280-313 s measured,
+# December 2026). -timeout 40m is a margin for a machine shared with other
+# work, where the same package once took 11 minutes.
 # The slowest packages are named first so that they start first (go test
 # runs packages in the order given, 2 at a time on 2 cores): started in
 # ./...'s order, queries (2 minutes) began only after the indexer and
