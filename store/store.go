@@ -419,11 +419,14 @@ func (s *Store) wrap(conn driver.Conn, o Options) driver.Conn {
 	return conn
 }
 
-// httpOptions are the client options for the engine's loopback endpoint.
+// httpOptions are the client options for an engine's loopback endpoint:
+// this process's own, or the owner's that another ethidx holds open.
 // clickhouse-go waits at most DialTimeout for a pooled connection too, not
 // only for a dial: with every connection busy in a long insert or audit, 10
 // seconds failed a statement that only had to queue. A dial to a loopback
-// port that nothing serves fails at once whatever the timeout.
+// port that nothing serves fails at once whatever the timeout; an owner
+// that accepts and never answers (stopped with SIGSTOP) is given up on
+// after the 2 minutes.
 func httpOptions(addr string) *clickhouse.Options {
 	return &clickhouse.Options{
 		Protocol:    clickhouse.HTTP,
