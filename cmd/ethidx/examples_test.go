@@ -295,9 +295,9 @@ func TestDocumentedExamples(t *testing.T) {
 	seen := map[string]string{}
 	for _, ex := range append(readme, help...) {
 		ex = substitute(ex, rpcAddr, head, users)
-		key := strings.Join(ex.env, " ") + " ethidx " + strings.Join(ex.args, " ")
+		key := fmt.Sprintf("%q %q", ex.env, ex.args)
 		if first, ok := seen[key]; ok {
-			t.Logf("%s: %s: run as at %s", ex.where, key, first)
+			t.Logf("%s: ethidx %s: run as at %s", ex.where, strings.Join(ex.args, " "), first)
 			continue
 		}
 		seen[key] = ex.where
