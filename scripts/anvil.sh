@@ -16,8 +16,10 @@ if [ -z "$bin" ]; then
 	tmp="$(mktemp -d "$cache.XXXXXX")"
 	trap 'rm -rf "$tmp"' EXIT
 	npm install --prefix "$tmp" --no-save --no-audit --no-fund --loglevel=error "@foundry-rs/anvil@$version" >&2
-	rm -rf "$cache"
-	mv "$tmp" "$cache"
+	# Another install may have finished meanwhile: its copy stays, and
+	# only a cache without a binary is replaced.
+	[ -n "$(find_bin || true)" ] || rm -rf "$cache"
+	mv -T "$tmp" "$cache" 2>/dev/null || rm -rf "$tmp"
 	trap - EXIT
 	bin="$(find_bin || true)"
 fi

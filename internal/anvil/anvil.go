@@ -5,7 +5,9 @@
 package anvil
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -33,6 +35,10 @@ func Start(tb testing.TB) (string, *rpc.Client) {
 	}
 	out, err := exec.Command("sh", script).Output()
 	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			err = fmt.Errorf("%w: %s", err, bytes.TrimSpace(exit.Stderr))
+		}
 		tb.Fatalf("installing anvil (scripts/anvil.sh; needs node and npm): %v", err)
 	}
 	port, err := freePort()
