@@ -33,7 +33,7 @@ test:
 	@$(MAKE) --no-print-directory -j2 test-go test-drivers
 
 # Every package passes within go test's default 10 minutes: in make test
-# on 2 cores the slowest, cmd/ethidx, takes about 5 (280-313 s measured,
+# on 2 cores the slowest, cmd/ethidx, takes 5 to 6 (280-327 s measured,
 # December 2026). -timeout 40m is a margin for a machine shared with other
 # work, where the same package once took 11 minutes.
 # The slowest packages are named first so that they start first (go test
