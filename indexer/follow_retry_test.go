@@ -140,3 +140,58 @@ func TestFollowRetry(t *testing.T) {
 		t.Errorf("permanent error: %v after %d calls, want it after 1", err, calls)
 	}
 }
+
+// stopMidWrite is a sink whose first Write is interrupted by shutdown:
+// ctx ends as the rows are being written, as SIGTERM would.
+type stopMidWrite struct {
+	*chsink.Sink
+	stop func()
+}
+
+func (s *stopMidWrite) Write(ctx context.Context, blocks []*indexer.Block) error {
+	s.stop()
+	return s.Sink.Write(ctx, blocks)
+}
+
+// A shutdown that arrives while a step writes lets the step finish and
+// record its range: rows readers may already see are kept, and Follow
+// returns nil as for any shutdown.
+func TestFollowShutdownFinishesStep(t *testing.T) {
+	srv := replay.New(replay.Options{})
+	if err := srv.Generate(replay.GenOptions{From: 0, Count: 8, TxPerBlock: 2, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	url, stopSrv, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopSrv()
+	src, err := rpcsource.New(context.Background(), rpcsource.Options{URLs: []string{url}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	conn, _ := chsinktest.Conn(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	sink := &stopMidWrite{Sink: chsink.New(conn), stop: cancel}
+	zero := uint64(0)
+	err = indexer.Follow(ctx, src, sink, indexer.FollowOptions{Finality: indexer.Latest, Start: &zero, BatchSize: 5,
+		Retry: &indexer.Retry{Min: time.Millisecond}})
+	if err != nil {
+		t.Fatalf("Follow stopped mid-write: %v, want nil", err)
+	}
+	done, err := sink.Done(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(done) != 1 || done[0] != (indexer.Range{From: 0, To: 4}) {
+		t.Errorf("completed after a shutdown mid-write: %v, want [0-4]", done)
+	}
+	hashes, err := sink.Hashes(context.Background(), 0, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hashes) != 5 {
+		t.Errorf("stored blocks after a shutdown mid-write: %d, want the step's 5", len(hashes))
+	}
+}

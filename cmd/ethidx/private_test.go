@@ -186,7 +186,7 @@ func TestServeBesideFollow(t *testing.T) {
 		}
 	}
 	if n := tip(); n < first+5 {
-		t.Errorf("through serve after the follower restarted: tip %d, want at least %d", n, first+5)
+		t.Errorf("through serve after the follower restarted: tip %d, want at least %d\n%s", n, first+5, follow.out.String())
 	}
 	stop(serve)
 	stop(follow)
