@@ -402,8 +402,10 @@ func (e *Engine) Run(ctx context.Context, st Statement, w io.Writer) (_ Stats, e
 		id := randomHex()
 		marker := "\n/* ethidx:" + id + " */"
 		st.SQL += marker
-		stop := context.AfterFunc(ctx, func() { e.kill(id) })
+		finished := make(chan struct{})
+		stop := context.AfterFunc(ctx, func() { e.kill(id, finished) })
 		defer stop()
+		defer close(finished) // before stop: a running kill ends
 		defer func() {
 			// Errors quote the statement; keep the marker out of them.
 			var ce *Error
@@ -718,8 +720,11 @@ func (e *Engine) execOn(c *conn, sql string) error {
 }
 
 // kill stops the statement carrying marker id, from a connection of its
-// own: every pooled one may be busy.
-func (e *Engine) kill(id string) {
+// own: every pooled one may be busy. A context can end before the engine
+// lists the statement, and a KILL then finds nothing: kill repeats it
+// until the statement has returned (finished closes) or the engine
+// closes.
+func (e *Engine) kill(id string, finished <-chan struct{}) {
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
@@ -735,8 +740,19 @@ func (e *Engine) kill(id string) {
 	}
 	defer e.closeConn(c)
 	// The marker is split so this statement does not match itself.
-	if err := e.exec(c, "KILL QUERY WHERE position(query, concat('/* ethidx', ':"+id+" */')) > 0 ASYNC"); err != nil {
-		e.log.Warn("cannot stop cancelled statement", "err", err)
+	sql := "KILL QUERY WHERE position(query, concat('/* ethidx', ':" + id + " */')) > 0 ASYNC"
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		if err := e.exec(c, sql); err != nil {
+			e.log.Warn("cannot stop cancelled statement", "err", err)
+			return
+		}
+		select {
+		case <-finished:
+			return
+		case <-e.done:
+			return
+		case <-time.After(wait):
+		}
 	}
 }
 
