@@ -233,13 +233,22 @@ func TestTokenTopics(t *testing.T) {
 
 func TestRun(t *testing.T) {
 	c := newChain(t, Config{Seed: 10, MinTxs: 1, MaxTxs: 2})
-	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	// Run mines on its ticker until its context ends: here once the head
+	// reaches 3, or after a minute, which only a Run that stopped mining
+	// takes.
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
+	go func() {
+		for ctx.Err() == nil && c.Head().Number.Uint64() < 3 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+	}()
 	if err := c.Run(ctx, 20*time.Millisecond); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	if n := c.Head().Number.Uint64(); n < 3 {
-		t.Errorf("head %d after 300ms of 20ms blocks", n)
+		t.Errorf("head %d after a minute of 20ms blocks", n)
 	}
 	if err := c.Run(t.Context(), 0); err == nil {
 		t.Error("Run with a zero block time succeeded")
