@@ -24,6 +24,7 @@ func anvilTraffic(t *testing.T, c *rpc.Client, n int) int {
 	if err := c.Call(&accounts, "eth_accounts"); err != nil || len(accounts) < 3 {
 		t.Fatalf("eth_accounts: %v %v", accounts, err)
 	}
+	var last common.Hash
 	for i := 0; i < n; i++ {
 		tx := map[string]any{"from": accounts[i%3]}
 		switch i % 3 {
@@ -35,8 +36,7 @@ func anvilTraffic(t *testing.T, c *rpc.Client, n int) int {
 			// PUSH1 0 PUSH1 0 LOG0 STOP: a creation that logs and deploys no code.
 			tx["data"], tx["gas"] = "0x60006000a000", hexutil.Uint64(100000)
 		}
-		var hash common.Hash
-		if err := c.Call(&hash, "eth_sendTransaction", tx); err != nil {
+		if err := c.Call(&last, "eth_sendTransaction", tx); err != nil {
 			t.Fatalf("sending transaction %d: %v", i, err)
 		}
 		if i%4 == 3 {
@@ -44,6 +44,9 @@ func anvilTraffic(t *testing.T, c *rpc.Client, n int) int {
 				t.Fatal(err)
 			}
 		}
+	}
+	if n > 0 {
+		anvil.Receipt(t, c, last) // automine answers before the block is in
 	}
 	return n
 }

@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -58,21 +57,7 @@ func TestTracesAnvil(t *testing.T) {
 		}
 		return h
 	}
-	receipt := func(h common.Hash) map[string]any {
-		t.Helper()
-		for range 100 { // automine answers before the block is in
-			var r map[string]any
-			if err := c.Call(&r, "eth_getTransactionReceipt", h); err != nil {
-				t.Fatal(err)
-			}
-			if r != nil {
-				return r
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Fatalf("no receipt of %s", h)
-		return nil
-	}
+	receipt := func(h common.Hash) map[string]any { return anvil.Receipt(t, c, h) }
 	caller := common.HexToAddress(receipt(send(map[string]any{"data": hexutil.Bytes(deployCode(callerRuntime))}))["contractAddress"].(string))
 	reverter := common.HexToAddress(receipt(send(map[string]any{"data": hexutil.Bytes(deployCode(reverterRuntime))}))["contractAddress"].(string))
 	word := func(a common.Address) hexutil.Bytes { return common.LeftPadBytes(a[:], 32) }

@@ -8,15 +8,16 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/rpc"
 )
@@ -24,9 +25,10 @@ import (
 // ChainID is the chain id the node is started with (anvil's default).
 const ChainID = 31337
 
-// Start installs anvil if it is not cached yet, runs it on a free
-// loopback port until the test ends, and returns its URL and a client
-// that has answered eth_chainId.
+// Start installs anvil if it is not cached yet, runs it on a loopback port
+// it picks itself (--port 0, so no other test can take the port first)
+// until the test ends, and returns its URL and a client that has
+// answered eth_chainId.
 func Start(tb testing.TB) (string, *rpc.Client) {
 	tb.Helper()
 	script, err := script()
@@ -41,17 +43,27 @@ func Start(tb testing.TB) (string, *rpc.Client) {
 		}
 		tb.Fatalf("installing anvil (scripts/anvil.sh; needs node and npm): %v", err)
 	}
-	port, err := freePort()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd := exec.Command(strings.TrimSpace(string(out)), "--port", port, "--host", "127.0.0.1", "--silent", "--chain-id", strconv.Itoa(ChainID))
+	listening := &listenWriter{addr: make(chan string, 1)}
+	var stderr bytes.Buffer
+	cmd := exec.Command(strings.TrimSpace(string(out)), "--port", "0", "--host", "127.0.0.1", "--chain-id", strconv.Itoa(ChainID))
+	cmd.Stdout, cmd.Stderr = listening, &stderr
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := "http://127.0.0.1:" + port
-	deadline := time.Now().Add(30 * time.Second)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	tb.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	var url string
+	select {
+	case addr := <-listening.addr:
+		url = "http://" + addr
+	case err := <-exited:
+		exited <- err // for the cleanup
+		tb.Fatalf("anvil exited before listening: %v: %s", err, bytes.TrimSpace(stderr.Bytes()))
+	case <-time.After(time.Minute):
+		tb.Fatal("anvil did not say where it listens within a minute")
+	}
+	deadline := time.Now().Add(time.Minute)
 	for {
 		c, err := rpc.Dial(url)
 		if err == nil {
@@ -67,6 +79,56 @@ func Start(tb testing.TB) (string, *rpc.Client) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// Receipt waits for the receipt of the transaction hash: anvil's automine
+// answers eth_sendTransaction before the block holding it is in.
+func Receipt(tb testing.TB, c *rpc.Client, hash common.Hash) map[string]any {
+	tb.Helper()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		var r map[string]any
+		if err := c.Call(&r, "eth_getTransactionReceipt", hash); err != nil {
+			tb.Fatal(err)
+		}
+		if r != nil {
+			return r
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("no receipt of %s within a minute", hash)
+		}
+	}
+}
+
+// listenWriter takes anvil's standard output and sends the address of its
+// "Listening on HOST:PORT" line once; the rest (every request it logs) is
+// dropped.
+type listenWriter struct {
+	mu    sync.Mutex
+	buf   []byte
+	found bool
+	addr  chan string
+}
+
+func (w *listenWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.found {
+		return len(p), nil
+	}
+	w.buf = append(w.buf, p...)
+	const prefix = "Listening on "
+	if i := bytes.Index(w.buf, []byte(prefix)); i >= 0 {
+		if rest := w.buf[i+len(prefix):]; bytes.IndexByte(rest, '\n') >= 0 {
+			w.found = true
+			w.addr <- string(bytes.TrimSpace(rest[:bytes.IndexByte(rest, '\n')]))
+			w.buf = nil
+			return len(p), nil
+		}
+	}
+	if len(w.buf) > 1<<20 { // the banner is a few KB: keep the tail only
+		w.buf = append(w.buf[:0], w.buf[len(w.buf)-4096:]...)
+	}
+	return len(p), nil
 }
 
 // script finds scripts/anvil.sh in the repository that holds the working
@@ -87,14 +149,4 @@ func script() (string, error) {
 		}
 		dir = up
 	}
-}
-
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	_, port, err := net.SplitHostPort(ln.Addr().String())
-	return port, err
 }
