@@ -379,8 +379,8 @@ func runExample(t *testing.T, ex example, dir string, env []string) {
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case err = <-exited:
-		case <-time.After(30 * time.Second):
-			t.Errorf("%s: %s still running 30 s after SIGTERM", ex.where, line)
+		case <-time.After(time.Minute):
+			t.Errorf("%s: %s still running a minute after SIGTERM", ex.where, line)
 			return
 		}
 	} else {

@@ -177,7 +177,7 @@ func TestFollowOnceMetricsAndSIGTERM(t *testing.T) {
 			t.Errorf("follower exited with %v after SIGTERM, want 0", err)
 		}
 		t.Logf("follower stopped %s after SIGTERM", time.Since(start).Round(time.Millisecond))
-	case <-time.After(30 * time.Second):
-		t.Fatal("follower still running 30 s after SIGTERM")
+	case <-time.After(time.Minute):
+		t.Fatal("follower still running a minute after SIGTERM")
 	}
 }

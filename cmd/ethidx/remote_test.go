@@ -156,7 +156,7 @@ func TestQueryCommandsAgainstServe(t *testing.T) {
 			t.Errorf("serve exited with %v after SIGTERM, want 0\n%s", err, serveOut.String())
 		}
 		t.Logf("serve stopped %s after SIGTERM", time.Since(start).Round(time.Millisecond))
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve still running 15 s after SIGTERM")
+	case <-time.After(time.Minute):
+		t.Fatal("serve still running a minute after SIGTERM")
 	}
 }

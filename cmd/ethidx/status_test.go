@@ -245,8 +245,8 @@ func TestStatusGapAndLag(t *testing.T) {
 		if err != nil {
 			t.Fatalf("follower after SIGTERM: %v", err)
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("follower still running 30 s after SIGTERM")
+	case <-time.After(time.Minute):
+		t.Fatal("follower still running a minute after SIGTERM")
 	}
 	rep = statusJSON(t, append(base, "--rpc", url)...)
 	if len(rep.LeftOut) != 0 || rep.Lag == nil || rep.LastVerify == nil || rep.Stored.TipTime == nil {

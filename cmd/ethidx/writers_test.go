@@ -79,7 +79,7 @@ func TestConcurrentBackfillsShareTheRange(t *testing.T) {
 		if !strings.Contains(outs[1], "connection") {
 			t.Fatalf("second backfill failed without naming the lost store: %v\n%s", errSecond, outs[1])
 		}
-		out, code := run(t, time.Minute, args...)
+		out, code := run(t, 3*time.Minute, args...)
 		if code != 0 {
 			t.Fatalf("rerun of the second backfill: exit %d\n%s", code, out)
 		}
