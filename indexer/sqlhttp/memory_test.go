@@ -94,7 +94,7 @@ func TestMemoryShares(t *testing.T) {
 	// Until the slow statement holds user a's share (no timing assumed:
 	// ask until refused, while it runs).
 	refused := false
-	for i := 0; i < 100 && !refused; i++ {
+	for deadline := time.Now().Add(25 * time.Second); !refused && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		code, h, body := do(t, "GET", q(addr, "SELECT 1", "user", "a", "password", "pa"), "", nil)
 		switch {
 		case code == 503 && h.Get("X-ClickHouse-Exception-Code") == "202" && strings.Contains(body, "user a"):
