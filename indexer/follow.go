@@ -312,6 +312,9 @@ const finishWithin = 20 * time.Second
 // readers have already seen stay recorded, rather than being written,
 // abandoned unrecorded, and removed again by the next start's clean.
 func (f *follower) store(ctx context.Context, blocks []*Block, r Range) error {
+	if err := ctx.Err(); err != nil {
+		return err // stopped before writing: nothing to finish
+	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	defer context.AfterFunc(ctx, func() { time.AfterFunc(finishWithin, cancel) })()
