@@ -117,14 +117,16 @@ func TestFollowOnceMetricsAndSIGTERM(t *testing.T) {
 		t.Fatalf("after --once blocks = %s, want %d rows (0..%d)", got, head+1, head)
 	}
 
-	metrics := freeAddr(t)
-	cmd := exec.Command(ethidxBin, append(base, "--metrics-addr", metrics, "--poll", "100ms")...)
+	cmd := exec.Command(ethidxBin, append(base, "--metrics-addr", "127.0.0.1:0", "--poll", "100ms")...)
+	logs, done := &lockedBuffer{}, make(chan struct{})
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	go func() { exited <- cmd.Wait(); close(done) }()
 	defer cmd.Process.Kill()
+	metrics := loggedAddr(t, logs, "metrics and health endpoints", func() bool { return isClosed(done) })
 	for i := 0; i < 3; i++ {
 		if _, err := chain.Mine(context.Background()); err != nil {
 			t.Fatal(err)

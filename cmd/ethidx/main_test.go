@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -88,6 +89,35 @@ func runEnv(t *testing.T, timeout time.Duration, env []string, args ...string) (
 	}
 }
 
+// loggedAddr waits until out holds the log line msg with addr=HOST:PORT,
+// where a process told to listen on port 0 listens, and returns that
+// address. A port found free and closed again can be taken by another
+// program before the process binds it; port 0 cannot.
+func loggedAddr(t *testing.T, out fmt.Stringer, msg string, exited func() bool) string {
+	t.Helper()
+	re := regexp.MustCompile(`msg="?` + regexp.QuoteMeta(msg) + `"?[^\n]*? addr=(\S+)`)
+	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m[1]
+		}
+		if exited != nil && exited() || time.Now().After(deadline) {
+			t.Fatalf("never logged %q with its address\n%s", msg, out.String())
+		}
+	}
+}
+
+// isClosed reports whether ch is closed, without waiting.
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// freeAddr is a loopback address nothing listens on: a node that is down.
+// A process that must listen is given port 0 instead (loggedAddr).
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -39,16 +39,16 @@ func TestQueryCommandsAgainstServe(t *testing.T) {
 		wantTxs += len(b.Transactions())
 	}
 
-	addr := freeAddr(t)
-	serve := exec.Command(ethidxBin, "--data-dir", dir, "--http-addr", addr, "serve", "--user", "admin:adminpw", "--readonly-user", "bi:bipw")
-	var serveOut bytes.Buffer
-	serve.Stdout, serve.Stderr = &serveOut, &serveOut
+	serve := exec.Command(ethidxBin, "--data-dir", dir, "--http-addr", "127.0.0.1:0", "serve", "--user", "admin:adminpw", "--readonly-user", "bi:bipw")
+	serveOut := &lockedBuffer{}
+	serve.Stdout, serve.Stderr = serveOut, serveOut
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- serve.Wait() }()
+	exited, done := make(chan error, 1), make(chan struct{})
+	go func() { exited <- serve.Wait(); close(done) }()
 	defer serve.Process.Kill()
+	addr := loggedAddr(t, serveOut, "serving SQL", func() bool { return isClosed(done) })
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		if resp, err := http.Get("http://" + addr + "/ping"); err == nil {
 			resp.Body.Close()

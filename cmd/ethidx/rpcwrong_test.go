@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -25,23 +24,15 @@ func TestRPCNotANode(t *testing.T) {
 	defer page.Close()
 
 	// ethidx's own SQL endpoint, as a user mixing up the two addresses.
-	addr := freeAddr(t)
-	serve := exec.Command(ethidxBin, "--data-dir", t.TempDir(), "serve", "--http-addr", addr)
-	stderr, err := serve.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	serve := exec.Command(ethidxBin, "--data-dir", t.TempDir(), "serve", "--http-addr", "127.0.0.1:0")
+	out, done := &lockedBuffer{}, make(chan struct{})
+	serve.Stdout, serve.Stderr = out, out
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { serve.Process.Signal(syscall.SIGTERM); serve.Wait() }()
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() && !strings.Contains(sc.Text(), "serving SQL") {
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
+	go func() { _ = serve.Wait(); close(done) }()
+	defer func() { serve.Process.Signal(syscall.SIGTERM); <-done }()
+	addr := loggedAddr(t, out, "serving SQL", func() bool { return isClosed(done) })
 
 	for _, tc := range []struct{ url, want string }{
 		{page.URL, "a web page answered, not an Ethereum node's JSON-RPC: My blog"},

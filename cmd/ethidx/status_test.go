@@ -188,15 +188,17 @@ func TestStatusGapAndLag(t *testing.T) {
 	// A follower at finality "finalized" loads 251-290 and stops there,
 	// 10 blocks behind the head; the gap stays (it resumes after the
 	// tip). Its metrics show what status shows, read while it runs.
-	metrics := freeAddr(t)
-	cmd := exec.Command(ethidxBin, append(base, "follow", "--rpc", url, "--metrics-addr", metrics,
+	cmd := exec.Command(ethidxBin, append(base, "follow", "--rpc", url, "--metrics-addr", "127.0.0.1:0",
 		"--poll", "200ms", "--refresh", "300ms")...)
+	logs, done := &lockedBuffer{}, make(chan struct{})
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	go func() { exited <- cmd.Wait(); close(done) }()
 	defer cmd.Process.Kill() // if the test ends before it stops the follower
+	metrics := loggedAddr(t, logs, "metrics and health endpoints", func() bool { return isClosed(done) })
 	gauges := func() map[string]float64 {
 		resp, err := http.Get("http://" + metrics + "/metrics")
 		if err != nil {

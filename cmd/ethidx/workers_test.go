@@ -380,16 +380,10 @@ func startServe(t *testing.T, dir, user string) (*proc, string) {
 	if err := os.WriteFile(users, []byte(user+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
-	p := startProc(t, nil, "--data-dir", dir, "--http-addr", addr, "serve", "--user-file", users)
+	p := startProc(t, nil, "--data-dir", dir, "--http-addr", "127.0.0.1:0", "serve", "--user-file", users)
 	// Its endpoint answers /ping while it is still migrating; it logs
 	// "serving SQL" once the tables are there.
-	for deadline := time.Now().Add(time.Minute); !strings.Contains(p.out.String(), "serving SQL"); time.Sleep(50 * time.Millisecond) {
-		if p.exited() || time.Now().After(deadline) {
-			t.Fatalf("serve never said it was serving: %v\n%s", p.err, p.out.String())
-		}
-	}
-	return p, addr
+	return p, loggedAddr(t, p.out, "serving SQL", p.exited)
 }
 
 // stopServe stops serve with SIGTERM, as a service manager does, and
