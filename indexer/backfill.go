@@ -296,10 +296,7 @@ func loadRange(ctx context.Context, src Source, sink Sink, r Range, seams bool) 
 			return c, err
 		}
 	}
-	if err := sink.Write(ctx, blocks); err != nil {
-		return c, err
-	}
-	if err := sink.MarkDone(ctx, r); err != nil {
+	if err := storeRange(ctx, sink, blocks, r); err != nil {
 		return c, err
 	}
 	c.blocks = len(blocks)

@@ -286,7 +286,7 @@ func (f *follower) step(ctx context.Context) (bool, error) {
 	if f.tip != nil && blocks[0].ParentHash != f.tip.Hash {
 		return false, f.reorg(ctx)
 	}
-	if err := f.store(ctx, blocks, Range{f.next, to}); err != nil {
+	if err := storeRange(ctx, f.sink, blocks, Range{f.next, to}); err != nil {
 		return false, err
 	}
 	txs := 0
@@ -301,27 +301,6 @@ func (f *follower) step(ctx context.Context) (bool, error) {
 		f.opt.Progress.Add(len(blocks), txs)
 	}
 	return to == h.Number, nil
-}
-
-// finishWithin bounds how long a step already writing may run on after
-// shutdown was asked for: under Kubernetes' default 30 s grace period.
-const finishWithin = 20 * time.Second
-
-// store writes blocks and records r complete. Once the write has begun it
-// finishes even if ctx ends (SIGTERM mid-step), within finishWithin: rows
-// readers have already seen stay recorded, rather than being written,
-// abandoned unrecorded, and removed again by the next start's clean.
-func (f *follower) store(ctx context.Context, blocks []*Block, r Range) error {
-	if err := ctx.Err(); err != nil {
-		return err // stopped before writing: nothing to finish
-	}
-	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
-	defer context.AfterFunc(ctx, func() { time.AfterFunc(finishWithin, cancel) })()
-	if err := f.sink.Write(wctx, blocks); err != nil {
-		return err
-	}
-	return f.sink.MarkDone(wctx, r)
 }
 
 // checkTip, when caught up under Latest, makes sure the stored tip is still

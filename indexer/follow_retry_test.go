@@ -142,21 +142,43 @@ func TestFollowRetry(t *testing.T) {
 }
 
 // stopMidWrite is a sink whose first Write is interrupted by shutdown:
-// ctx ends as the rows are being written, as SIGTERM would.
+// ctx ends as the rows are being written, as SIGTERM would. With hang,
+// that Write then waits for its own context to end.
 type stopMidWrite struct {
 	*chsink.Sink
-	stop func()
+	stop   func()
+	hang   bool
+	writes int
 }
 
 func (s *stopMidWrite) Write(ctx context.Context, blocks []*indexer.Block) error {
-	s.stop()
+	s.writes++
+	if s.writes == 1 {
+		s.stop()
+		if s.hang {
+			<-ctx.Done()
+			return ctx.Err()
+		}
+	}
 	return s.Sink.Write(ctx, blocks)
 }
 
-// A shutdown that arrives while a step writes lets the step finish and
-// record its range: rows readers may already see are kept, and Follow
-// returns nil as for any shutdown.
-func TestFollowShutdownFinishesStep(t *testing.T) {
+// stopAtFetch is a source that ends ctx as it answers for blocks: a
+// SIGTERM after the fetch, before the write.
+type stopAtFetch struct {
+	indexer.Source
+	stop func()
+}
+
+func (s *stopAtFetch) Blocks(ctx context.Context, from, to uint64) ([]*indexer.Block, error) {
+	b, err := s.Source.Blocks(ctx, from, to)
+	s.stop()
+	return b, err
+}
+
+// shutdownFixture is a node of 8 blocks and an empty store.
+func shutdownFixture(t *testing.T) (indexer.Source, *chsink.Sink) {
+	t.Helper()
 	srv := replay.New(replay.Options{})
 	if err := srv.Generate(replay.GenOptions{From: 0, Count: 8, TxPerBlock: 2, Seed: 3}); err != nil {
 		t.Fatal(err)
@@ -165,33 +187,93 @@ func TestFollowShutdownFinishesStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stopSrv()
+	t.Cleanup(stopSrv)
 	src, err := rpcsource.New(context.Background(), rpcsource.Options{URLs: []string{url}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	t.Cleanup(src.Close)
 	conn, _ := chsinktest.Conn(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	sink := &stopMidWrite{Sink: chsink.New(conn), stop: cancel}
-	zero := uint64(0)
-	err = indexer.Follow(ctx, src, sink, indexer.FollowOptions{Finality: indexer.Latest, Start: &zero, BatchSize: 5,
-		Retry: &indexer.Retry{Min: time.Millisecond}})
-	if err != nil {
-		t.Fatalf("Follow stopped mid-write: %v, want nil", err)
-	}
+	return src, chsink.New(conn)
+}
+
+// storedAfter reports the completed ranges and the number of stored blocks.
+func storedAfter(t *testing.T, sink *chsink.Sink) (indexer.Ranges, int) {
+	t.Helper()
 	done, err := sink.Done(context.Background())
 	if err != nil {
 		t.Fatal(err)
-	}
-	if len(done) != 1 || done[0] != (indexer.Range{From: 0, To: 4}) {
-		t.Errorf("completed after a shutdown mid-write: %v, want [0-4]", done)
 	}
 	hashes, err := sink.Hashes(context.Background(), 0, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(hashes) != 5 {
-		t.Errorf("stored blocks after a shutdown mid-write: %d, want the step's 5", len(hashes))
+	return done, len(hashes)
+}
+
+// A shutdown that arrives while a write is under way lets it finish and
+// record its range, in the follower's steps and in a backfill's batches:
+// rows readers may already see are kept, and the caller stops as for any
+// shutdown. A shutdown before the write does not begin it; a write that
+// outlasts the bound is cut off, unrecorded.
+func TestShutdownFinishesBegunWrite(t *testing.T) {
+	zero := uint64(0)
+	follow := func(ctx context.Context, src indexer.Source, sink indexer.Sink) error {
+		return indexer.Follow(ctx, src, sink, indexer.FollowOptions{Finality: indexer.Latest, Start: &zero, BatchSize: 5,
+			Retry: &indexer.Retry{Min: time.Millisecond}})
 	}
+
+	t.Run("follow", func(t *testing.T) {
+		src, inner := shutdownFixture(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		sink := &stopMidWrite{Sink: inner, stop: cancel}
+		if err := follow(ctx, src, sink); err != nil {
+			t.Fatalf("Follow stopped mid-write: %v, want nil", err)
+		}
+		if done, n := storedAfter(t, inner); len(done) != 1 || done[0] != (indexer.Range{From: 0, To: 4}) || n != 5 {
+			t.Errorf("after a shutdown mid-write: completed %v, %d blocks; want [0-4] and its 5", done, n)
+		}
+	})
+
+	t.Run("backfill", func(t *testing.T) {
+		src, inner := shutdownFixture(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		sink := &stopMidWrite{Sink: inner, stop: cancel}
+		_, _ = indexer.Backfill(ctx, src, sink, indexer.BackfillOptions{Range: indexer.Range{From: 0, To: 7}, BatchSize: 5, Workers: 1})
+		if done, n := storedAfter(t, inner); len(done) != 1 || done[0] != (indexer.Range{From: 0, To: 4}) || n != 5 {
+			t.Errorf("backfill after a shutdown mid-write: completed %v, %d blocks; want [0-4] and its 5", done, n)
+		}
+	})
+
+	t.Run("before the write", func(t *testing.T) {
+		src, inner := shutdownFixture(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		sink := &stopMidWrite{Sink: inner, stop: func() {}}
+		if err := follow(ctx, &stopAtFetch{Source: src, stop: cancel}, sink); err != nil {
+			t.Fatalf("Follow stopped after a fetch: %v, want nil", err)
+		}
+		if sink.writes != 0 {
+			t.Errorf("stopped before writing: %d writes began, want none", sink.writes)
+		}
+	})
+
+	t.Run("a write past the bound", func(t *testing.T) {
+		defer indexer.SetFinishWithin(200 * time.Millisecond)()
+		src, inner := shutdownFixture(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		sink := &stopMidWrite{Sink: inner, stop: cancel, hang: true}
+		returned := make(chan error, 1)
+		go func() { returned <- follow(ctx, src, sink) }()
+		select {
+		case err := <-returned:
+			if err != nil {
+				t.Fatalf("Follow with a write cut off: %v, want nil", err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("a write that never ends held Follow a minute after shutdown")
+		}
+		if done, _ := storedAfter(t, inner); len(done) != 0 {
+			t.Errorf("a write cut off was recorded: %v", done)
+		}
+	})
 }

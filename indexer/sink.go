@@ -3,6 +3,7 @@ package indexer
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 )
@@ -92,4 +93,31 @@ func checkSeams(ctx context.Context, sink Sink, r Range, blocks []*Block) error 
 		}
 	}
 	return e
+}
+
+// finishWithin bounds how long a write already begun may run on after its
+// context ended (SIGTERM mid-batch): inside the 30 s that systemd's
+// TimeoutStopSec and Kubernetes' grace period give, with room left to
+// close the store.
+var finishWithin = 15 * time.Second
+
+// storeRange writes blocks and records r complete. A write that has begun
+// finishes even if ctx ends, within finishWithin: rows readers may already
+// see stay, recorded, rather than being abandoned unrecorded and removed
+// again at the next start. A ctx that has already ended does not begin it.
+func storeRange(ctx context.Context, sink Sink, blocks []*Block, r Range) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(finishWithin, cancel)
+		context.AfterFunc(wctx, func() { t.Stop() })
+	})
+	defer stop()
+	if err := sink.Write(wctx, blocks); err != nil {
+		return err
+	}
+	return sink.MarkDone(wctx, r)
 }
