@@ -73,7 +73,9 @@ func runBackfill(c *cli.Context) error {
 	// Backfills over one range, and a follower, never write the same
 	// batch at once: each takes the batches no other live writer holds.
 	claims := chsink.NewClaims(st.Conn, "backfill")
-	stopClaims := claims.Start(c.Context)
+	// Held until stopClaims, not until SIGTERM: a write already begun
+	// finishes after it (indexer's storeRange), still holding its blocks.
+	stopClaims := claims.Start(context.WithoutCancel(c.Context))
 	defer stopClaims()
 	prog := newProgress("backfill")
 	start := time.Now()

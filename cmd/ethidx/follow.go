@@ -89,7 +89,9 @@ func runFollow(c *cli.Context) error {
 	if err := claimFollow(c, sink, claims, start); err != nil {
 		return err
 	}
-	stopClaims := claims.Start(c.Context)
+	// Held until stopClaims, not until SIGTERM: a write already begun
+	// finishes after it (indexer's storeRange), still holding its blocks.
+	stopClaims := claims.Start(context.WithoutCancel(c.Context))
 	defer stopClaims()
 
 	metricsOn := c.String("metrics-addr") != ""
@@ -218,8 +220,8 @@ func logStopped(ctx context.Context, sink *chsink.Sink) {
 		slog.Info("follow stopped", "indexed_block", "none")
 	default:
 		tip := done[len(done)-1].To
-		// A step stopped mid-write leaves rows past the tip: remove them
-		// now rather than leave them to the next start.
+		// A write cut off (after finishWithin, or by a failure) leaves
+		// rows past the tip: remove them now rather than at the next start.
 		if past, err := sink.RowsPast(ctx, tip+1); err == nil && past {
 			if err := sink.Rewind(ctx, tip+1); err != nil {
 				slog.Warn("removing the rows of the interrupted step; the next follow removes them", "from", tip+1, "err", err)
