@@ -211,7 +211,8 @@ func (b *lockedBuffer) String() string {
 
 // Issue 10's judgement, through the binary: `ethidx serve --http-addr A
 // --data-dir D` and `ethidx --data-dir D --http-addr A serve` both serve D
-// on A, and neither touches the default data dir.
+// on A (port 0 here: any port but the default's shows A was taken), and
+// neither touches the default data dir.
 func TestServeFlagsEitherSide(t *testing.T) {
 	t.Parallel()
 	for _, order := range []string{"after", "before"} {
@@ -231,6 +232,9 @@ func TestServeFlagsEitherSide(t *testing.T) {
 		go func() { exited <- serve.Wait(); close(done) }()
 		t.Cleanup(func() { _ = serve.Process.Kill(); <-done })
 		addr = loggedAddr(t, out, "serving SQL", func() bool { return isClosed(done) })
+		if strings.HasSuffix(addr, ":8123") || !strings.HasPrefix(addr, "127.0.0.1:") {
+			t.Errorf("flags %s serve: serving on %s, want the port 0 of --http-addr 127.0.0.1:0", order, addr)
+		}
 		if ep := chdb.ReadEndpoint(dir); ep.Addr != addr {
 			t.Errorf("flags %s serve: %s advertises %+v, want %s", order, dir, ep, addr)
 		}

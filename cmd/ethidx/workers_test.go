@@ -74,7 +74,8 @@ func TestWorkersShareOneServer(t *testing.T) {
 	env := append(os.Environ(), "ETHIDX_CLICKHOUSE="+dsn)
 	conn := serverConn(t, addr, "admin", "s3cret")
 	// The polls share the admin's statement slots with the workers' loads:
-	// one refused as busy (503) is asked again, as a BI tool would.
+	// one that fails (refused as busy, 503) is asked again, as a BI tool
+	// would, for 20 s before the test gives up.
 	doneBatches := func(shard int) uint64 {
 		t.Helper()
 		var n uint64

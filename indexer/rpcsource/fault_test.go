@@ -143,7 +143,7 @@ func TestServerErrors(t *testing.T) {
 
 func TestSlowNode(t *testing.T) {
 	srv, url := serve(t, replay.Options{})
-	// The slow answer takes 10 s; cut at 200 ms and retried, the fetch
+	// The slow answer takes 10 s; cut at 1 s and retried, the fetch
 	// ends well before it, however loaded the machine.
 	const slow = 10 * time.Second
 	srv.AddFault(replay.Fault{Kind: replay.FaultLatency, Delay: slow, Times: 1})
