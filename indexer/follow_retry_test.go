@@ -176,22 +176,10 @@ func (s *stopAtFetch) Blocks(ctx context.Context, from, to uint64) ([]*indexer.B
 	return b, err
 }
 
-// shutdownFixture is a node of 8 blocks and an empty store.
+// shutdownFixture is a node of blocks 1-8 and an empty store.
 func shutdownFixture(t *testing.T) (indexer.Source, *chsink.Sink) {
 	t.Helper()
-	srv := replay.New(replay.Options{})
-	if err := srv.Generate(replay.GenOptions{From: 0, Count: 8, TxPerBlock: 2, Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
-	url, stopSrv, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stopSrv)
-	src, err := rpcsource.New(context.Background(), rpcsource.Options{URLs: []string{url}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	src, _ := generated(t, 8, 2)
 	t.Cleanup(src.Close)
 	conn, _ := chsinktest.Conn(t)
 	return src, chsink.New(conn)
@@ -204,7 +192,7 @@ func storedAfter(t *testing.T, sink *chsink.Sink) (indexer.Ranges, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hashes, err := sink.Hashes(context.Background(), 0, 7)
+	hashes, err := sink.Hashes(context.Background(), 0, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,9 +205,9 @@ func storedAfter(t *testing.T, sink *chsink.Sink) (indexer.Ranges, int) {
 // shutdown. A shutdown before the write does not begin it; a write that
 // outlasts the bound is cut off, unrecorded.
 func TestShutdownFinishesBegunWrite(t *testing.T) {
-	zero := uint64(0)
+	one := uint64(1)
 	follow := func(ctx context.Context, src indexer.Source, sink indexer.Sink) error {
-		return indexer.Follow(ctx, src, sink, indexer.FollowOptions{Finality: indexer.Latest, Start: &zero, BatchSize: 5,
+		return indexer.Follow(ctx, src, sink, indexer.FollowOptions{Finality: indexer.Latest, Start: &one, BatchSize: 5,
 			Retry: &indexer.Retry{Min: time.Millisecond}})
 	}
 
@@ -230,8 +218,8 @@ func TestShutdownFinishesBegunWrite(t *testing.T) {
 		if err := follow(ctx, src, sink); err != nil {
 			t.Fatalf("Follow stopped mid-write: %v, want nil", err)
 		}
-		if done, n := storedAfter(t, inner); len(done) != 1 || done[0] != (indexer.Range{From: 0, To: 4}) || n != 5 {
-			t.Errorf("after a shutdown mid-write: completed %v, %d blocks; want [0-4] and its 5", done, n)
+		if done, n := storedAfter(t, inner); len(done) != 1 || done[0] != (indexer.Range{From: 1, To: 5}) || n != 5 {
+			t.Errorf("after a shutdown mid-write: completed %v, %d blocks; want [1-5] and its 5", done, n)
 		}
 	})
 
@@ -239,9 +227,9 @@ func TestShutdownFinishesBegunWrite(t *testing.T) {
 		src, inner := shutdownFixture(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		sink := &stopMidWrite{Sink: inner, stop: cancel}
-		_, _ = indexer.Backfill(ctx, src, sink, indexer.BackfillOptions{Range: indexer.Range{From: 0, To: 7}, BatchSize: 5, Workers: 1})
-		if done, n := storedAfter(t, inner); len(done) != 1 || done[0] != (indexer.Range{From: 0, To: 4}) || n != 5 {
-			t.Errorf("backfill after a shutdown mid-write: completed %v, %d blocks; want [0-4] and its 5", done, n)
+		_, _ = indexer.Backfill(ctx, src, sink, indexer.BackfillOptions{Range: indexer.Range{From: 1, To: 8}, BatchSize: 5, Workers: 1})
+		if done, n := storedAfter(t, inner); len(done) != 1 || done[0] != (indexer.Range{From: 1, To: 5}) || n != 5 {
+			t.Errorf("backfill after a shutdown mid-write: completed %v, %d blocks; want [1-5] and its 5", done, n)
 		}
 	})
 
